@@ -1,0 +1,33 @@
+/* The error value: class plus one line of reason. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+
+int err_set(struct err *e, enum err_class cls, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return -1;
+	e->cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+	va_end(ap);
+	for (char *c = e->reason; *c != '\0'; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	return -1;
+}
+
+int err_nomem(struct err *e)
+{
+	return err_set(e, ERR_TEMP, "out of memory");
+}
+
+void err_clear(struct err *e)
+{
+	e->cls = ERR_OK;
+	e->reason[0] = '\0';
+}

@@ -1,0 +1,43 @@
+/* The whole path from bytes to records, without touching the filesystem:
+ * a mail (headers, MIME, transfer encoding) or a saved report file ->
+ * report attachment -> JSON -> validated report -> JSON Lines.  This is
+ * what main.c stores and what the whole-path fuzz target exercises. */
+#ifndef TLSRPT_INGEST_H
+#define TLSRPT_INGEST_H
+
+#include <stddef.h>
+#include "err.h"
+#include "limits.h"
+#include "report.h"
+#include "util.h"
+
+struct ingest_env {
+	const char *received_at;  /* "YYYY-MM-DDTHH:MM:SSZ" */
+	const char *source;       /* "mail", "file" or "http" */
+	const char *recipient;    /* from the MTA's environment, may be NULL */
+	const char *filename;     /* --file: the saved file's base name, else NULL */
+};
+
+struct ingest_result {
+	struct report report;
+	struct buf lines;         /* one JSON line per policy */
+	char day[11];             /* "YYYY-MM-DD": UTC date of the report start */
+	char where[160];          /* which part/file held the report, for logs */
+};
+
+void ingest_init(struct ingest_result *r);
+void ingest_free(struct ingest_result *r);
+
+/* A raw RFC 5322 message (an mbox "From " line may lead).  On success the
+ * result holds the first valid report found.  Otherwise -1 with
+ * ERR_NOREPORT (no report attachment), ERR_INPUT (the report is broken;
+ * the reason names the part), or ERR_TEMP (out of memory). */
+int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
+		const struct ingest_env *env, struct ingest_result *out, struct err *e);
+
+/* A saved report file (.json, .json.gz, .gz, .zip) or, when its bytes are
+ * neither JSON nor compressed, a saved .eml handed to ingest_mail. */
+int ingest_file(const unsigned char *p, size_t n, const struct limits *l,
+		const struct ingest_env *env, struct ingest_result *out, struct err *e);
+
+#endif

@@ -1,0 +1,385 @@
+/* tlsrpt-lda: options, limits and wiring.  The only place that logs and
+ * picks an exit code (sysexits(3); only 75 makes Postfix and Exim retry). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "limits.h"
+#include "message.h"
+#include "spool.h"
+
+#define EXIT_OK 0
+#define EXIT_USAGE 64
+#define EXIT_DATAERR 65
+#define EXIT_TEMPFAIL 75
+
+enum log_target { LOG_TO_SYSLOG, LOG_TO_STDERR };
+
+struct options {
+	const char *spool;
+	int to_stdout;
+	int reject_invalid;
+	int quiet;
+	enum log_target log;
+	struct limits limits;
+	char **files;
+	size_t n_files;
+};
+
+static struct options opt;
+
+static void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One line per delivery.  Under an MTA stderr ends up in the bounce or
+ * deferral reason, so problems also go there, always starting with our
+ * name (never with a "4.x.x"/"5.x.x" status Postfix would parse). */
+static void logmsg(int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (opt.log == LOG_TO_SYSLOG) {
+		openlog("tlsrpt-lda", LOG_PID, LOG_MAIL);
+		syslog(prio, "%s", line);
+	}
+	if (opt.quiet && prio > LOG_ERR)
+		return;
+	if (opt.log == LOG_TO_STDERR || prio <= LOG_WARNING)
+		fprintf(stderr, "tlsrpt-lda: %s\n", line);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tlsrpt-lda [--spool DIR] [--stdout] [--reject-invalid]\n"
+		"                  [--max-message BYTES] [--max-report BYTES] [--lock-timeout SECONDS]\n"
+		"                  [--log syslog|stderr] [--quiet] [--file PATH...]\n"
+		"       tlsrpt-lda --help | --version\n"
+		"\n"
+		"Reads one SMTP TLS report email (RFC 8460) on stdin and appends one JSON\n"
+		"line per policy to SPOOL/YYYY-MM-DD.jsonl (default spool %s).\n"
+		"Mail without a valid report is kept in SPOOL/quarantine/new/.\n"
+		"\n"
+		"  --spool DIR           spool directory\n"
+		"  --stdout              print the records instead of storing them\n"
+		"  --file PATH...        import saved reports (.json, .json.gz, .gz, .zip, .eml)\n"
+		"  --reject-invalid      exit 65 (EX_DATAERR) instead of 0 for quarantined mail\n"
+		"  --max-message BYTES   largest message read (default %zu)\n"
+		"  --max-report BYTES    largest inflated report (default %zu)\n"
+		"  --lock-timeout SECS   longest wait for the spool lock (default %u)\n"
+		"  --log syslog|stderr   where the one-line delivery log goes (default syslog)\n"
+		"  --quiet               no output except errors\n"
+		"\n"
+		"Exit status: 0 stored, duplicate or quarantined; 75 temporary failure\n"
+		"(the MTA retries); 64 usage; 65 invalid report with --reject-invalid.\n",
+		DEFAULT_SPOOL_DIR, LIMIT_MAX_MESSAGE, LIMIT_MAX_REPORT,
+		LIMIT_LOCK_TIMEOUT_MS / 1000);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > SIZE_MAX / 2 || s[0] == '-')
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+enum { OPT_MAX_MESSAGE = 256, OPT_MAX_REPORT, OPT_LOCK_TIMEOUT, OPT_LOG, OPT_REJECT };
+
+static int parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "spool", required_argument, NULL, 's' },
+		{ "stdout", no_argument, NULL, 'o' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "max-message", required_argument, NULL, OPT_MAX_MESSAGE },
+		{ "max-report", required_argument, NULL, OPT_MAX_REPORT },
+		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+		{ "reject-invalid", no_argument, NULL, OPT_REJECT },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	size_t secs;
+	int c, files = 0;
+
+	/* room for every argument: --file PATH repeated, then operands */
+	opt.files = calloc((size_t)argc + 1, sizeof *opt.files);
+	if (opt.files == NULL)
+		return -1;
+	opt.spool = DEFAULT_SPOOL_DIR;
+	limits_default(&opt.limits);
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': opt.spool = optarg; break;
+		case 'o': opt.to_stdout = 1; break;
+		case 'f': files = 1; opt.files[opt.n_files++] = optarg; break;
+		case 'q': opt.quiet = 1; break;
+		case OPT_REJECT: opt.reject_invalid = 1; break;
+		case OPT_MAX_MESSAGE:
+			if (parse_size(optarg, &opt.limits.max_message) < 0)
+				return -1;
+			break;
+		case OPT_MAX_REPORT:
+			if (parse_size(optarg, &opt.limits.max_report) < 0)
+				return -1;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (parse_size(optarg, &secs) < 0 || secs > 86400)
+				return -1;
+			opt.limits.lock_timeout_ms = (unsigned)secs * 1000u;
+			break;
+		case OPT_LOG:
+			if (strcmp(optarg, "syslog") == 0)
+				opt.log = LOG_TO_SYSLOG;
+			else if (strcmp(optarg, "stderr") == 0)
+				opt.log = LOG_TO_STDERR;
+			else
+				return -1;
+			break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'V': printf("tlsrpt-lda %s\n", PACKAGE_VERSION); exit(EXIT_OK);
+		default: return -1;
+		}
+	}
+	if (!files)
+		return optind == argc ? 0 : -1;
+	for (int i = optind; i < argc; i++)
+		opt.files[opt.n_files++] = argv[i];
+	return 0;
+}
+
+/* The clock, fixed by TLSRPT_LDA_NOW (epoch seconds) for golden tests. */
+static void format_now(char out[21])
+{
+	const char *fixed = getenv("TLSRPT_LDA_NOW");
+	time_t now = fixed != NULL ? (time_t)strtoll(fixed, NULL, 10) : time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_stdout(const struct buf *b, struct err *e)
+{
+	size_t off = 0;
+
+	while (off < b->n) {
+		ssize_t w = write(STDOUT_FILENO, b->p + off, b->n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return err_set(e, ERR_TEMP, "write stdout: %s", strerror(errno));
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+static long long total_failed(const struct report *r)
+{
+	long long sum = 0;
+
+	for (size_t i = 0; i < r->n_policies; i++)
+		if (r->policies[i].failed_session_count <= INT64_MAX - sum)
+			sum += r->policies[i].failed_session_count;
+	return sum;
+}
+
+/* Store (or print) one parsed report and log the outcome. */
+static int deliver_report(struct spool *sp, struct ingest_result *res, struct err *e)
+{
+	const struct report *r = &res->report;
+	int dup;
+
+	if (opt.to_stdout)
+		return write_stdout(&res->lines, e);
+	if (spool_store(sp, res->day, r->organization_name, r->report_id, res->lines.p,
+			res->lines.n, opt.limits.lock_timeout_ms, e) < 0 && e->cls != ERR_DUPLICATE)
+		return -1;
+	dup = e->cls == ERR_DUPLICATE;
+	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl",
+	       dup ? "duplicate" : "stored", r->organization_name, r->report_id,
+	       r->policies[0].policy_domain, r->n_policies, total_failed(r), res->day);
+	err_clear(e);
+	return 0;
+}
+
+static int exit_for(const struct err *e)
+{
+	switch (e->cls) {
+	case ERR_OK:
+	case ERR_DUPLICATE:
+		return EXIT_OK;
+	case ERR_USAGE:
+		return EXIT_USAGE;
+	case ERR_INPUT:
+	case ERR_NOREPORT:
+		return opt.reject_invalid ? EXIT_DATAERR : EXIT_OK;
+	case ERR_TEMP:
+	case ERR_CONFIG:
+	default:
+		return EXIT_TEMPFAIL;
+	}
+}
+
+/* A message without a usable report is kept, never dropped. */
+static int quarantine(struct spool *sp, const struct buf *msg, const struct err *why)
+{
+	char name[128];
+	struct err qe;
+
+	err_clear(&qe);
+	if (opt.to_stdout) {
+		logmsg(LOG_NOTICE, "rejected reason=\"%s\"", why->reason);
+		return exit_for(why);
+	}
+	if (spool_quarantine(sp, msg->p ? msg->p : (const unsigned char *)"", msg->n,
+			     why->reason, name, sizeof name, &qe) < 0) {
+		logmsg(LOG_ERR, "deferred: cannot quarantine (%s): %s", why->reason, qe.reason);
+		return EXIT_TEMPFAIL;
+	}
+	logmsg(opt.reject_invalid ? LOG_WARNING : LOG_NOTICE,
+	       "quarantined reason=\"%s\" file=quarantine/new/%s", why->reason, name);
+	return exit_for(why);
+}
+
+static int run_mail(struct spool *sp)
+{
+	struct ingest_env env = { NULL, "mail", NULL, NULL };
+	struct ingest_result res;
+	struct buf msg;
+	struct err e;
+	char now[21];
+	int truncated = 0, rc;
+
+	format_now(now);
+	env.received_at = now;
+	env.recipient = getenv("ORIGINAL_RECIPIENT");
+	if (env.recipient == NULL || env.recipient[0] == '\0')
+		env.recipient = getenv("RECIPIENT");
+	buf_init(&msg);
+	ingest_init(&res);
+	err_clear(&e);
+	if (message_read_fd(STDIN_FILENO, opt.limits.max_message, &msg, &truncated, &e) < 0) {
+		rc = -1;
+	} else if (truncated) {
+		rc = err_set(&e, ERR_INPUT, "message larger than %zu bytes (--max-message); first %zu bytes kept",
+			     opt.limits.max_message, opt.limits.max_message);
+	} else if ((rc = ingest_mail(msg.p ? msg.p : (const unsigned char *)"", msg.n,
+				     &opt.limits, &env, &res, &e)) == 0) {
+		rc = deliver_report(sp, &res, &e);
+	}
+	if (rc < 0 && (e.cls == ERR_INPUT || e.cls == ERR_NOREPORT))
+		rc = quarantine(sp, &msg, &e);
+	else if (rc < 0) {
+		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
+		rc = EXIT_TEMPFAIL;
+	}
+	ingest_free(&res);
+	buf_free(&msg);
+	return rc;
+}
+
+static int read_file(const char *path, struct buf *b, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), truncated = 0, rc;
+
+	if (fd < 0)
+		return err_set(e, errno == ENOENT || errno == EACCES ? ERR_INPUT : ERR_TEMP,
+			       "%s: %s", path, strerror(errno));
+	rc = message_read_fd(fd, opt.limits.max_message, b, &truncated, e);
+	close(fd);
+	if (rc == 0 && truncated)
+		return err_set(e, ERR_INPUT, "%s: larger than %zu bytes", path, opt.limits.max_message);
+	return rc;
+}
+
+/* --file: a human backfilling saved reports; bad files are reported, not
+ * quarantined, and make the exit status 65. */
+static int run_file(struct spool *sp, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	struct ingest_env env = { NULL, "file", NULL, base ? base + 1 : path };
+	struct ingest_result res;
+	struct buf data;
+	struct err e;
+	char now[21];
+	int rc;
+
+	format_now(now);
+	env.received_at = now;
+	buf_init(&data);
+	ingest_init(&res);
+	err_clear(&e);
+	rc = read_file(path, &data, &e);
+	if (rc == 0)
+		rc = ingest_file(data.p ? data.p : (const unsigned char *)"", data.n,
+				 &opt.limits, &env, &res, &e);
+	if (rc == 0)
+		rc = deliver_report(sp, &res, &e);
+	if (rc < 0) {
+		logmsg(LOG_ERR, "%s: %s", path, e.reason);
+		rc = e.cls == ERR_INPUT || e.cls == ERR_NOREPORT ? EXIT_DATAERR : EXIT_TEMPFAIL;
+	}
+	ingest_free(&res);
+	buf_free(&data);
+	return rc;
+}
+
+static int run_files(struct spool *sp)
+{
+	int worst = EXIT_OK;
+
+	for (size_t i = 0; i < opt.n_files; i++) {
+		int rc = run_file(sp, opt.files[i]);
+
+		if (rc == EXIT_TEMPFAIL || (rc == EXIT_DATAERR && worst == EXIT_OK))
+			worst = rc;
+	}
+	return worst;
+}
+
+int main(int argc, char **argv)
+{
+	struct spool sp = { -1, -1 };
+	struct err e;
+	int rc;
+
+	/* a file-size limit must be a write error we can roll back, not death */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if (parse_options(argc, argv) < 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	err_clear(&e);
+	if (!opt.to_stdout && spool_open(&sp, opt.spool, &e) < 0) {
+		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
+		return EXIT_TEMPFAIL;
+	}
+	rc = opt.n_files > 0 ? run_files(&sp) : run_mail(&sp);
+	spool_close(&sp);
+	return rc;
+}

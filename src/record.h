@@ -1,0 +1,37 @@
+/* struct report -> normalized JSON Lines, one line per policy, fixed key
+ * order, compact, valid UTF-8.  Field names follow parsedmarc's SMTP TLS
+ * output.  Key order (every key always present; null when unknown):
+ *
+ *   organization_name contact_info report_id begin_date end_date
+ *   policy_domain policy_type policy_strings mx_host_patterns
+ *   successful_session_count failed_session_count failure_details
+ *   received_at source message_id submitter recipient warnings
+ *
+ * failure_details[] objects: result_type failed_session_count
+ *   sending_mta_ip receiving_ip receiving_mx_hostname receiving_mx_helo
+ *   additional_info_uri failure_reason_code (absent ones are null).
+ * warnings: the report-level warnings, then the policy's own, then
+ *   meta->extra_warnings. */
+#ifndef TLSRPT_RECORD_H
+#define TLSRPT_RECORD_H
+
+#include "err.h"
+#include "report.h"
+#include "util.h"
+
+struct record_meta {
+	const char *received_at;  /* "YYYY-MM-DDTHH:MM:SSZ" */
+	const char *source;       /* "mail", "file" or "http" */
+	const char *message_id;   /* NULL -> null */
+	const char *submitter;    /* TLS-Report-Submitter, NULL -> null */
+	const char *recipient;    /* envelope recipient from the MTA, NULL -> null */
+	const struct strlist *extra_warnings; /* from transport/MIME/inflate; may be NULL */
+};
+
+/* Append the report's lines (each ending in "\n") to out.  All strings
+ * are expected clean (report.c guarantees it); meta strings are cleaned
+ * here.  ENOMEM is ERR_TEMP. */
+int record_format(const struct report *r, const struct record_meta *meta,
+		  struct buf *out, struct err *e);
+
+#endif

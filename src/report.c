@@ -1,0 +1,1295 @@
+/* RFC 8460 §4.4 report JSON -> struct report.
+ *
+ * One whole-tree json-c parse (strict first; a non-strict retry accepts the
+ * single quotes and trailing commas some reporters emit), then a walk that
+ * copies every wanted value once into the struct, cleaned to valid UTF-8
+ * without NUL.  Only what makes a report meaningless is rejected: not an
+ * object, no organization, no usable date range, no policies, a policy
+ * without type or success count, an impossible count.  Every other
+ * deviation seen in the wild is repaired and recorded as one short warning
+ * naming the JSON path.  Warning lists are deduplicated and capped, so a
+ * hostile report cannot make them quadratic. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "report.h"
+
+#define WARN_MAX 64       /* warnings kept per list before "suppressed" */
+#define PATH_LEN 160      /* room for the longest JSON path we print */
+#define CLIP_LEN 64       /* bytes of a report value quoted in a warning */
+#define DT_MAX 64         /* longest date-time string worth reading */
+#define INNER_DEPTH 2     /* JSON-in-a-string: one array of strings */
+/* INT_MAX (json-c takes an int length); <limits.h> is shadowed by ours */
+#define JSON_LEN_MAX ((size_t)(~0u >> 1))
+
+/* What a member lookup found. */
+enum got { GOT_ERR = -1, GOT_NONE, GOT_OK, GOT_NULL, GOT_BAD };
+
+struct ctx {
+	const struct limits *l;
+	struct err *e;
+	int depth;
+	char *hint;       /* cleaned hints->report_domain, NULL if unusable */
+	char *hint_from;
+	int nomem;        /* a warning could not be stored */
+};
+
+/* One json-c pass. */
+struct pass {
+	json_object *o;
+	enum json_tokener_error jerr;
+	size_t end;
+	int trailing;
+};
+
+static const char *const policy_types[] = {
+	"sts", "tlsa", "no-policy-found", NULL
+};
+
+/* RFC 8460 §4.3 */
+static const char *const result_types[] = {
+	"starttls-not-supported", "certificate-host-mismatch",
+	"certificate-expired", "certificate-not-trusted",
+	"validation-failure", "tlsa-invalid", "dnssec-invalid",
+	"dane-required", "sts-policy-fetch-error", "sts-policy-invalid",
+	"sts-webpki-invalid", NULL
+};
+
+static void warn(struct ctx *c, struct strlist *w, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void warn(struct ctx *c, struct strlist *w, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+
+	if (w->n > WARN_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (strlist_contains(w, tmp))
+		return;
+	if (w->n == WARN_MAX)
+		snprintf(tmp, sizeof tmp, "further warnings suppressed");
+	if (strlist_add(w, tmp) < 0)
+		c->nomem = 1;
+}
+
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_ws(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Longest prefix of clean UTF-8 s that fits max bytes, on a character
+ * boundary. */
+static size_t utf8_fit(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* s, or its first CLIP_LEN bytes plus "...", for quoting in a warning. */
+static const char *clip(const char *s, char out[CLIP_LEN + 4])
+{
+	size_t n = strnlen(s, CLIP_LEN + 1);
+
+	if (n <= CLIP_LEN)
+		return s;
+	n = utf8_fit(s, n, CLIP_LEN);
+	memcpy(out, s, n);
+	memcpy(out + n, "...", 4);
+	return out;
+}
+
+static const char *type_desc(json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_boolean:
+		return "a boolean";
+	case json_type_int:
+	case json_type_double:
+		return "a number";
+	case json_type_string:
+		return "a string";
+	case json_type_object:
+		return "an object";
+	case json_type_array:
+		return "an array";
+	default:
+		return "null";
+	}
+}
+
+/* path = a + sep + b, cut to fit (by hand: gcc's -Wformat-truncation
+ * objects to snprintf of one path buffer into another). */
+static void path_join(char path[PATH_LEN], const char *a, const char *sep,
+		      const char *b)
+{
+	const char *part[3] = { a, sep, b };
+	size_t n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		size_t k = strnlen(part[i], PATH_LEN - 1 - n);
+
+		memmove(path + n, part[i], k);
+		n += k;
+	}
+	path[n] = '\0';
+}
+
+static void mkpath(char path[PATH_LEN], const char *base, const char *key)
+{
+	path_join(path, base, *base ? "." : "", key);
+}
+
+static void mkindex(char path[PATH_LEN], const char *base, size_t i)
+{
+	char idx[24];
+
+	snprintf(idx, sizeof idx, "[%zu]", i);
+	path_join(path, base, idx, "");
+}
+
+/* Append s (malloc'd) to l, taking ownership even on failure. */
+static int list_take(struct ctx *c, struct strlist *l, char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap : 2, bytes;
+		char **nv;
+
+		if (size_mul(cap, 2 * sizeof *nv, &bytes) < 0 ||
+		    (nv = realloc(l->v, bytes)) == NULL) {
+			free(s);
+			return err_nomem(c->e);
+		}
+		l->v = nv;
+		l->cap = cap * 2;
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+/* ---- scalar values ---------------------------------------------------- */
+
+/* Cleaned copy of p[0..n) into *out; the length bound holds for the
+ * cleaned form too, since each bad byte grows into three. */
+static int clean_str(struct ctx *c, const char *p, size_t n, const char *path,
+		     struct strlist *w, char **out)
+{
+	long rep = 0;
+
+	if (n > c->l->max_string)
+		goto toolong;
+	*out = utf8_clean_dup((const unsigned char *)p, n, &rep);
+	if (*out == NULL)
+		return err_nomem(c->e);
+	if (rep == 0)
+		return 0;
+	if (strlen(*out) > c->l->max_string) {
+		free(*out);
+		*out = NULL;
+		goto toolong;
+	}
+	warn(c, w, "%s had invalid UTF-8 (replaced)", path);
+	return 0;
+toolong:
+	return err_set(c->e, ERR_INPUT, "string longer than %zu bytes at %s",
+		       c->l->max_string, path);
+}
+
+/* Value o at path as a string.  Numbers and booleans become their JSON
+ * text.  Returns 1 with *out set, 0 when unusable (warned), -1 on
+ * rejection. */
+static int take_str(struct ctx *c, json_object *o, const char *path,
+		    struct strlist *w, int required, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		s = json_object_get_string(o);
+		return clean_str(c, s, (size_t)json_object_get_string_len(o),
+				 path, w, out) < 0 ? -1 : 1;
+	case json_type_int:
+	case json_type_double:
+	case json_type_boolean:
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		if (s == NULL)
+			return err_nomem(c->e);
+		warn(c, w, "%s is %s, not a string", path, type_desc(o));
+		return clean_str(c, s, strlen(s), path, w, out) < 0 ? -1 : 1;
+	default:
+		if (required)
+			return err_set(c->e, ERR_INPUT, "%s is not a string",
+				       path);
+		warn(c, w, "%s is %s, not a string (ignored)", path,
+		     type_desc(o));
+		return 0;
+	}
+}
+
+/* Member key of obj (path "<base>.<key>") as a string. */
+static enum got get_str(struct ctx *c, json_object *obj, const char *base,
+			const char *key, int required, struct strlist *w,
+			char **out)
+{
+	char path[PATH_LEN];
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return GOT_NONE;
+	if (v == NULL)
+		return GOT_NULL;
+	mkpath(path, base, key);
+	switch (take_str(c, v, path, w, required, out)) {
+	case -1:
+		return GOT_ERR;
+	case 0:
+		return GOT_BAD;
+	default:
+		return GOT_OK;
+	}
+}
+
+static int need_str(struct ctx *c, json_object *obj, const char *base,
+		    const char *key, struct strlist *w, char **out)
+{
+	char path[PATH_LEN];
+	enum got g = get_str(c, obj, base, key, 1, w, out);
+
+	if (g == GOT_OK)
+		return 0;
+	if (g == GOT_ERR)
+		return -1;
+	mkpath(path, base, key);
+	if (g == GOT_NULL)
+		return err_set(c->e, ERR_INPUT, "%s is null", path);
+	return err_set(c->e, ERR_INPUT, "missing %s", path);
+}
+
+/* Optional string key, or its non-standard spelling alt when key is absent. */
+static int alt_str(struct ctx *c, json_object *obj, const char *base,
+		   const char *key, const char *alt, const char *why,
+		   struct strlist *w, char **out)
+{
+	enum got g = get_str(c, obj, base, key, 0, w, out);
+
+	if (g == GOT_ERR)
+		return -1;
+	if (g != GOT_NONE || alt == NULL)
+		return 0;
+	g = get_str(c, obj, base, alt, 0, w, out);
+	if (g == GOT_ERR)
+		return -1;
+	if (g == GOT_OK)
+		warn(c, w, "%s.%s is %s %s", base, alt, why, key);
+	return 0;
+}
+
+static int count_double(struct ctx *c, double d, const char *path,
+			struct strlist *w, int64_t *v)
+{
+	if (!isfinite(d))
+		return err_set(c->e, ERR_INPUT, "%s is not a number", path);
+	if (d < 0)
+		return err_set(c->e, ERR_INPUT, "%s is negative", path);
+	if (d >= 9223372036854775808.0)
+		return err_set(c->e, ERR_INPUT, "%s is out of range", path);
+	if ((double)(int64_t)d != d)
+		return err_set(c->e, ERR_INPUT, "%s is fractional", path);
+	*v = (int64_t)d;
+	warn(c, w, "%s is a decimal number, not an integer", path);
+	return 0;
+}
+
+static int count_string(struct ctx *c, const char *s, size_t n,
+			const char *path, struct strlist *w, int64_t *v)
+{
+	int neg = n > 0 && s[0] == '-';
+	int64_t x = 0;
+
+	if ((size_t)neg == n)
+		return err_set(c->e, ERR_INPUT, "%s is not a number", path);
+	for (size_t i = (size_t)neg; i < n; i++) {
+		int dig = s[i] - '0';
+
+		if (dig < 0 || dig > 9)
+			return err_set(c->e, ERR_INPUT, "%s is not a number",
+				       path);
+		if (!neg && x > (INT64_MAX - dig) / 10)
+			return err_set(c->e, ERR_INPUT, "%s is out of range",
+				       path);
+		x = neg ? 0 : x * 10 + dig;
+	}
+	if (neg)
+		return err_set(c->e, ERR_INPUT, "%s is negative", path);
+	*v = x;
+	warn(c, w, "%s is a string, not a number", path);
+	return 0;
+}
+
+/* json-c 0.16 stores integers above INT64_MAX as uint64 (saturating at
+ * UINT64_MAX) and saturates below INT64_MIN, so the sign and the uint64
+ * view together catch every overflow. */
+static int count_value(struct ctx *c, json_object *o, const char *path,
+		       struct strlist *w, int64_t *v)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_int:
+		if (json_object_get_int64(o) < 0)
+			return err_set(c->e, ERR_INPUT, "%s is negative", path);
+		if (json_object_get_uint64(o) > (uint64_t)INT64_MAX)
+			return err_set(c->e, ERR_INPUT, "%s is out of range",
+				       path);
+		*v = json_object_get_int64(o);
+		return 0;
+	case json_type_double:
+		return count_double(c, json_object_get_double(o), path, w, v);
+	case json_type_string:
+		return count_string(c, json_object_get_string(o),
+				    (size_t)json_object_get_string_len(o),
+				    path, w, v);
+	default:
+		return err_set(c->e, ERR_INPUT, "%s is not a number", path);
+	}
+}
+
+static enum got get_count(struct ctx *c, json_object *obj, const char *base,
+			  const char *key, struct strlist *w, int64_t *v)
+{
+	char path[PATH_LEN];
+	json_object *o;
+
+	if (!json_object_object_get_ex(obj, key, &o))
+		return GOT_NONE;
+	if (o == NULL)
+		return GOT_NULL;
+	mkpath(path, base, key);
+	return count_value(c, o, path, w, v) < 0 ? GOT_ERR : GOT_OK;
+}
+
+/* ---- date-time -------------------------------------------------------- */
+
+static int num(const char *s, size_t len, int *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 1;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+static void put_digits(char *out, int v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* secs (0..9999-12-31T23:59:59Z) -> "YYYY-MM-DDTHH:MM:SSZ". */
+static void format_utc(int64_t secs, char out[21])
+{
+	int64_t z = secs / 86400 + 719468, era = z / 146097;
+	int64_t doe = z - era * 146097, rem = secs % 86400;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int y = (int)(yoe + era * 400 + (m <= 2));
+
+	memcpy(out, "0000-00-00T00:00:00Z", 21);
+	put_digits(out, y, 4);
+	put_digits(out + 5, m, 2);
+	put_digits(out + 8, d, 2);
+	put_digits(out + 11, (int)(rem / 3600), 2);
+	put_digits(out + 14, (int)(rem / 60 % 60), 2);
+	put_digits(out + 17, (int)(rem % 60), 2);
+}
+
+/* Zone part s[i..n): "Z", or a deviation ("z", "+HH:MM", "+HHMM", none).
+ * Sets *off in seconds east of UTC; returns -1 if malformed. */
+static int parse_zone(const char *s, size_t i, size_t n, int *off, int *dev)
+{
+	int hh, mm;
+
+	*off = 0;
+	if (i < n && s[i] == ' ') {
+		i++;
+		*dev = 1;
+	}
+	if (i == n) {
+		*dev = 1;
+		return 0;
+	}
+	if (s[i] == 'Z' || s[i] == 'z') {
+		*dev |= s[i] == 'z';
+		return i + 1 == n ? 0 : -1;
+	}
+	if (s[i] != '+' && s[i] != '-')
+		return -1;
+	*dev = 1;
+	if (n - i == 6 && s[i + 3] == ':' && num(s + i + 1, 2, &hh) &&
+	    num(s + i + 4, 2, &mm))
+		;
+	else if (n - i != 5 || !num(s + i + 1, 2, &hh) || !num(s + i + 3, 2, &mm))
+		return -1;
+	if (hh > 23 || mm > 59)
+		return -1;
+	*off = (hh * 60 + mm) * 60 * (s[i] == '-' ? -1 : 1);
+	return 0;
+}
+
+int report_parse_datetime(const char *s, size_t n, char out[21], time_t *t)
+{
+	int y, mo, d, h, mi, sec, off, dev = 0;
+	size_t i = 19;
+	int64_t secs;
+
+	if (n > DT_MAX)
+		return -1;
+	for (; n > 0 && is_ws(s[n - 1]); n--)
+		dev = 1;
+	for (; n > 0 && is_ws(*s); s++, n--)
+		dev = 1;
+	if (n < 19 || !num(s, 4, &y) || s[4] != '-' || !num(s + 5, 2, &mo) ||
+	    s[7] != '-' || !num(s + 8, 2, &d) || !num(s + 11, 2, &h) ||
+	    s[13] != ':' || !num(s + 14, 2, &mi) || s[16] != ':' ||
+	    !num(s + 17, 2, &sec))
+		return -1;
+	if (s[10] == 't' || s[10] == ' ')
+		dev = 1;
+	else if (s[10] != 'T')
+		return -1;
+	if (i < n && s[i] == '.') {
+		while (++i < n && s[i] >= '0' && s[i] <= '9')
+			;
+		if (i == 20)
+			return -1;
+		dev = 1;
+	}
+	if (parse_zone(s, i, n, &off, &dev) < 0 || y < 1970 || mo < 1 ||
+	    mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	if (sec == 60) {        /* leap second: keep the day */
+		sec = 59;
+		dev = 1;
+	}
+	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+	if (secs < 0 || secs > 253402300799)    /* 9999-12-31T23:59:59Z */
+		return -1;
+	format_utc(secs, out);
+	*t = (time_t)secs;
+	return dev;
+}
+
+/* ---- report header ---------------------------------------------------- */
+
+static int read_date(struct ctx *c, json_object *dr, const char *key,
+		     char out[21], time_t *t, struct strlist *w)
+{
+	json_object *v;
+	size_t n;
+	int rc;
+
+	if (!json_object_object_get_ex(dr, key, &v) || v == NULL)
+		return err_set(c->e, ERR_INPUT, "missing date-range.%s", key);
+	if (json_object_get_type(v) != json_type_string)
+		return err_set(c->e, ERR_INPUT, "invalid date-range.%s", key);
+	n = (size_t)json_object_get_string_len(v);
+	rc = report_parse_datetime(json_object_get_string(v), n, out, t);
+	if (rc < 0)
+		return err_set(c->e, ERR_INPUT, "invalid date-range.%s", key);
+	if (rc > 0)  /* parsed, so n <= DT_MAX and ASCII */
+		warn(c, w, "date-range.%s %.*s normalized to %s", key, (int)n,
+		     json_object_get_string(v), out);
+	return 0;
+}
+
+static int parse_dates(struct ctx *c, json_object *root, struct report *r)
+{
+	json_object *dr;
+	time_t end;
+
+	if (!json_object_object_get_ex(root, "date-range", &dr) || dr == NULL)
+		return err_set(c->e, ERR_INPUT, "missing date-range");
+	if (json_object_get_type(dr) != json_type_object)
+		return err_set(c->e, ERR_INPUT, "date-range is not an object");
+	if (read_date(c, dr, "start-datetime", r->begin_date, &r->begin,
+		      &r->warnings) < 0 ||
+	    read_date(c, dr, "end-datetime", r->end_date, &end,
+		      &r->warnings) < 0)
+		return -1;
+	if (end < r->begin)
+		warn(c, &r->warnings,
+		     "date-range.end-datetime is before start-datetime");
+	return 0;
+}
+
+/* "<organization-name>/<start-datetime>", within max_string. */
+static char *synth_id(const struct ctx *c, const struct report *r)
+{
+	size_t room = c->l->max_string > 21 ? c->l->max_string - 21 : 0;
+	size_t n = utf8_fit(r->organization_name,
+			    strlen(r->organization_name), room);
+	char *id = malloc(n + 22);
+
+	if (id == NULL)
+		return NULL;
+	memcpy(id, r->organization_name, n);
+	id[n] = '/';
+	memcpy(id + n + 1, r->begin_date, 21);
+	return id;
+}
+
+static int parse_report_id(struct ctx *c, json_object *root, struct report *r)
+{
+	enum got g = get_str(c, root, "", "report-id", 0, &r->warnings,
+			     &r->report_id);
+	const char *what;
+
+	if (g == GOT_ERR)
+		return -1;
+	if (g == GOT_OK && r->report_id[0] != '\0')
+		return 0;
+	what = g == GOT_OK ? "is empty" : g == GOT_NULL ? "is null" : "missing";
+	free(r->report_id);
+	r->report_id = synth_id(c, r);
+	if (r->report_id == NULL)
+		return err_nomem(c->e);
+	warn(c, &r->warnings, "report-id %s; synthesized", what);
+	return 0;
+}
+
+static int parse_head(struct ctx *c, json_object *root, struct report *r)
+{
+	enum got g;
+
+	if (need_str(c, root, "", "organization-name", &r->warnings,
+		     &r->organization_name) < 0)
+		return -1;
+	if (r->organization_name[0] == '\0')
+		warn(c, &r->warnings, "organization-name is empty");
+	if (parse_dates(c, root, r) < 0)
+		return -1;
+	g = get_str(c, root, "", "contact-info", 0, &r->warnings,
+		    &r->contact_info);
+	if (g == GOT_ERR)
+		return -1;
+	if (g == GOT_NONE)
+		warn(c, &r->warnings, "contact-info missing");
+	else if (g == GOT_NULL)
+		warn(c, &r->warnings, "contact-info is null");
+	return parse_report_id(c, root, r);
+}
+
+/* ---- policy description ----------------------------------------------- */
+
+/* Value v at path: an array of strings, or a lone scalar taken as a
+ * one-element list.  Returns 1 for the lone scalar, 0 otherwise. */
+static int str_list(struct ctx *c, json_object *v, const char *path,
+		    struct strlist *w, struct strlist *l)
+{
+	char ep[PATH_LEN];
+	char *s;
+	int rc;
+
+	if (json_object_get_type(v) == json_type_object) {
+		warn(c, w, "%s is an object, not an array (ignored)", path);
+		return 0;
+	}
+	if (json_object_get_type(v) != json_type_array) {
+		rc = take_str(c, v, path, w, 0, &s);
+		if (rc <= 0)
+			return rc;
+		return list_take(c, l, s) < 0 ? -1 : 1;
+	}
+	for (size_t i = 0, n = json_object_array_length(v); i < n; i++) {
+		json_object *el = json_object_array_get_idx(v, i);
+
+		mkindex(ep, path, i);
+		if (el == NULL) {
+			warn(c, w, "%s is null (skipped)", ep);
+			continue;
+		}
+		rc = take_str(c, el, ep, w, 0, &s);
+		if (rc < 0 || (rc > 0 && list_take(c, l, s) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* If l's only string is itself a JSON array of strings (Microsoft's TLSA
+ * policy-string), replace l by its elements.  1 replaced, 0 left alone. */
+static int unpack_json_list(struct ctx *c, const char *path, struct strlist *w,
+			    struct strlist *l)
+{
+	const char *s = l->v[0];
+	size_t n = strlen(s), i = 0;
+	struct strlist out;
+	struct pass ps = { NULL, json_tokener_success, 0, 0 };
+	json_tokener *tok;
+	char ep[PATH_LEN];
+
+	while (i < n && is_ws(s[i]))
+		i++;
+	if (i == n || s[i] != '[' || n > JSON_LEN_MAX)
+		return 0;
+	if ((tok = json_tokener_new_ex(INNER_DEPTH)) == NULL)
+		return err_nomem(c->e);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	ps.o = json_tokener_parse_ex(tok, s, (int)n);
+	ps.end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	while (ps.end < n && is_ws(s[ps.end]))
+		ps.end++;
+	if (ps.o == NULL || ps.end != n ||
+	    json_object_get_type(ps.o) != json_type_array)
+		goto keep;
+	for (i = 0; i < json_object_array_length(ps.o); i++)
+		if (json_object_get_type(json_object_array_get_idx(ps.o, i)) !=
+		    json_type_string)
+			goto keep;
+	strlist_init(&out);
+	mkindex(ep, path, 0);
+	if (str_list(c, ps.o, ep, w, &out) < 0) {
+		strlist_free(&out);
+		json_object_put(ps.o);
+		return -1;
+	}
+	json_object_put(ps.o);
+	strlist_free(l);
+	*l = out;
+	warn(c, w, "%s held a JSON-encoded array (decoded)", path);
+	return 1;
+keep:
+	json_object_put(ps.o);
+	return 0;
+}
+
+static int parse_policy_strings(struct ctx *c, json_object *d,
+				const char *base, struct policy *p)
+{
+	char path[PATH_LEN];
+	json_object *v;
+	int rc;
+
+	if (!json_object_object_get_ex(d, "policy-string", &v))
+		return 0;
+	mkpath(path, base, "policy-string");
+	if (v == NULL) {
+		warn(c, &p->warnings, "%s is null", path);
+		return 0;
+	}
+	rc = str_list(c, v, path, &p->warnings, &p->policy_strings);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		warn(c, &p->warnings, "%s is a string, not an array", path);
+	if (strcmp(p->policy_type, "tlsa") == 0 && p->policy_strings.n == 1)
+		return unpack_json_list(c, path, &p->warnings,
+					&p->policy_strings) < 0 ? -1 : 0;
+	return 0;
+}
+
+/* "[a, 'b']" that is not JSON: split on commas, trim blanks and quotes. */
+static int split_bracketed(struct ctx *c, struct strlist *l)
+{
+	const char *p = strchr(l->v[0], '[') + 1, *end = strrchr(l->v[0], ']');
+	struct strlist out;
+
+	strlist_init(&out);
+	while (p < end) {
+		const char *q = memchr(p, ',', (size_t)(end - p)), *a = p;
+
+		if (q == NULL)
+			q = end;
+		while (a < q && strchr(" \t\"'", *a) != NULL)
+			a++;
+		p = q;
+		while (p > a && strchr(" \t\"'", p[-1]) != NULL)
+			p--;
+		if (p > a && strlist_addn(&out, a, (size_t)(p - a)) < 0) {
+			strlist_free(&out);
+			return err_nomem(c->e);
+		}
+		p = q + 1;
+	}
+	strlist_free(l);
+	*l = out;
+	return 0;
+}
+
+/* mx-host given as one string: maybe a bracketed list. */
+static int unbracket(struct ctx *c, const char *path, struct strlist *w,
+		     struct strlist *l)
+{
+	const char *s = l->v[0];
+	size_t n = strlen(s);
+	int rc;
+
+	while (n > 0 && is_ws(s[n - 1]))
+		n--;
+	while (n > 0 && is_ws(*s)) {
+		s++;
+		n--;
+	}
+	if (n < 2 || s[0] != '[' || s[n - 1] != ']') {
+		warn(c, w, "%s is a string, not an array", path);
+		return 0;
+	}
+	rc = unpack_json_list(c, path, w, l);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	warn(c, w, "%s is a bracketed string, not an array (split)", path);
+	return split_bracketed(c, l);
+}
+
+static void strip_mx_prefix(struct ctx *c, const char *path, struct strlist *w,
+			    struct strlist *l)
+{
+	int stripped = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		char *s = l->v[i];
+		size_t n = strlen(s), k = 3;
+
+		if (!span_iprefix((const unsigned char *)s, n, "mx:"))
+			continue;
+		while (k < n && (s[k] == ' ' || s[k] == '\t'))
+			k++;
+		memmove(s, s + k, n - k + 1);
+		stripped = 1;
+	}
+	if (stripped)
+		warn(c, w, "%s entries had an mx: prefix (stripped)", path);
+}
+
+static int parse_mx(struct ctx *c, json_object *d, const char *base,
+		    struct policy *p)
+{
+	const char *key = "mx-host";
+	char path[PATH_LEN];
+	json_object *v;
+	int rc;
+
+	if (!json_object_object_get_ex(d, key, &v)) {
+		key = "mx-host-pattern";
+		if (!json_object_object_get_ex(d, key, &v))
+			return 0;
+		warn(c, &p->warnings, "%s.%s is a draft name for mx-host", base,
+		     key);
+	}
+	mkpath(path, base, key);
+	if (v == NULL) {
+		warn(c, &p->warnings, "%s is null", path);
+		return 0;
+	}
+	rc = str_list(c, v, path, &p->warnings, &p->mx_host_patterns);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && unbracket(c, path, &p->warnings, &p->mx_host_patterns) < 0)
+		return -1;
+	strip_mx_prefix(c, path, &p->warnings, &p->mx_host_patterns);
+	return 0;
+}
+
+static int parse_domain(struct ctx *c, json_object *d, const char *base,
+			struct policy *p)
+{
+	enum got g = get_str(c, d, base, "policy-domain", 0, &p->warnings,
+			     &p->policy_domain);
+	const char *what;
+
+	if (g == GOT_ERR)
+		return -1;
+	if (g == GOT_OK && p->policy_domain[0] != '\0')
+		return 0;
+	what = g == GOT_OK ? "is empty" : g == GOT_NULL ? "is null" : "missing";
+	free(p->policy_domain);
+	p->policy_domain = strdup(c->hint != NULL ? c->hint : "");
+	if (p->policy_domain == NULL)
+		return err_nomem(c->e);
+	if (c->hint != NULL)
+		warn(c, &p->warnings, "%s.policy-domain %s; used %s", base, what,
+		     c->hint_from);
+	else
+		warn(c, &p->warnings, "%s.policy-domain %s", base, what);
+	return 0;
+}
+
+static int parse_desc(struct ctx *c, json_object *po, const char *base,
+		      struct policy *p)
+{
+	char path[PATH_LEN], tmp[CLIP_LEN + 4];
+	json_object *d;
+
+	mkpath(path, base, "policy");
+	if (!json_object_object_get_ex(po, "policy", &d) || d == NULL)
+		return err_set(c->e, ERR_INPUT, "missing %s", path);
+	if (json_object_get_type(d) != json_type_object)
+		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
+	if (need_str(c, d, path, "policy-type", &p->warnings,
+		     &p->policy_type) < 0)
+		return -1;
+	if (!in_list(p->policy_type, policy_types))
+		warn(c, &p->warnings, "%s.policy-type unknown: %s", path,
+		     clip(p->policy_type, tmp));
+	if (parse_policy_strings(c, d, path, p) < 0 ||
+	    parse_domain(c, d, path, p) < 0 || parse_mx(c, d, path, p) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- summary and failure details -------------------------------------- */
+
+static int parse_summary(struct ctx *c, json_object *po, const char *base,
+			 struct policy *p, enum got *fail)
+{
+	char path[PATH_LEN];
+	json_object *s;
+	enum got g;
+
+	mkpath(path, base, "summary");
+	if (!json_object_object_get_ex(po, "summary", &s) || s == NULL)
+		return err_set(c->e, ERR_INPUT, "missing %s", path);
+	if (json_object_get_type(s) != json_type_object)
+		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
+	g = get_count(c, s, path, "total-successful-session-count",
+		      &p->warnings, &p->successful_session_count);
+	if (g == GOT_ERR)
+		return -1;
+	if (g == GOT_NONE)
+		return err_set(c->e, ERR_INPUT,
+			       "missing %s.total-successful-session-count", path);
+	if (g == GOT_NULL)
+		return err_set(c->e, ERR_INPUT,
+			       "%s.total-successful-session-count is null", path);
+	*fail = get_count(c, s, path, "total-failure-session-count",
+			  &p->warnings, &p->failed_session_count);
+	return *fail == GOT_ERR ? -1 : 0;
+}
+
+static int is_ip(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+static int detail_strings(struct ctx *c, json_object *o, const char *path,
+			  struct strlist *w, struct failure_detail *d)
+{
+	if (alt_str(c, o, path, "sending-mta-ip", NULL, NULL, w,
+		    &d->sending_mta_ip) < 0 ||
+	    alt_str(c, o, path, "receiving-ip", NULL, NULL, w,
+		    &d->receiving_ip) < 0 ||
+	    alt_str(c, o, path, "receiving-mx-hostname",
+		    "receiving-mx-host-name", "a misspelling of", w,
+		    &d->receiving_mx_hostname) < 0 ||
+	    alt_str(c, o, path, "receiving-mx-helo", NULL, NULL, w,
+		    &d->receiving_mx_helo) < 0 ||
+	    alt_str(c, o, path, "additional-information", "additional-info-uri",
+		    "a draft name for", w, &d->additional_info_uri) < 0 ||
+	    alt_str(c, o, path, "failure-reason-code", "failure-error-code",
+		    "a draft name for", w, &d->failure_reason_code) < 0)
+		return -1;
+	if (d->sending_mta_ip != NULL && !is_ip(d->sending_mta_ip))
+		warn(c, w, "%s.sending-mta-ip is not an IP address", path);
+	if (d->receiving_ip != NULL && !is_ip(d->receiving_ip))
+		warn(c, w, "%s.receiving-ip is not an IP address", path);
+	return 0;
+}
+
+static int parse_detail(struct ctx *c, json_object *o, const char *path,
+			struct strlist *w, struct failure_detail *d)
+{
+	char tmp[CLIP_LEN + 4];
+	enum got g;
+
+	g = get_str(c, o, path, "result-type", 0, w, &d->result_type);
+	if (g == GOT_ERR)
+		return -1;
+	if (g != GOT_OK) {
+		if ((d->result_type = strdup("unknown")) == NULL)
+			return err_nomem(c->e);
+		warn(c, w, "%s.result-type %s; used unknown", path,
+		     g == GOT_NULL ? "is null" : "missing");
+	} else if (!in_list(d->result_type, result_types)) {
+		warn(c, w, "%s.result-type unknown: %s", path,
+		     clip(d->result_type, tmp));
+	}
+	g = get_count(c, o, path, "failed-session-count", w,
+		      &d->failed_session_count);
+	if (g == GOT_ERR)
+		return -1;
+	if (g == GOT_NONE || g == GOT_NULL)
+		warn(c, w, "%s.failed-session-count %s; used 0", path,
+		     g == GOT_NULL ? "is null" : "missing");
+	return detail_strings(c, o, path, w, d);
+}
+
+static int parse_details(struct ctx *c, json_object *po, const char *base,
+			 struct policy *p)
+{
+	char path[PATH_LEN], dp[PATH_LEN];
+	json_object *v;
+	size_t n;
+	int single;
+
+	if (!json_object_object_get_ex(po, "failure-details", &v))
+		return 0;
+	mkpath(path, base, "failure-details");
+	single = json_object_get_type(v) == json_type_object;
+	if (single) {
+		warn(c, &p->warnings, "%s is an object, not an array", path);
+	} else if (json_object_get_type(v) != json_type_array) {
+		warn(c, &p->warnings, v == NULL ? "%s is null" :
+		     "%s is not an array (ignored)", path);
+		return 0;
+	}
+	n = single ? 1 : json_object_array_length(v);
+	if (n == 0)
+		return 0;
+	if ((p->details = calloc(n, sizeof *p->details)) == NULL)
+		return err_nomem(c->e);
+	for (size_t i = 0; i < n; i++) {
+		json_object *el = single ? v : json_object_array_get_idx(v, i);
+
+		if (single)
+			path_join(dp, path, "", "");
+		else
+			mkindex(dp, path, i);
+		if (json_object_get_type(el) != json_type_object) {
+			warn(c, &p->warnings, "%s is %s, not an object (skipped)",
+			     dp, type_desc(el));
+			continue;
+		}
+		if (parse_detail(c, el, dp, &p->warnings,
+				 &p->details[p->n_details++]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The failure total against the details' sum: fill in a missing total,
+ * flag a disagreement but keep both as reported. */
+static int reconcile(struct ctx *c, const char *base, struct policy *p,
+		     enum got fail)
+{
+	int64_t sum = 0;
+	int ovf = 0;
+
+	for (size_t i = 0; i < p->n_details; i++) {
+		if (sum > INT64_MAX - p->details[i].failed_session_count)
+			ovf = 1;
+		else
+			sum += p->details[i].failed_session_count;
+	}
+	if (fail == GOT_OK) {
+		if (p->n_details > 0 && ovf)
+			warn(c, &p->warnings, "%s: total-failure-session-count %"
+			     PRId64 " differs from sum of failure-details "
+			     "(out of range)", base, p->failed_session_count);
+		else if (p->n_details > 0 && sum != p->failed_session_count)
+			warn(c, &p->warnings, "%s: total-failure-session-count %"
+			     PRId64 " differs from sum of failure-details %"
+			     PRId64, base, p->failed_session_count, sum);
+		return 0;
+	}
+	if (ovf)
+		return err_set(c->e, ERR_INPUT, "%s.failure-details sum of "
+			       "failed-session-count is out of range", base);
+	p->failed_session_count = sum;
+	warn(c, &p->warnings, "%s.summary.total-failure-session-count %s; "
+	     "used sum of failure-details %" PRId64, base,
+	     fail == GOT_NULL ? "is null" : "missing", sum);
+	return 0;
+}
+
+static int parse_policy(struct ctx *c, json_object *po, size_t i,
+			struct policy *p)
+{
+	char base[PATH_LEN];
+	enum got fail = GOT_NONE;
+
+	mkindex(base, "policies", i);
+	if (json_object_get_type(po) != json_type_object)
+		return err_set(c->e, ERR_INPUT, "%s is not an object", base);
+	if (parse_desc(c, po, base, p) < 0 ||
+	    parse_summary(c, po, base, p, &fail) < 0 ||
+	    parse_details(c, po, base, p) < 0)
+		return -1;
+	return reconcile(c, base, p, fail);
+}
+
+static int parse_policies(struct ctx *c, json_object *root, struct report *r)
+{
+	json_object *arr;
+	size_t n;
+
+	if (!json_object_object_get_ex(root, "policies", &arr) || arr == NULL)
+		return err_set(c->e, ERR_INPUT, "missing policies");
+	if (json_object_get_type(arr) != json_type_array)
+		return err_set(c->e, ERR_INPUT, "policies is not an array");
+	n = json_object_array_length(arr);
+	if (n == 0)
+		return err_set(c->e, ERR_INPUT, "policies is empty");
+	if ((r->policies = calloc(n, sizeof *r->policies)) == NULL)
+		return err_nomem(c->e);
+	for (size_t i = 0; i < n; i++) {
+		struct policy *p = &r->policies[i];
+
+		strlist_init(&p->policy_strings);
+		strlist_init(&p->mx_host_patterns);
+		strlist_init(&p->warnings);
+		r->n_policies = i + 1;
+		if (parse_policy(c, json_object_array_get_idx(arr, i), i, p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- JSON text -------------------------------------------------------- */
+
+static int tok_pass(struct ctx *c, const char *p, size_t n, int flags,
+		    struct pass *ps)
+{
+	json_tokener *tok = json_tokener_new_ex(c->depth);
+
+	if (tok == NULL)
+		return err_nomem(c->e);
+	json_tokener_set_flags(tok, flags);
+	ps->o = json_tokener_parse_ex(tok, p, (int)n);
+	ps->jerr = json_tokener_get_error(tok);
+	ps->end = json_tokener_get_parse_end(tok);
+	ps->trailing = 0;
+	json_tokener_free(tok);
+	if (ps->o == NULL)
+		return 0;
+	while (ps->end < n && is_ws(p[ps->end]))
+		ps->end++;
+	if (ps->end < n) {
+		json_object_put(ps->o);
+		ps->o = NULL;
+		ps->trailing = 1;
+	}
+	return 0;
+}
+
+static int json_reason(struct ctx *c, const char *p, size_t n, size_t skip,
+		       const struct pass *ps)
+{
+	size_t i = 0;
+
+	while (i < n && is_ws(p[i]))
+		i++;
+	if (ps->jerr == json_tokener_error_depth)
+		return err_set(c->e, ERR_INPUT, "JSON nesting deeper than %d",
+			       c->depth);
+	if (ps->trailing)
+		return err_set(c->e, ERR_INPUT, "JSON: trailing data at offset %zu",
+			       ps->end + skip);
+	if (i == n)
+		return err_set(c->e, ERR_INPUT, "JSON: empty input");
+	/* json-c returns NULL without an error for a top-level null, and
+	 * when an allocation failed */
+	if (ps->jerr == json_tokener_success && p[i] != 'n')
+		return err_nomem(c->e);
+	if (ps->jerr == json_tokener_success ||
+	    (ps->jerr == json_tokener_continue && p[i] != '{' && p[i] != '['))
+		return err_set(c->e, ERR_INPUT,
+			       "top-level JSON value is not an object");
+	if (ps->jerr == json_tokener_continue)
+		return err_set(c->e, ERR_INPUT,
+			       "JSON: unexpected end of data at offset %zu",
+			       n + skip);
+	return err_set(c->e, ERR_INPUT, "JSON: %s at offset %zu",
+		       json_tokener_error_desc(ps->jerr), ps->end + skip);
+}
+
+static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
+		      struct strlist *w, json_object **root)
+{
+	const char *p = (const char *)json;
+	const unsigned char *nul;
+	struct pass st, ns;
+	size_t skip = 0;
+
+	if (n > JSON_LEN_MAX)
+		return err_set(c->e, ERR_INPUT, "JSON longer than %zu bytes",
+			       JSON_LEN_MAX);
+	/* json-c stops silently at a NUL byte */
+	if ((nul = memchr(json, 0, n)) != NULL)
+		return err_set(c->e, ERR_INPUT, "JSON: NUL byte at offset %zu",
+			       (size_t)(nul - json));
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		skip = 3;
+		warn(c, w, "JSON starts with a byte order mark");
+	}
+	if (tok_pass(c, p + skip, n - skip, JSON_TOKENER_STRICT, &st) < 0)
+		return -1;
+	if ((*root = st.o) != NULL)
+		return 0;
+	if (st.jerr != json_tokener_error_depth) {
+		if (tok_pass(c, p + skip, n - skip, 0, &ns) < 0)
+			return -1;
+		if ((*root = ns.o) != NULL) {
+			warn(c, w, "non-strict JSON accepted");
+			return 0;
+		}
+		if (ns.trailing || ns.jerr == json_tokener_error_depth)
+			st = ns;
+	}
+	return json_reason(c, p + skip, n - skip, skip, &st);
+}
+
+/* Cleaned copies of the envelope hints, NULL when unusable. */
+static int prep_hints(struct ctx *c, const struct report_hints *h)
+{
+	const char *from;
+	size_t n;
+
+	if (h == NULL || h->report_domain == NULL)
+		return 0;
+	n = strlen(h->report_domain);
+	if (n == 0 || n > c->l->max_string)
+		return 0;
+	from = h->report_domain_from != NULL ? h->report_domain_from : "hint";
+	c->hint = utf8_clean_dup((const unsigned char *)h->report_domain, n,
+				 NULL);
+	c->hint_from = utf8_clean_dup((const unsigned char *)from,
+				      strnlen(from, CLIP_LEN), NULL);
+	if (c->hint == NULL || c->hint_from == NULL)
+		return err_nomem(c->e);
+	if (strlen(c->hint) > c->l->max_string) {
+		free(c->hint);
+		c->hint = NULL;
+	}
+	return 0;
+}
+
+int report_parse(const unsigned char *json, size_t n, const struct limits *l,
+		 const struct report_hints *hints, struct report *out,
+		 struct err *e)
+{
+	struct ctx c = { l, e, l->max_json_depth > 0 ? l->max_json_depth : 1,
+			 NULL, NULL, 0 };
+	json_object *root = NULL;
+
+	report_init(out);
+	if (prep_hints(&c, hints) < 0 ||
+	    parse_json(&c, json, n, &out->warnings, &root) < 0)
+		goto fail;
+	if (json_object_get_type(root) != json_type_object) {
+		err_set(e, ERR_INPUT, "top-level JSON value is not an object");
+		goto fail;
+	}
+	if (parse_head(&c, root, out) < 0 || parse_policies(&c, root, out) < 0)
+		goto fail;
+	if (c.nomem) {
+		err_nomem(e);
+		goto fail;
+	}
+	json_object_put(root);
+	free(c.hint);
+	free(c.hint_from);
+	return 0;
+fail:
+	json_object_put(root);
+	free(c.hint);
+	free(c.hint_from);
+	report_free(out);
+	return -1;
+}
+
+void report_init(struct report *r)
+{
+	memset(r, 0, sizeof *r);
+	r->organization_name = NULL;
+	r->contact_info = NULL;
+	r->report_id = NULL;
+	r->policies = NULL;
+	strlist_init(&r->warnings);
+}
+
+static void policy_free(struct policy *p)
+{
+	free(p->policy_type);
+	free(p->policy_domain);
+	strlist_free(&p->policy_strings);
+	strlist_free(&p->mx_host_patterns);
+	strlist_free(&p->warnings);
+	for (size_t i = 0; i < p->n_details; i++) {
+		struct failure_detail *d = &p->details[i];
+
+		free(d->result_type);
+		free(d->sending_mta_ip);
+		free(d->receiving_ip);
+		free(d->receiving_mx_hostname);
+		free(d->receiving_mx_helo);
+		free(d->additional_info_uri);
+		free(d->failure_reason_code);
+	}
+	free(p->details);
+}
+
+void report_free(struct report *r)
+{
+	free(r->organization_name);
+	free(r->contact_info);
+	free(r->report_id);
+	for (size_t i = 0; i < r->n_policies; i++)
+		policy_free(&r->policies[i]);
+	free(r->policies);
+	strlist_free(&r->warnings);
+	report_init(r);
+}

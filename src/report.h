@@ -1,0 +1,75 @@
+/* RFC 8460 §4.4 report JSON -> struct report, with every tolerated
+ * deviation recorded as a warning and only meaningless reports rejected.
+ * All strings in the struct are malloc'd, valid UTF-8, without NUL bytes,
+ * and at most l->max_string bytes (longer ones are rejected). */
+#ifndef TLSRPT_REPORT_H
+#define TLSRPT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "err.h"
+#include "limits.h"
+#include "util.h"
+
+struct failure_detail {
+	char *result_type;            /* verbatim, never NULL */
+	int64_t failed_session_count; /* >= 0 */
+	char *sending_mta_ip;         /* NULL when absent */
+	char *receiving_ip;
+	char *receiving_mx_hostname;
+	char *receiving_mx_helo;
+	char *additional_info_uri;    /* from additional-information or additional-info-uri */
+	char *failure_reason_code;    /* from failure-reason-code or failure-error-code */
+};
+
+struct policy {
+	char *policy_type;            /* verbatim ("sts", "tlsa", "no-policy-found", or unknown) */
+	char *policy_domain;          /* never NULL after report_parse (fallback or "") */
+	struct strlist policy_strings;
+	struct strlist mx_host_patterns;
+	int64_t successful_session_count;
+	int64_t failed_session_count;
+	struct failure_detail *details;
+	size_t n_details;
+	struct strlist warnings;      /* policy-level warnings, already prefixed "policies[i]..." */
+};
+
+struct report {
+	char *organization_name;      /* never NULL */
+	char *contact_info;           /* NULL when absent or null */
+	char *report_id;              /* never NULL */
+	char begin_date[21];          /* normalized "YYYY-MM-DDTHH:MM:SSZ" */
+	char end_date[21];
+	time_t begin;                 /* UTC seconds of begin_date */
+	struct policy *policies;
+	size_t n_policies;            /* >= 1 */
+	struct strlist warnings;      /* report-level warnings */
+};
+
+/* Context from the envelope, used only for fallbacks the report lacks. */
+struct report_hints {
+	const char *report_domain;    /* TLS-Report-Domain, Subject "Report Domain:", or file name; may be NULL */
+	const char *report_domain_from; /* where it came from, for the warning text */
+};
+
+/* Parse and validate json[0..n).  Strict JSON first; if json-c's strict
+ * mode fails, retry non-strict and add warning "non-strict JSON accepted".
+ * Depth limit l->max_json_depth.  A NUL byte or trailing non-whitespace
+ * after the top-level object is ERR_INPUT.  Rejections are ERR_INPUT with
+ * a precise reason such as "missing policies[0].summary.total-successful-session-count"
+ * or "invalid date-range.start-datetime". ENOMEM is ERR_TEMP.
+ * On failure *out is left empty (report_free safe). */
+int report_parse(const unsigned char *json, size_t n, const struct limits *l,
+		 const struct report_hints *hints, struct report *out, struct err *e);
+
+void report_init(struct report *r);
+void report_free(struct report *r);
+
+/* Parse an RFC 3339 date-time leniently (no zone = UTC, fractional
+ * seconds, lowercase t/z, space separator, numeric offsets).  Writes the
+ * normalized UTC form into out[21] and *t.  Returns 0 exact RFC 3339 in
+ * UTC, 1 accepted with a deviation (caller warns), -1 unusable. */
+int report_parse_datetime(const char *s, size_t n, char out[21], time_t *t);
+
+#endif

@@ -1,0 +1,91 @@
+#!/bin/bash
+# Command-line behaviour around the spool: duplicates, quarantine, exit
+# codes (0 / 64 / 65 / 75), temp failures leave the spool byte-identical,
+# --stdout and --file.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+tmp=$(mktmp)
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+S=$tmp/spool
+report_eml "Example Org" r1 2026-05-18 example.com 3 >"$tmp/r1.eml"
+report_eml "Example Org" r2 2026-05-18 example.com 4 >"$tmp/r2.eml"
+
+lda() { "$LDA" --spool "$S" --log stderr "$@"; }
+
+lda <"$tmp/r1.eml" 2>"$tmp/err"
+is "store exits 0" "$?" 0
+is "store logs one line" "$(cat "$tmp/err")" \
+	'tlsrpt-lda: stored org="Example Org" report_id="r1" domain=example.com policies=1 failed=3 file=2026-05-18.jsonl'
+lda <"$tmp/r1.eml" 2>"$tmp/err"
+is "duplicate exits 0" "$?" 0
+is "duplicate logged" "$(cat "$tmp/err")" \
+	'tlsrpt-lda: duplicate org="Example Org" report_id="r1" domain=example.com policies=1 failed=3 file=2026-05-18.jsonl'
+is "duplicate stored once" "$(wc -l <"$S/2026-05-18.jsonl")" 1
+is "spool file mode" "$(stat -c %a "$S/2026-05-18.jsonl")" 640
+
+printf 'From: a@b\nSubject: buy now\n\ncheap pills\n' >"$tmp/spam.eml"
+lda <"$tmp/spam.eml" 2>"$tmp/err"
+is "spam exits 0 (quarantined)" "$?" 0
+is "spam quarantine logged" "$(sed 's/file=.*//' "$tmp/err")" \
+	'tlsrpt-lda: quarantined reason="no report attachment in 1 MIME part" '
+q=$(ls "$S/quarantine/new")
+is "one quarantined file" "$(echo "$q" | wc -l)" 1
+check "quarantined copy is the whole message after the reason" \
+	cmp -s <(tail -n +2 "$S/quarantine/new/$q") "$tmp/spam.eml"
+lda --reject-invalid <"$tmp/spam.eml" 2>/dev/null
+is "--reject-invalid exits 65" "$?" 65
+is "--reject-invalid still quarantines" "$(ls "$S/quarantine/new" | wc -l)" 2
+
+: | lda 2>"$tmp/err"
+is "empty stdin exits 0" "$?" 0
+check "empty stdin quarantined with reason" grep -q 'reason="empty message"' "$tmp/err"
+
+head -c 2000 /dev/urandom >"$tmp/big.bin"
+lda --max-message 1000 <"$tmp/big.bin" 2>"$tmp/err"
+is "message over --max-message exits 0" "$?" 0
+check "oversized message quarantined with reason" \
+	grep -q 'reason="message larger than 1000 bytes (--max-message); first 1000 bytes kept"' "$tmp/err"
+
+# temporary failures: exit 75, spool untouched
+cp "$S/2026-05-18.jsonl" "$tmp/before"
+touch "$tmp/notadir"
+"$LDA" --spool "$tmp/notadir/spool" --log stderr <"$tmp/r2.eml" 2>"$tmp/err"
+is "spool that cannot be opened exits 75" "$?" 75
+check "reason on stderr starts with our name" grep -q '^tlsrpt-lda: deferred reason="spool ' "$tmp/err"
+
+# a file-size limit turns the append into EFBIG: rolled back, exit 75
+report_eml "Example Org" big 2026-05-18 example.com 5 >"$tmp/big.eml"
+(ulimit -f 1; exec "$LDA" --spool "$S" --log stderr <"$tmp/big.eml") 2>"$tmp/err"
+is "write beyond ulimit -f exits 75" "$?" 75
+check "ulimit -f: spool byte-identical" cmp -s "$tmp/before" "$S/2026-05-18.jsonl"
+lda <"$tmp/big.eml" 2>/dev/null
+is "retry after the limit is lifted stores it" "$?" 0
+is "retry stored exactly one line" "$(wc -l <"$S/2026-05-18.jsonl")" 2
+
+# a daily file replaced by a symlink is refused
+ln -s /tmp/tlsrpt-elsewhere "$S/2026-05-20.jsonl"
+report_eml "Example Org" sym 2026-05-20 example.com 1 >"$tmp/sym.eml"
+lda <"$tmp/sym.eml" 2>"$tmp/err"
+is "symlinked daily file exits 75" "$?" 75
+check "symlink target not created" test ! -e /tmp/tlsrpt-elsewhere
+
+# usage
+"$LDA" --bogus </dev/null >/dev/null 2>&1
+is "unknown option exits 64" "$?" 64
+"$LDA" --max-message -5 </dev/null >/dev/null 2>&1
+is "bad size exits 64" "$?" 64
+check "--version prints the version" sh -c "'$LDA' --version | grep -q '^tlsrpt-lda [0-9]'"
+check "--help prints usage" sh -c "'$LDA' --help | grep -q '^usage: tlsrpt-lda'"
+
+# --stdout and --file
+out=$("$LDA" --stdout --log stderr --quiet <"$tmp/r2.eml")
+is "--stdout prints the record" "$(echo "$out" | jq -r .report_id 2>/dev/null || echo "$out" | head -c 80)" r2
+report_json "File Org" f1 2026-05-19 example.net 0 | gzip -n >"$tmp/sender.example!example.net!1!2.json.gz"
+report_json "File Org" f2 2026-05-19 example.net 0 >"$tmp/f2.json"
+lda --quiet --file "$tmp/sender.example!example.net!1!2.json.gz" "$tmp/f2.json" "$tmp/r2.eml" 2>/dev/null
+is "--file imports .json.gz, .json and .eml" "$?" 0
+is "--file stored two reports for 2026-05-19" "$(wc -l <"$S/2026-05-19.jsonl")" 2
+check "--file records say source file" grep -q '"source":"file"' "$S/2026-05-19.jsonl"
+lda --quiet --file "$tmp/spam.eml" 2>/dev/null
+is "--file with no report exits 65" "$?" 65
+done_testing

@@ -1,0 +1,283 @@
+/* Unit tests for record.c: exact golden lines, escaping, one line per
+ * policy, UTF-8 cleaning of meta strings, stable bytes, and that every line
+ * reads back as the same values through json-c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "record.h"
+#include "../tap.h"
+
+static void add_policy(struct report *r, const char *domain)
+{
+	struct policy *p;
+
+	r->policies = realloc(r->policies, (r->n_policies + 1) * sizeof *p);
+	p = &r->policies[r->n_policies++];
+	memset(p, 0, sizeof *p);
+	strlist_init(&p->policy_strings);
+	strlist_init(&p->mx_host_patterns);
+	strlist_init(&p->warnings);
+	p->policy_type = strdup("sts");
+	p->policy_domain = strdup(domain);
+}
+
+static void make_report(struct report *r)
+{
+	report_init(r);
+	r->organization_name = strdup("Org");
+	r->contact_info = strdup("c@example");
+	r->report_id = strdup("id-1");
+	memcpy(r->begin_date, "2024-01-09T00:00:00Z", 21);
+	memcpy(r->end_date, "2024-01-09T23:59:59Z", 21);
+	r->begin = 1704758400;
+}
+
+static void add_detail(struct policy *p, const char *type, int64_t count)
+{
+	struct failure_detail *d;
+
+	p->details = realloc(p->details, (p->n_details + 1) * sizeof *d);
+	d = &p->details[p->n_details++];
+	memset(d, 0, sizeof *d);
+	d->result_type = strdup(type);
+	d->failed_session_count = count;
+}
+
+static const struct record_meta META = {
+	"2024-01-10T08:00:00Z", "mail", "<m1@example>", "Sender Org",
+	"tlsrpt@example.com", NULL
+};
+
+static void test_golden_full(void)
+{
+	struct report r;
+	struct policy *p;
+	struct failure_detail *d;
+	struct strlist extra;
+	struct record_meta m = META;
+	struct buf b;
+	struct err e;
+
+	make_report(&r);
+	add_policy(&r, "example.com");
+	p = &r.policies[0];
+	strlist_add(&p->policy_strings, "version: STSv1");
+	strlist_add(&p->policy_strings, "mode: enforce");
+	strlist_add(&p->mx_host_patterns, "*.example.com");
+	p->successful_session_count = 5326;
+	p->failed_session_count = 303;
+	add_detail(p, "starttls-not-supported", 200);
+	d = &p->details[0];
+	d->sending_mta_ip = strdup("2001:db8::1");
+	d->receiving_ip = strdup("203.0.113.56");
+	d->receiving_mx_hostname = strdup("mx2.example.com");
+	d->receiving_mx_helo = strdup("mx2 ESMTP");
+	d->additional_info_uri = strdup("https://r.example/i?id=1#x");
+	d->failure_reason_code = strdup("X509_E");
+	add_detail(p, "validation-failure", 3);
+	strlist_add(&r.warnings, "contact-info missing");
+	strlist_add(&p->warnings, "policies[0].policy.mx-host is a string, not "
+		    "an array");
+	strlist_init(&extra);
+	strlist_add(&extra, "trailing garbage after gzip member");
+	m.extra_warnings = &extra;
+	buf_init(&b);
+	is_int(record_format(&r, &m, &b, &e), 0, "full: formatted");
+	is_str((const char *)b.p,
+	       "{\"organization_name\":\"Org\",\"contact_info\":\"c@example\","
+	       "\"report_id\":\"id-1\",\"begin_date\":\"2024-01-09T00:00:00Z\","
+	       "\"end_date\":\"2024-01-09T23:59:59Z\",\"policy_domain\":"
+	       "\"example.com\",\"policy_type\":\"sts\",\"policy_strings\":["
+	       "\"version: STSv1\",\"mode: enforce\"],\"mx_host_patterns\":["
+	       "\"*.example.com\"],\"successful_session_count\":5326,"
+	       "\"failed_session_count\":303,\"failure_details\":[{"
+	       "\"result_type\":\"starttls-not-supported\",\"failed_session_"
+	       "count\":200,\"sending_mta_ip\":\"2001:db8::1\",\"receiving_ip\":"
+	       "\"203.0.113.56\",\"receiving_mx_hostname\":\"mx2.example.com\","
+	       "\"receiving_mx_helo\":\"mx2 ESMTP\",\"additional_info_uri\":"
+	       "\"https://r.example/i?id=1#x\",\"failure_reason_code\":"
+	       "\"X509_E\"},{\"result_type\":\"validation-failure\","
+	       "\"failed_session_count\":3,\"sending_mta_ip\":null,"
+	       "\"receiving_ip\":null,\"receiving_mx_hostname\":null,"
+	       "\"receiving_mx_helo\":null,\"additional_info_uri\":null,"
+	       "\"failure_reason_code\":null}],\"received_at\":"
+	       "\"2024-01-10T08:00:00Z\",\"source\":\"mail\",\"message_id\":"
+	       "\"<m1@example>\",\"submitter\":\"Sender Org\",\"recipient\":"
+	       "\"tlsrpt@example.com\",\"warnings\":[\"contact-info missing\","
+	       "\"policies[0].policy.mx-host is a string, not an array\","
+	       "\"trailing garbage after gzip member\"]}\n",
+	       "full: golden line");
+	strlist_free(&extra);
+	buf_free(&b);
+	report_free(&r);
+}
+
+static void test_golden_nulls(void)
+{
+	struct report r;
+	struct record_meta m = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct buf b;
+	struct err e;
+
+	make_report(&r);
+	free(r.contact_info);
+	r.contact_info = NULL;
+	add_policy(&r, "");
+	r.policies[0].successful_session_count = INT64_MAX;
+	buf_init(&b);
+	is_int(record_format(&r, &m, &b, &e), 0, "nulls: formatted");
+	is_str((const char *)b.p,
+	       "{\"organization_name\":\"Org\",\"contact_info\":null,"
+	       "\"report_id\":\"id-1\",\"begin_date\":\"2024-01-09T00:00:00Z\","
+	       "\"end_date\":\"2024-01-09T23:59:59Z\",\"policy_domain\":\"\","
+	       "\"policy_type\":\"sts\",\"policy_strings\":[],"
+	       "\"mx_host_patterns\":[],\"successful_session_count\":"
+	       "9223372036854775807,\"failed_session_count\":0,"
+	       "\"failure_details\":[],\"received_at\":null,\"source\":null,"
+	       "\"message_id\":null,\"submitter\":null,\"recipient\":null,"
+	       "\"warnings\":[]}\n", "nulls: golden line");
+	buf_free(&b);
+	report_free(&r);
+}
+
+static void test_escaping(void)
+{
+	struct report r;
+	struct strlist extra;
+	struct record_meta m = META;
+	struct buf b;
+	struct err e;
+
+	make_report(&r);
+	free(r.organization_name);
+	r.organization_name = strdup("q\"b\\s/\n\r\t\b\f\x01\x1f\x7f"
+				     "\xe2\x80\xa8\xc3\xa9");
+	add_policy(&r, "d");
+	strlist_add(&r.policies[0].policy_strings, "line1\nline2");
+	m.message_id = "<\xff@x>";
+	m.submitter = "ok \xe2\x82";   /* truncated sequence */
+	strlist_init(&extra);
+	strlist_add(&extra, "bad \xc0\xaf");
+	m.extra_warnings = &extra;
+	buf_init(&b);
+	is_int(record_format(&r, &m, &b, &e), 0, "escaping: formatted");
+	is_str((const char *)b.p,
+	       "{\"organization_name\":\"q\\\"b\\\\s/\\n\\r\\t\\b\\f\\u0001"
+	       "\\u001f\x7f\xe2\x80\xa8\xc3\xa9\",\"contact_info\":\"c@example\","
+	       "\"report_id\":\"id-1\",\"begin_date\":\"2024-01-09T00:00:00Z\","
+	       "\"end_date\":\"2024-01-09T23:59:59Z\",\"policy_domain\":\"d\","
+	       "\"policy_type\":\"sts\",\"policy_strings\":[\"line1\\nline2\"],"
+	       "\"mx_host_patterns\":[],\"successful_session_count\":0,"
+	       "\"failed_session_count\":0,\"failure_details\":[],"
+	       "\"received_at\":\"2024-01-10T08:00:00Z\",\"source\":\"mail\","
+	       "\"message_id\":\"<\xef\xbf\xbd@x>\",\"submitter\":\"ok "
+	       "\xef\xbf\xbd\xef\xbf\xbd\",\"recipient\":\"tlsrpt@example.com\","
+	       "\"warnings\":[\"bad \xef\xbf\xbd\xef\xbf\xbd\"]}\n",
+	       "escaping: golden line");
+	ok(utf8_valid(b.p, b.n), "escaping: output is valid UTF-8");
+	strlist_free(&extra);
+	buf_free(&b);
+	report_free(&r);
+}
+
+/* Every line: one JSON object that json-c reads back to the same values. */
+static void test_lines(void)
+{
+	struct report r;
+	struct buf b, again;
+	struct err e;
+	const char *prefix = "earlier line\n";
+	size_t newlines = 0, ctl = 0;
+
+	make_report(&r);
+	free(r.organization_name);
+	r.organization_name = strdup("A\nB\r\n\"C\"\\\x01");
+	add_policy(&r, "one.example");
+	add_policy(&r, "two\n.example");
+	add_detail(&r.policies[1], "x\ny", 7);
+	buf_init(&b);
+	buf_append_str(&b, prefix);
+	is_int(record_format(&r, &META, &b, &e), 0, "lines: formatted");
+	ok(b.n > strlen(prefix) && memcmp(b.p, prefix, strlen(prefix)) == 0,
+	   "lines: earlier contents kept");
+	for (size_t i = strlen(prefix); i < b.n; i++) {
+		newlines += b.p[i] == '\n';
+		ctl += b.p[i] < 0x20 && b.p[i] != '\n';
+	}
+	is_int(newlines, 2, "lines: one line per policy");
+	is_int(ctl, 0, "lines: no raw control characters");
+	is_int(b.p[b.n - 1], '\n', "lines: ends with newline");
+	{
+		const char *line = (const char *)b.p + strlen(prefix);
+		const char *nl = strchr(line, '\n');
+		json_object *o, *v;
+
+		o = json_tokener_parse(strchr(nl + 1, '{'));
+		ok(o != NULL, "lines: second line is JSON");
+		ok(json_object_object_get_ex(o, "organization_name", &v) &&
+		   strcmp(json_object_get_string(v), r.organization_name) == 0,
+		   "lines: organization_name round-trips");
+		ok(json_object_object_get_ex(o, "policy_domain", &v) &&
+		   strcmp(json_object_get_string(v), "two\n.example") == 0,
+		   "lines: policy_domain round-trips");
+		ok(json_object_object_get_ex(o, "failure_details", &v) &&
+		   json_object_array_length(v) == 1, "lines: details array");
+		json_object_put(o);
+	}
+	buf_init(&again);
+	buf_append_str(&again, prefix);
+	record_format(&r, &META, &again, &e);
+	is_mem(again.p, again.n, b.p, b.n, "lines: same input, same bytes");
+	buf_free(&again);
+	buf_free(&b);
+	report_free(&r);
+}
+
+/* From report JSON through to a line, with hostile strings. */
+static void test_through_parse(void)
+{
+	static const char json[] =
+		"{\"organization-name\":\"Evil\\nOrg\\u0000\\\"\",\"date-range\":"
+		"{\"start-datetime\":\"2024-01-09T00:00:00Z\",\"end-datetime\":"
+		"\"2024-01-09T23:59:59Z\"},\"contact-info\":\"\xff\",\"report-"
+		"id\":\"r\\u2028\",\"policies\":[{\"policy\":{\"policy-type\":"
+		"\"sts\",\"policy-domain\":\"d\"},\"summary\":{\"total-successful-"
+		"session-count\":1,\"total-failure-session-count\":0}}]}";
+	struct limits l;
+	struct report r;
+	struct buf b;
+	struct err e;
+
+	limits_default(&l);
+	is_int(report_parse((const unsigned char *)json, sizeof json - 1, &l,
+			    NULL, &r, &e), 0, "parse: accepted");
+	buf_init(&b);
+	is_int(record_format(&r, &META, &b, &e), 0, "parse: formatted");
+	is_str((const char *)b.p,
+	       "{\"organization_name\":\"Evil\\nOrg\xef\xbf\xbd\\\"\","
+	       "\"contact_info\":\"\xef\xbf\xbd\",\"report_id\":\"r\xe2\x80\xa8\","
+	       "\"begin_date\":\"2024-01-09T00:00:00Z\",\"end_date\":"
+	       "\"2024-01-09T23:59:59Z\",\"policy_domain\":\"d\",\"policy_type\":"
+	       "\"sts\",\"policy_strings\":[],\"mx_host_patterns\":[],"
+	       "\"successful_session_count\":1,\"failed_session_count\":0,"
+	       "\"failure_details\":[],\"received_at\":\"2024-01-10T08:00:00Z\","
+	       "\"source\":\"mail\",\"message_id\":\"<m1@example>\",\"submitter\":"
+	       "\"Sender Org\",\"recipient\":\"tlsrpt@example.com\",\"warnings\":"
+	       "[\"organization-name had invalid UTF-8 (replaced)\","
+	       "\"contact-info had invalid UTF-8 (replaced)\"]}\n",
+	       "parse: golden line");
+	buf_free(&b);
+	report_free(&r);
+}
+
+int main(void)
+{
+	test_golden_full();
+	test_golden_nulls();
+	test_escaping();
+	test_lines();
+	test_through_parse();
+	return tap_done();
+}

@@ -1,0 +1,88 @@
+/* Unit tests for util.c: buffers, lists, checked arithmetic, UTF-8. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../tap.h"
+#include "util.h"
+
+static void test_buf(void)
+{
+	struct buf b;
+
+	buf_init(&b);
+	ok(buf_append(&b, "abc", 3) == 0, "append");
+	ok(buf_append_str(&b, "def") == 0 && buf_append_byte(&b, 'g') == 0, "append str and byte");
+	is_str((char *)b.p, "abcdefg", "contents NUL-terminated");
+	is_int(b.n, 7, "length excludes NUL");
+	ok(buf_reserve(&b, SIZE_MAX) < 0, "reserve overflow refused");
+	buf_reset(&b);
+	is_int(b.n, 0, "reset");
+	buf_free(&b);
+	char *s = buf_steal(&b);
+	is_str(s, "", "steal of empty buffer is an empty string");
+	free(s);
+}
+
+static void test_strlist(void)
+{
+	struct strlist l;
+
+	strlist_init(&l);
+	for (int i = 0; i < 10; i++)
+		strlist_addf(&l, "w%d", i);
+	is_int(l.n, 10, "ten entries");
+	is_str(l.v[9], "w9", "formatted entry");
+	ok(strlist_contains(&l, "w3") && !strlist_contains(&l, "w10"), "contains");
+	strlist_addn(&l, "abcdef", 2);
+	is_str(l.v[10], "ab", "addn copies n bytes");
+	strlist_free(&l);
+}
+
+static void test_arith(void)
+{
+	size_t out = 7;
+
+	ok(size_add(SIZE_MAX, 1, &out) < 0 && out == 7, "add overflow");
+	ok(size_add(2, 3, &out) == 0 && out == 5, "add");
+	ok(size_mul(SIZE_MAX / 2 + 1, 2, &out) < 0, "mul overflow");
+	ok(size_mul(0, SIZE_MAX, &out) == 0 && out == 0, "mul by zero");
+}
+
+static void test_span(void)
+{
+	const unsigned char *s = (const unsigned char *)"Content-Type";
+
+	ok(span_ieq(s, 12, "content-type"), "ieq");
+	ok(!span_ieq(s, 11, "content-type"), "ieq length");
+	ok(span_iprefix(s, 12, "CONTENT"), "prefix");
+	ok(span_isuffix(s, 12, "-TYPE"), "suffix");
+	ok(!span_isuffix(s, 3, "-TYPE"), "suffix longer than span");
+}
+
+static void test_utf8(void)
+{
+	const unsigned char good[] = "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80";
+	const unsigned char overlong[] = { 0xc0, 0xaf };
+	const unsigned char surrogate[] = { 0xed, 0xa0, 0x80 };
+	const unsigned char mixed[] = { 'a', 0xff, 'b', 0, 'c', 0xe2, 0x82 };
+	long r = -1;
+	char *c;
+
+	ok(utf8_valid(good, sizeof good - 1), "valid UTF-8");
+	ok(!utf8_valid(overlong, 2), "overlong refused");
+	ok(!utf8_valid(surrogate, 3), "surrogate refused");
+	c = utf8_clean_dup(mixed, sizeof mixed, &r);
+	is_str(c, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd", "invalid bytes and NUL replaced");
+	is_int(r, 4, "replacement count");
+	free(c);
+}
+
+int main(void)
+{
+	test_buf();
+	test_strlist();
+	test_arith();
+	test_span();
+	test_utf8();
+	return tap_done();
+}
