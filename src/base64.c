@@ -8,7 +8,8 @@
  * flagged; after '=' only whitespace and more '=' may follow, and anything
  * else (typically a second base64 block glued on by a mailer) flags
  * trailing_after_padding and ends decoding there.  Every other byte outside
- * the alphabet is hostile or corrupt input and fails with its offset.
+ * the alphabet is hostile or corrupt input and fails with its line number
+ * (not the offset, so the reason does not depend on CRLF vs LF).
  * Non-zero unused bits in the last quantum are accepted (RFC 4648 3.5
  * allows decoders to ignore them). */
 #include <stddef.h>
@@ -71,6 +72,16 @@ static size_t b64_padding(const unsigned char *in, size_t i, size_t n,
 	return pads;
 }
 
+/* 1-based line of offset i, for reasons that read the same with CRLF. */
+static size_t b64_line_of(const unsigned char *in, size_t i)
+{
+	size_t line = 1;
+
+	for (size_t k = 0; k < i; k++)
+		line += in[k] == '\n';
+	return line;
+}
+
 int b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 	       size_t *outn, struct b64_stats *stats, struct err *e)
 {
@@ -98,8 +109,8 @@ int b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 			pads = b64_padding(in, i, n, &st);
 			break;
 		} else {
-			err_set(e, ERR_INPUT, "base64: invalid byte 0x%02x at offset %zu",
-				in[i], i);
+			err_set(e, ERR_INPUT, "base64: invalid byte 0x%02x on line %zu",
+				in[i], b64_line_of(in, i));
 			goto fail;
 		}
 	}

@@ -17,8 +17,8 @@ size_t b64_decoded_max(size_t n);
 /* Decode in[0..n) into out, which must hold b64_decoded_max(n) bytes.
  * Whitespace is ignored anywhere; missing padding is tolerated.  Any other
  * byte outside the alphabet (including NUL) is garbage: returns -1 with
- * ERR_INPUT and a reason naming the offset ("base64: invalid byte 0x00 at
- * offset 123").  stats may be NULL. */
+ * ERR_INPUT and a reason naming the line ("base64: invalid byte 0x00 on
+ * line 3").  stats may be NULL. */
 int b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 	       size_t *outn, struct b64_stats *stats, struct err *e);
 

@@ -15,8 +15,9 @@ int err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->reason, sizeof e->reason, fmt, ap);
 	va_end(ap);
+	/* a reason is one log line whatever the input put into it */
 	for (char *c = e->reason; *c != '\0'; c++)
-		if (*c == '\n' || *c == '\r')
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = ' ';
 	return -1;
 }

@@ -357,7 +357,8 @@ out:
 static int transport_warnings(const struct candidate *c, const struct envelope *env,
 			      struct strlist *warn)
 {
-	if (strcmp(c->media_type, "application/tlsrpt+gzip") != 0 &&
+	if (c->rank != RANK_OTHER &&
+	    strcmp(c->media_type, "application/tlsrpt+gzip") != 0 &&
 	    strcmp(c->media_type, "application/tlsrpt+json") != 0 &&
 	    strlist_addf(warn, "report sent as %s, not application/tlsrpt+gzip or +json", c->media_type) < 0)
 		return -1;

@@ -197,6 +197,23 @@ static int write_stdout(const struct buf *b, struct err *e)
 	return 0;
 }
 
+/* Report strings in a log line: no control characters (one delivery =
+ * one line), quotes and backslashes escaped, bounded length. */
+static const char *log_safe(const char *s, char *out, size_t cap)
+{
+	size_t j = 0;
+
+	for (; *s != '\0' && j + 3 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			out[j++] = '\\';
+		out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	out[j] = '\0';
+	return out;
+}
+
 static long long total_failed(const struct report *r)
 {
 	long long sum = 0;
@@ -211,6 +228,7 @@ static long long total_failed(const struct report *r)
 static int deliver_report(struct spool *sp, struct ingest_result *res, struct err *e)
 {
 	const struct report *r = &res->report;
+	char org[160], id[160], dom[160];
 	int dup;
 
 	if (opt.to_stdout)
@@ -220,8 +238,9 @@ static int deliver_report(struct spool *sp, struct ingest_result *res, struct er
 		return -1;
 	dup = e->cls == ERR_DUPLICATE;
 	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl",
-	       dup ? "duplicate" : "stored", r->organization_name, r->report_id,
-	       r->policies[0].policy_domain, r->n_policies, total_failed(r), res->day);
+	       dup ? "duplicate" : "stored", log_safe(r->organization_name, org, sizeof org),
+	       log_safe(r->report_id, id, sizeof id), log_safe(r->policies[0].policy_domain, dom, sizeof dom),
+	       r->n_policies, total_failed(r), res->day);
 	err_clear(e);
 	return 0;
 }

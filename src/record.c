@@ -181,8 +181,12 @@ static void policy_line(struct out *o, const struct report *r,
 int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, struct err *e)
 {
+	static const struct record_meta none;
 	struct out o = { out, { NULL, 0, 0 }, 0 };
 	size_t start = out->n;
+
+	if (meta == NULL)
+		meta = &none;
 
 	for (size_t i = 0; i < r->n_policies && !o.failed; i++)
 		policy_line(&o, r, &r->policies[i], meta);

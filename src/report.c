@@ -200,6 +200,14 @@ static int clean_str(struct ctx *c, const char *p, size_t n, const char *path,
 
 	if (n > c->l->max_string)
 		goto toolong;
+	/* the common case: already clean, copy at its exact size */
+	if (memchr(p, 0, n) == NULL && utf8_valid((const unsigned char *)p, n)) {
+		if ((*out = malloc(n + 1)) == NULL)
+			return err_nomem(c->e);
+		memcpy(*out, p, n);
+		(*out)[n] = '\0';
+		return 0;
+	}
 	*out = utf8_clean_dup((const unsigned char *)p, n, &rep);
 	if (*out == NULL)
 		return err_nomem(c->e);

@@ -37,8 +37,12 @@ static int ref_decode(const uint8_t *in, size_t n, uint8_t *out, size_t *outn,
 		if (ref_is_ws(in[i])) {
 			st->skipped_whitespace++;
 		} else if (p == NULL) {
-			snprintf(reason, rlen, "base64: invalid byte 0x%02x at offset %zu",
-				 in[i], i);
+			size_t line = 1;
+
+			for (j = 0; j < i; j++)
+				line += in[j] == '\n';
+			snprintf(reason, rlen, "base64: invalid byte 0x%02x on line %zu",
+				 in[i], line);
 			free(sx);
 			return -1;
 		} else {

@@ -138,6 +138,14 @@ static void test_golden_nulls(void)
 	       "\"failure_details\":[],\"received_at\":null,\"source\":null,"
 	       "\"message_id\":null,\"submitter\":null,\"recipient\":null,"
 	       "\"warnings\":[]}\n", "nulls: golden line");
+	{
+		struct buf b2;
+
+		buf_init(&b2);
+		is_int(record_format(&r, NULL, &b2, &e), 0, "NULL meta: formatted");
+		is_mem(b2.p, b2.n, b.p, b.n, "NULL meta: same as all-null meta");
+		buf_free(&b2);
+	}
 	buf_free(&b);
 	report_free(&r);
 }

@@ -1,0 +1,37 @@
+# Dovecot (Pigeonhole) Sieve: hand mail for the report address to
+# tlsrpt-lda with the vnd.dovecot.pipe extension.
+#
+# Run it as a global script before the users' own scripts (sieve_before,
+# see 90-sieve-pipe.conf next to this file), and compile it once as root,
+# since the delivering user cannot write next to it:
+#     sievec /etc/dovecot/sieve/tlsrpt.sieve
+# "tlsrpt-lda" is looked up in sieve_pipe_bin_dir by name only.  It runs
+# as the user Dovecot delivers as (vmail, or the mailbox owner), which
+# must be able to write the spool.
+#
+# Failures.  Sieve cannot ask the MTA to retry: tlsrpt-lda's exit status
+# 75 ("try again later": disk full, spool locked or not writable, ...) is
+# just "the program failed" to Dovecot.  What happens then depends on :try:
+#
+#   pipe "tlsrpt-lda" [...];        (this script, the safe form)
+#     A failed pipe is a runtime error; Dovecot falls back to the implicit
+#     keep and the message lands in the recipient's INBOX, with an error in
+#     the Dovecot log ("pipe action: failed to ...").
+#     Nothing is lost; feed it again later (tlsrpt-lda < saved-message).
+#
+#   pipe :try "tlsrpt-lda" [...]; stop;     (UNSAFE, do not use)
+#     :try swallows the failure: no error, and the script goes on as if
+#     the report had been handed over.  Followed by stop the report can be
+#     silently dropped (Pigeonhole versions differ in whether a failed
+#     tried pipe still cancels the implicit keep; with a discard, which
+#     people add to avoid an INBOX copy, it is dropped in all of them):
+#     no error, no copy, no retry.
+#
+# Do not add :copy either unless you also want every report in the INBOX.
+
+require ["vnd.dovecot.pipe", "envelope"];
+
+if envelope :is "to" "tlsrpt@example.com" {
+    pipe "tlsrpt-lda" ["--spool", "/var/spool/tlsrpt"];
+    stop;
+}
