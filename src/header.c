@@ -3,8 +3,8 @@
  * header_parse makes one pass over the block, line by line (LF or CRLF,
  * mixed allowed), recording each field as raw spans into the caller's
  * buffer; continuation lines (leading SP/TAB) extend the current field.
- * Both limits are checked while scanning, so hostile blocks fail after
- * reading at most one limit's worth of bytes past the last good field.
+ * Both limits are checked line by line while scanning, so a hostile block
+ * fails within one linear pass, never after building a huge table.
  *
  * Values are read with a small CFWS-aware scanner (whitespace, CR/LF of
  * folds and nested "(comments)" are all skipped) used by the media type and
@@ -19,8 +19,8 @@
 
 #include "header.h"
 
-/* Parameter values longer than this are not sections we join; it keeps the
- * section table bounded even for absurd inputs. */
+/* RFC 2231 sections beyond this many are ignored: no real file name needs
+ * them, and it bounds the table for hostile values. */
 #define MAX_SECTIONS 1000
 #define MAX_CHARSET 40
 

@@ -10,6 +10,7 @@
  * before each recursion (the C stack never holds more than that many
  * frames).  Entities are counted as they are met, so a message with a huge
  * number of parts fails as soon as the count passes max_parts. */
+#include <stdio.h>
 #include <string.h>
 
 #include "mime.h"
@@ -126,8 +127,8 @@ static int get_boundary(const struct header_field *ct, struct buf *b, struct err
 	return rc == 1 && b->n > 0;
 }
 
-static int visit_leaf(struct walk *w, const struct headers *h, const char *type,
-		      const unsigned char *body, size_t body_n, unsigned depth)
+static void visit_leaf(struct walk *w, const struct headers *h, const char *type,
+		       const unsigned char *body, size_t body_n, unsigned depth)
 {
 	struct mime_part part;
 
@@ -136,10 +137,9 @@ static int visit_leaf(struct walk *w, const struct headers *h, const char *type,
 	part.body_n = body_n;
 	part.depth = depth;
 	part.index = w->leaves++;
-	memcpy(part.media_type, type, sizeof part.media_type);
+	snprintf(part.media_type, sizeof part.media_type, "%s", type);
 	if (w->visit(&part, w->ctx) == MIME_STOP)
 		w->stopped = 1;
-	return 0;
 }
 
 static int walk_entity(struct walk *w, const unsigned char *p, size_t n, unsigned depth)

@@ -24,7 +24,8 @@ deliver_all() {
 
 check "$N concurrent deliveries all exit 0" deliver_all
 is "exactly $N lines stored" "$(wc -l <"$tmp/spool/2026-05-18.jsonl")" "$N"
-check "every line is one whole JSON object" jq -e -c . "$tmp/spool/2026-05-18.jsonl" >/dev/null
+all_json() { jq -e -c . "$1" >/dev/null; }
+check "every line is one whole JSON object" all_json "$tmp/spool/2026-05-18.jsonl"
 is "every report stored once" \
 	"$(jq -r .report_id "$tmp/spool/2026-05-18.jsonl" | sort -u | wc -l)" "$N"
 is "failed counts add up" \
