@@ -4,11 +4,19 @@
  * only by magic bytes, e.g. under a misspelt Content-Type header).  Parts
  * are tried in that order; a part that fails to decode or validate is a
  * part error and the next one is tried.  Off-spec transport is accepted
- * and noted in the records' warnings. */
+ * and noted in the records' warnings.
+ *
+ * The envelope is read once: the fallbacks for a missing policy domain,
+ * the header-versus-report checks of RFC 8460 §5.3/§5.6 (warnings only),
+ * and the DKIM verdict from our own MTA's Authentication-Results fields
+ * (authres.c), which --require-dkim turns into a rejection.  An HTTPS
+ * body (ingest_http) has no envelope: its records have dkim null. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "authres.h"
 #include "base64.h"
 #include "header.h"
 #include "inflate.h"
@@ -39,13 +47,18 @@ struct walk {
 	int nomem;
 };
 
-/* What the envelope says, used for fallbacks and the records' meta. */
+/* What the envelope says, used for fallbacks, checks and the records'
+ * meta. */
 struct envelope {
 	char *message_id;
 	char *submitter;
-	char *report_domain;
+	char *header_domain;      /* TLS-Report-Domain, when a domain name */
+	char *subject_domain;     /* Subject "Report Domain: ...", when a domain name */
+	char *name_domain;        /* from a report file name */
+	const char *report_domain; /* the first of those: the fallback */
 	const char *report_domain_from;
 	char top_type[128];
+	struct authres authres;   /* trusted Authentication-Results fields */
 };
 
 void ingest_init(struct ingest_result *r)
@@ -150,11 +163,25 @@ static void envelope_free(struct envelope *env)
 {
 	free(env->message_id);
 	free(env->submitter);
-	free(env->report_domain);
+	free(env->header_domain);
+	free(env->subject_domain);
+	free(env->name_domain);
 	memset(env, 0, sizeof *env);
 }
 
-static int read_envelope(const struct headers *h, struct envelope *env)
+/* Every Authentication-Results field, in order; authres.c reads only the
+ * ones with a trusted authserv-id. */
+static void read_authres(const struct headers *h, const struct strlist *trusted,
+			 struct authres *a)
+{
+	authres_init(a);
+	for (size_t i = 0; i < h->n; i++)
+		if (span_ieq(h->v[i].name, h->v[i].name_n, "Authentication-Results"))
+			authres_parse(h->v[i].value, h->v[i].value_n, trusted, a);
+}
+
+static int read_envelope(const struct headers *h, const struct strlist *trusted,
+			 struct envelope *env)
 {
 	const struct header_field *ct = header_find(h, "Content-Type");
 	char *domain, *subject;
@@ -164,17 +191,22 @@ static int read_envelope(const struct headers *h, struct envelope *env)
 	env->submitter = header_text(h, "TLS-Report-Submitter");
 	if (ct == NULL || header_media_type(ct->value, ct->value_n, env->top_type, sizeof env->top_type) < 0)
 		strcpy(env->top_type, "text/plain");
-	domain = header_text(h, "TLS-Report-Domain");
-	if (domain != NULL) {
-		env->report_domain = dup_domain(domain, strlen(domain));
-		env->report_domain_from = "TLS-Report-Domain header";
+	if ((domain = header_text(h, "TLS-Report-Domain")) != NULL) {
+		env->header_domain = dup_domain(domain, strlen(domain));
 		free(domain);
 	}
-	if (env->report_domain == NULL && (subject = header_text(h, "Subject")) != NULL) {
-		env->report_domain = subject_domain(subject);
-		env->report_domain_from = "Subject";
+	if ((subject = header_text(h, "Subject")) != NULL) {
+		env->subject_domain = subject_domain(subject);
 		free(subject);
 	}
+	if (env->header_domain != NULL) {
+		env->report_domain = env->header_domain;
+		env->report_domain_from = "TLS-Report-Domain header";
+	} else if (env->subject_domain != NULL) {
+		env->report_domain = env->subject_domain;
+		env->report_domain_from = "Subject";
+	}
+	read_authres(h, trusted, &env->authres);
 	return 0;
 }
 
@@ -480,13 +512,92 @@ static int try_candidates(const struct walk *w, const struct envelope *env,
 	return err_set(e, ERR_NOREPORT, "no report attachment in %zu MIME part%s", w->n, w->n == 1 ? "" : "s");
 }
 
+/* Equal as DNS names: ASCII case-insensitive, a trailing dot ignored. */
+static int same_domain(const char *a, const char *b)
+{
+	size_t an = strlen(a), bn = strlen(b);
+
+	if (an > 0 && a[an - 1] == '.')
+		an--;
+	if (bn > 0 && b[bn - 1] == '.')
+		bn--;
+	return an == bn && strncasecmp(a, b, an) == 0;
+}
+
+static int is_policy_domain(const struct report *r, const char *d)
+{
+	for (size_t i = 0; i < r->n_policies; i++)
+		if (same_domain(r->policies[i].policy_domain, d))
+			return 1;
+	return 0;
+}
+
+/* RFC 8460 §5.3: TLS-Report-Submitter names the contact-info domain (a
+ * subdomain either way is taken as a match); §5.6: the report body, not
+ * TLS-Report-Domain or the Subject, is authoritative for the policy
+ * domain.  Mismatches are noted, never rejected: the report is still the
+ * best information there is. */
+static int envelope_checks(const struct envelope *env, const struct report *r,
+			   struct strlist *warn)
+{
+	char cdom[AUTHRES_DOMAIN_MAX];
+
+	if (env->submitter != NULL && authres_contact_domain(r->contact_info, cdom, sizeof cdom) == 0 &&
+	    !authres_domain_covers(env->submitter, cdom) && !authres_domain_covers(cdom, env->submitter) &&
+	    strlist_addf(warn, "TLS-Report-Submitter \"%.80s\" does not match the contact-info domain %s",
+			 env->submitter, cdom) < 0)
+		return -1;
+	if (env->header_domain != NULL && !is_policy_domain(r, env->header_domain) &&
+	    strlist_addf(warn, "TLS-Report-Domain %s is not a policy domain of the report",
+			 env->header_domain) < 0)
+		return -1;
+	if (env->subject_domain != NULL && !is_policy_domain(r, env->subject_domain) &&
+	    (env->header_domain == NULL || !same_domain(env->header_domain, env->subject_domain)) &&
+	    strlist_addf(warn, "Subject Report Domain %s is not a policy domain of the report",
+			 env->subject_domain) < 0)
+		return -1;
+	return 0;
+}
+
+/* The records' dkim verdict, aligned against the submitter and the
+ * contact-info domain; with --require-dkim anything but an aligned pass
+ * is refused (RFC 8460 §3: such reports MUST be ignored).  *has is 0 when
+ * no trusted field was seen (dkim null).  out points into env. */
+static int dkim_check(const struct envelope *env, const struct report *r,
+		      const struct ingest_env *ienv, struct record_dkim *out, int *has,
+		      struct err *e)
+{
+	char cdom[AUTHRES_DOMAIN_MAX];
+	const char *doms[2] = { env->submitter, NULL };
+	struct authres_verdict v;
+
+	if (authres_contact_domain(r->contact_info, cdom, sizeof cdom) == 0)
+		doms[1] = cdom;
+	authres_verdict(&env->authres, doms, 2, &v);
+	*has = v.result != NULL;
+	out->result = v.result;
+	out->domain = v.domain;
+	out->aligned = v.aligned;
+	if (!ienv->require_dkim || v.aligned)
+		return 0;
+	if (v.result == NULL)
+		return err_set(e, ERR_INPUT, "no aligned DKIM pass: no Authentication-Results from a trusted authserv-id");
+	if (strcmp(v.result, "pass") == 0)
+		return err_set(e, ERR_INPUT, "no aligned DKIM pass: dkim=pass by %s, not the submitter or contact-info domain",
+			       v.domain != NULL ? v.domain : "an unnamed domain");
+	return err_set(e, ERR_INPUT, "no aligned DKIM pass: dkim=%s%s%s", v.result,
+		       v.domain != NULL ? " header.d=" : "", v.domain != NULL ? v.domain : "");
+}
+
 static int format_records(struct ingest_result *out, const struct envelope *env,
 			  const struct ingest_env *ienv, const struct strlist *warn,
-			  struct err *e)
+			  const struct record_dkim *dkim, struct err *e)
 {
 	struct record_meta meta = {
-		ienv->received_at, ienv->source, env->message_id, env->submitter,
-		ienv->recipient, warn
+		.received_at = ienv->received_at, .source = ienv->source,
+		.message_id = env->message_id, .submitter = env->submitter,
+		.recipient = ienv->recipient, .extra_warnings = warn,
+		.client_ip = ienv->client_ip, .dkim = dkim,
 	};
 
 	memcpy(out->day, out->report.begin_date, 10);
@@ -502,7 +613,8 @@ int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
 	struct envelope env;
 	struct walk w = { NULL, 0, 0, 0 };
 	struct strlist warn;
-	int rc = -1;
+	struct record_dkim dkim;
+	int rc = -1, has_dkim = 0;
 
 	headers_init(&h);
 	strlist_init(&warn);
@@ -511,10 +623,11 @@ int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
 		err_set(e, ERR_NOREPORT, "empty message");
 		goto out;
 	}
-	if (header_parse(p + skip, n - skip, l, &h, &body_off, e) < 0 || read_envelope(&h, &env) < 0)
+	if (header_parse(p + skip, n - skip, l, &h, &body_off, e) < 0 ||
+	    read_envelope(&h, ienv->trusted_authserv_ids, &env) < 0)
 		goto out;
 	if (env.report_domain == NULL && ienv->filename != NULL) {
-		env.report_domain = filename_domain(ienv->filename);
+		env.report_domain = env.name_domain = filename_domain(ienv->filename);
 		env.report_domain_from = "file name";
 	}
 	if (mime_walk(p + skip, n - skip, l, collect_part, &w, e) < 0)
@@ -525,7 +638,13 @@ int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
 	}
 	if (try_candidates(&w, &env, l, out, &warn, e) < 0)
 		goto out;
-	rc = format_records(out, &env, ienv, &warn, e);
+	if (envelope_checks(&env, &out->report, &warn) < 0) {
+		err_nomem(e);
+		goto out;
+	}
+	if (dkim_check(&env, &out->report, ienv, &dkim, &has_dkim, e) < 0)
+		goto out;
+	rc = format_records(out, &env, ienv, &warn, has_dkim ? &dkim : NULL, e);
 out:
 	free(w.v);
 	strlist_free(&warn);
@@ -547,7 +666,7 @@ int ingest_file(const unsigned char *p, size_t n, const struct limits *l,
 	memset(&env, 0, sizeof env);
 	strlist_init(&warn);
 	if (ienv->filename != NULL) {
-		env.report_domain = filename_domain(ienv->filename);
+		env.report_domain = env.name_domain = filename_domain(ienv->filename);
 		env.report_domain_from = "file name";
 	}
 	hints.report_domain = env.report_domain;
@@ -555,7 +674,61 @@ int ingest_file(const unsigned char *p, size_t n, const struct limits *l,
 	if (parse_payload(p, n, l, &hints, &out->report, &warn, e) < 0)
 		goto out;
 	snprintf(out->where, sizeof out->where, "file");
-	rc = format_records(out, &env, ienv, &warn, e);
+	rc = format_records(out, &env, ienv, &warn, NULL, e);
+out:
+	strlist_free(&warn);
+	envelope_free(&env);
+	return rc;
+}
+
+/* What the request's Content-Type says against what the body is. */
+static int http_warnings(const char *media_type, enum payload_kind kind, struct strlist *warn)
+{
+	int says_gzip;
+
+	if (media_type == NULL)
+		return 0;
+	says_gzip = strstr(media_type, "gzip") != NULL;
+	if (strncmp(media_type, "application/tlsrpt+", 19) != 0 &&
+	    strlist_addf(warn, "report sent as %s, not application/tlsrpt+gzip or +json", media_type) < 0)
+		return -1;
+	if (says_gzip && kind == PAYLOAD_JSON &&
+	    strlist_addf(warn, "request body sent as %s is uncompressed JSON", media_type) < 0)
+		return -1;
+	if (!says_gzip && kind != PAYLOAD_JSON &&
+	    strlist_addf(warn, "request body sent as %s is compressed", media_type) < 0)
+		return -1;
+	return 0;
+}
+
+int ingest_http(const unsigned char *p, size_t n, const char *media_type,
+		const struct limits *l, const struct ingest_env *ienv,
+		struct ingest_result *out, struct err *e)
+{
+	struct envelope env;
+	struct report_hints hints = { NULL, NULL };
+	struct strlist warn;
+	enum payload_kind kind = inflate_sniff(p, n);
+	int rc = -1;
+
+	memset(&env, 0, sizeof env);
+	strlist_init(&warn);
+	if (n == 0) {
+		err_set(e, ERR_INPUT, "empty request body");
+		goto out;
+	}
+	if (kind == PAYLOAD_UNKNOWN) {
+		err_set(e, ERR_INPUT, "request body is neither gzip nor JSON");
+		goto out;
+	}
+	if (http_warnings(media_type, kind, &warn) < 0) {
+		err_nomem(e);
+		goto out;
+	}
+	if (parse_payload(p, n, l, &hints, &out->report, &warn, e) < 0)
+		goto out;
+	snprintf(out->where, sizeof out->where, "request body");
+	rc = format_records(out, &env, ienv, &warn, NULL, e);
 out:
 	strlist_free(&warn);
 	envelope_free(&env);

@@ -16,6 +16,11 @@ struct ingest_env {
 	const char *source;       /* "mail", "file" or "http" */
 	const char *recipient;    /* from the MTA's environment, may be NULL */
 	const char *filename;     /* --file: the saved file's base name, else NULL */
+	const char *client_ip;    /* http: the client's address (REMOTE_ADDR), else NULL */
+	const struct strlist *trusted_authserv_ids; /* Authentication-Results fields to
+				   * believe (--trust-authserv-id); NULL or empty: none,
+				   * and the records' dkim is null */
+	int require_dkim;         /* a mail without an aligned DKIM pass is ERR_INPUT */
 };
 
 struct ingest_result {
@@ -31,7 +36,13 @@ void ingest_free(struct ingest_result *r);
 /* A raw RFC 5322 message (an mbox "From " line may lead).  On success the
  * result holds the first valid report found.  Otherwise -1 with
  * ERR_NOREPORT (no report attachment), ERR_INPUT (the report is broken;
- * the reason names the part), or ERR_TEMP (out of memory). */
+ * the reason names the part; or env->require_dkim and no aligned DKIM
+ * pass: "no aligned DKIM pass: ..."), or ERR_TEMP (out of memory).
+ * The records' dkim comes from the Authentication-Results fields of
+ * env->trusted_authserv_ids.  A TLS-Report-Submitter that does not match
+ * the contact-info domain (RFC 8460 §5.3), and a TLS-Report-Domain or
+ * Subject "Report Domain:" that is not one of the report's policy domains
+ * (§5.6: the report is authoritative) are warnings, never rejections. */
 int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
 		const struct ingest_env *env, struct ingest_result *out, struct err *e);
 
@@ -39,5 +50,14 @@ int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
  * neither JSON nor compressed, a saved .eml handed to ingest_mail. */
 int ingest_file(const unsigned char *p, size_t n, const struct limits *l,
 		const struct ingest_env *env, struct ingest_result *out, struct err *e);
+
+/* An HTTPS POST body (RFC 8460 §5.4): gzip or plain JSON (zlib and zip
+ * are tolerated), sent as media_type ("application/tlsrpt+gzip", ...; may
+ * be NULL).  An empty body or one that is neither is ERR_INPUT; a body
+ * that does not match its media type, or a type other than
+ * application/tlsrpt+*, is a warning.  Errors as for ingest_file. */
+int ingest_http(const unsigned char *p, size_t n, const char *media_type,
+		const struct limits *l, const struct ingest_env *env,
+		struct ingest_result *out, struct err *e);
 
 #endif

@@ -1,5 +1,9 @@
-/* tlsrpt-lda: options, limits and wiring.  The only place that logs and
- * picks an exit code (sysexits(3); only 75 makes Postfix and Exim retry). */
+/* tlsrpt-lda: options, limits and wiring.  The only place that logs,
+ * reads the environment and picks an exit code (sysexits(3); only 75
+ * makes Postfix and Exim retry).  As a CGI program (--cgi, or
+ * GATEWAY_INTERFACE set) the outcome is an HTTP status instead (cgi.h):
+ * 503 plays the part of 75, and the exit status is 0 once a response is
+ * written. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "ingest.h"
 #include "limits.h"
 #include "message.h"
@@ -31,6 +36,9 @@ struct options {
 	int to_stdout;
 	int reject_invalid;
 	int quiet;
+	int cgi;                 /* --cgi, or GATEWAY_INTERFACE */
+	int require_dkim;
+	struct strlist trusted;  /* --trust-authserv-id */
 	enum log_target log;
 	struct limits limits;
 	char **files;
@@ -68,6 +76,7 @@ static void usage(FILE *f)
 		"usage: tlsrpt-lda [--spool DIR] [--stdout] [--reject-invalid]\n"
 		"                  [--max-message BYTES] [--max-report BYTES] [--lock-timeout SECONDS]\n"
 		"                  [--log syslog|stderr] [--quiet] [--file PATH...]\n"
+		"                  [--trust-authserv-id ID...] [--require-dkim] [--cgi]\n"
 		"       tlsrpt-lda --help | --version\n"
 		"\n"
 		"Reads one SMTP TLS report email (RFC 8460) on stdin and appends one JSON\n"
@@ -83,9 +92,15 @@ static void usage(FILE *f)
 		"  --lock-timeout SECS   longest wait for the spool lock (default %u)\n"
 		"  --log syslog|stderr   where the one-line delivery log goes (default syslog)\n"
 		"  --quiet               no output except errors\n"
+		"  --trust-authserv-id ID  record DKIM results from Authentication-Results\n"
+		"                        fields written by ID (our MTA; repeatable)\n"
+		"  --require-dkim        quarantine mail without an aligned DKIM pass\n"
+		"  --cgi                 answer one HTTPS POST as a CGI program (the default\n"
+		"                        when GATEWAY_INTERFACE is set)\n"
 		"\n"
 		"Exit status: 0 stored, duplicate or quarantined; 75 temporary failure\n"
-		"(the MTA retries); 64 usage; 65 invalid report with --reject-invalid.\n",
+		"(the MTA retries); 64 usage; 65 invalid report with --reject-invalid.\n"
+		"As CGI: 201 stored, 200 duplicate, 400 invalid (quarantined), 503 retry.\n",
 		DEFAULT_SPOOL_DIR, LIMIT_MAX_MESSAGE, LIMIT_MAX_REPORT,
 		LIMIT_LOCK_TIMEOUT_MS / 1000);
 }
@@ -103,9 +118,29 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-enum { OPT_MAX_MESSAGE = 256, OPT_MAX_REPORT, OPT_LOCK_TIMEOUT, OPT_LOG, OPT_REJECT };
+enum {
+	OPT_MAX_MESSAGE = 256, OPT_MAX_REPORT, OPT_LOCK_TIMEOUT, OPT_LOG, OPT_REJECT,
+	OPT_CGI, OPT_TRUST, OPT_REQUIRE_DKIM
+};
 
-static int parse_options(int argc, char **argv)
+/* Combinations that cannot work, found before anything is read. */
+static int check_options(int files, int cgi_env)
+{
+	if (opt.require_dkim && opt.trusted.n == 0) {
+		fprintf(stderr, "tlsrpt-lda: --require-dkim needs --trust-authserv-id\n");
+		return -1;
+	}
+	/* under a web server, unless importing files by hand */
+	if (cgi_env && !files)
+		opt.cgi = 1;
+	if (opt.cgi && (files || opt.to_stdout)) {
+		fprintf(stderr, "tlsrpt-lda: --cgi cannot be combined with --file or --stdout\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, int cgi_env)
 {
 	static const struct option longopts[] = {
 		{ "spool", required_argument, NULL, 's' },
@@ -115,6 +150,9 @@ static int parse_options(int argc, char **argv)
 		{ "max-report", required_argument, NULL, OPT_MAX_REPORT },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "reject-invalid", no_argument, NULL, OPT_REJECT },
+		{ "cgi", no_argument, NULL, OPT_CGI },
+		{ "trust-authserv-id", required_argument, NULL, OPT_TRUST },
+		{ "require-dkim", no_argument, NULL, OPT_REQUIRE_DKIM },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -137,6 +175,12 @@ static int parse_options(int argc, char **argv)
 		case 'f': files = 1; opt.files[opt.n_files++] = optarg; break;
 		case 'q': opt.quiet = 1; break;
 		case OPT_REJECT: opt.reject_invalid = 1; break;
+		case OPT_CGI: opt.cgi = 1; break;
+		case OPT_REQUIRE_DKIM: opt.require_dkim = 1; break;
+		case OPT_TRUST:
+			if (optarg[0] == '\0' || strlist_add(&opt.trusted, optarg) < 0)
+				return -1;
+			break;
 		case OPT_MAX_MESSAGE:
 			if (parse_size(optarg, &opt.limits.max_message) < 0)
 				return -1;
@@ -163,11 +207,11 @@ static int parse_options(int argc, char **argv)
 		default: return -1;
 		}
 	}
-	if (!files)
-		return optind == argc ? 0 : -1;
+	if (!files && optind != argc)
+		return -1;
 	for (int i = optind; i < argc; i++)
 		opt.files[opt.n_files++] = argv[i];
-	return 0;
+	return check_options(files, cgi_env);
 }
 
 /* The clock, fixed by TLSRPT_LDA_NOW (epoch seconds) for golden tests. */
@@ -224,23 +268,28 @@ static long long total_failed(const struct report *r)
 	return sum;
 }
 
-/* Store (or print) one parsed report and log the outcome. */
-static int deliver_report(struct spool *sp, struct ingest_result *res, struct err *e)
+/* Store (or print) one parsed report and log the outcome; *dup (may be
+ * NULL) tells a duplicate from a new report.  client: the HTTP client for
+ * the log line, or NULL. */
+static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
+			  const char *client, struct err *e)
 {
 	const struct report *r = &res->report;
 	char org[160], id[160], dom[160];
-	int dup;
+	int is_dup;
 
 	if (opt.to_stdout)
 		return write_stdout(&res->lines, e);
 	if (spool_store(sp, res->day, r->organization_name, r->report_id, res->lines.p,
 			res->lines.n, opt.limits.lock_timeout_ms, e) < 0 && e->cls != ERR_DUPLICATE)
 		return -1;
-	dup = e->cls == ERR_DUPLICATE;
-	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl",
-	       dup ? "duplicate" : "stored", log_safe(r->organization_name, org, sizeof org),
+	is_dup = e->cls == ERR_DUPLICATE;
+	if (dup != NULL)
+		*dup = is_dup;
+	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl%s%s",
+	       is_dup ? "duplicate" : "stored", log_safe(r->organization_name, org, sizeof org),
 	       log_safe(r->report_id, id, sizeof id), log_safe(r->policies[0].policy_domain, dom, sizeof dom),
-	       r->n_policies, total_failed(r), res->day);
+	       r->n_policies, total_failed(r), res->day, client ? " client=" : "", client ? client : "");
 	err_clear(e);
 	return 0;
 }
@@ -263,30 +312,40 @@ static int exit_for(const struct err *e)
 	}
 }
 
-/* A message without a usable report is kept, never dropped. */
-static int quarantine(struct spool *sp, const struct buf *msg, const struct err *why)
+/* Keep a message (or request body) that holds no usable report: 0 kept
+ * (logged), -1 could not (logged; the sender must retry). */
+static int keep(struct spool *sp, const struct buf *msg, const struct err *why)
 {
 	char name[128];
 	struct err qe;
 
 	err_clear(&qe);
+	if (spool_quarantine(sp, msg->p ? msg->p : (const unsigned char *)"", msg->n,
+			     why->reason, name, sizeof name, &qe) < 0) {
+		logmsg(LOG_ERR, "deferred: cannot quarantine (%s): %s", why->reason, qe.reason);
+		return -1;
+	}
+	logmsg(opt.reject_invalid ? LOG_WARNING : LOG_NOTICE,
+	       "quarantined reason=\"%s\" file=quarantine/new/%s", why->reason, name);
+	return 0;
+}
+
+/* A message without a usable report is kept, never dropped. */
+static int quarantine(struct spool *sp, const struct buf *msg, const struct err *why)
+{
 	if (opt.to_stdout) {
 		logmsg(LOG_NOTICE, "rejected reason=\"%s\"", why->reason);
 		return exit_for(why);
 	}
-	if (spool_quarantine(sp, msg->p ? msg->p : (const unsigned char *)"", msg->n,
-			     why->reason, name, sizeof name, &qe) < 0) {
-		logmsg(LOG_ERR, "deferred: cannot quarantine (%s): %s", why->reason, qe.reason);
-		return EXIT_TEMPFAIL;
-	}
-	logmsg(opt.reject_invalid ? LOG_WARNING : LOG_NOTICE,
-	       "quarantined reason=\"%s\" file=quarantine/new/%s", why->reason, name);
-	return exit_for(why);
+	return keep(sp, msg, why) < 0 ? EXIT_TEMPFAIL : exit_for(why);
 }
 
 static int run_mail(struct spool *sp)
 {
-	struct ingest_env env = { NULL, "mail", NULL, NULL };
+	struct ingest_env env = {
+		.source = "mail", .trusted_authserv_ids = &opt.trusted,
+		.require_dkim = opt.require_dkim
+	};
 	struct ingest_result res;
 	struct buf msg;
 	struct err e;
@@ -308,7 +367,7 @@ static int run_mail(struct spool *sp)
 			     opt.limits.max_message, opt.limits.max_message);
 	} else if ((rc = ingest_mail(msg.p ? msg.p : (const unsigned char *)"", msg.n,
 				     &opt.limits, &env, &res, &e)) == 0) {
-		rc = deliver_report(sp, &res, &e);
+		rc = deliver_report(sp, &res, NULL, NULL, &e);
 	}
 	if (rc < 0 && (e.cls == ERR_INPUT || e.cls == ERR_NOREPORT))
 		rc = quarantine(sp, &msg, &e);
@@ -340,7 +399,10 @@ static int read_file(const char *path, struct buf *b, struct err *e)
 static int run_file(struct spool *sp, const char *path)
 {
 	const char *base = strrchr(path, '/');
-	struct ingest_env env = { NULL, "file", NULL, base ? base + 1 : path };
+	struct ingest_env env = {
+		.source = "file", .filename = base ? base + 1 : path,
+		.trusted_authserv_ids = &opt.trusted
+	};
 	struct ingest_result res;
 	struct buf data;
 	struct err e;
@@ -357,7 +419,7 @@ static int run_file(struct spool *sp, const char *path)
 		rc = ingest_file(data.p ? data.p : (const unsigned char *)"", data.n,
 				 &opt.limits, &env, &res, &e);
 	if (rc == 0)
-		rc = deliver_report(sp, &res, &e);
+		rc = deliver_report(sp, &res, NULL, NULL, &e);
 	if (rc < 0) {
 		logmsg(LOG_ERR, "%s: %s", path, e.reason);
 		rc = e.cls == ERR_INPUT || e.cls == ERR_NOREPORT ? EXIT_DATAERR : EXIT_TEMPFAIL;
@@ -380,8 +442,105 @@ static int run_files(struct spool *sp)
 	return worst;
 }
 
+/* The one CGI response on stdout: exit 0 once it is written. */
+static int respond(int status, const char *text)
+{
+	struct buf b;
+	struct err e;
+	int rc = EXIT_OK;
+
+	buf_init(&b);
+	err_clear(&e);
+	if (cgi_response(status, text, &b) < 0)
+		err_nomem(&e);
+	if (e.cls != ERR_OK || write_stdout(&b, &e) < 0) {
+		logmsg(LOG_ERR, "http %d: cannot write the response: %s", status, e.reason);
+		rc = EXIT_TEMPFAIL;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Read, parse and store the body the request checks let through.
+ * Returns the HTTP status; text gets the response line.  Every outcome is
+ * logged here or by deliver_report/keep. */
+static int cgi_store(struct spool *sp, const struct cgi_request *req,
+		     const struct ingest_env *env, char *text, size_t cap)
+{
+	const char *ip = env->client_ip ? env->client_ip : "-";
+	struct ingest_result res;
+	struct buf body;
+	struct err e, why;
+	int dup = 0, status = 503;
+
+	buf_init(&body);
+	ingest_init(&res);
+	err_clear(&e);
+	snprintf(text, cap, "temporary failure, retry later");
+	if (cgi_read_body(STDIN_FILENO, req->length, &body, &e) < 0) {
+		/* a body cut short is incomplete, not a report to keep */
+		status = cgi_status_for(e.cls);
+		if (status == 400) {
+			logmsg(LOG_NOTICE, "http 400 client=%s reason=\"%s\"", ip, e.reason);
+			snprintf(text, cap, "bad request: %s", e.reason);
+		} else {
+			logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
+		}
+	} else if (ingest_http(body.p ? body.p : (const unsigned char *)"", body.n, req->media_type,
+			       &opt.limits, env, &res, &e) < 0) {
+		status = cgi_status_for(e.cls);
+		err_set(&why, e.cls, "http client %s: %s", ip, e.reason);
+		if (status == 400 && keep(sp, &body, &why) == 0)
+			snprintf(text, cap, "invalid report: %s", e.reason);
+		else if (status == 400)
+			status = 503;       /* logged by keep */
+		else
+			logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
+	} else if (deliver_report(sp, &res, &dup, ip, &e) < 0) {
+		logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
+	} else {
+		status = dup ? 200 : 201;
+		snprintf(text, cap, "%s", dup ? "duplicate report, already stored" : "report stored");
+	}
+	ingest_free(&res);
+	buf_free(&body);
+	return status;
+}
+
+/* One HTTPS POST (RFC 8460 §5.4) through the web server's CGI. */
+static int run_cgi(void)
+{
+	struct ingest_env env = { .source = "http", .trusted_authserv_ids = &opt.trusted };
+	struct cgi_request req;
+	struct spool sp = { -1, -1 };
+	struct err e;
+	char now[21], ip[64], text[ERR_REASON_MAX + 40];
+	int status;
+
+	cgi_client_ip(getenv("REMOTE_ADDR"), ip, sizeof ip);
+	env.client_ip = ip[0] != '\0' ? ip : NULL;
+	status = cgi_check_request(getenv("REQUEST_METHOD"), getenv("CONTENT_TYPE"),
+				   getenv("CONTENT_LENGTH"), opt.limits.max_message,
+				   &req, text, sizeof text);
+	if (status != 0) {
+		logmsg(LOG_NOTICE, "http %d client=%s reason=\"%s\"", status, ip[0] ? ip : "-", text);
+		return respond(status, text);
+	}
+	format_now(now);
+	env.received_at = now;
+	err_clear(&e);
+	if (spool_open(&sp, opt.spool, &e) < 0) {
+		logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip[0] ? ip : "-");
+		return respond(503, "temporary failure, retry later");
+	}
+	status = cgi_store(&sp, &req, &env, text, sizeof text);
+	spool_close(&sp);
+	return respond(status, text);
+}
+
 int main(int argc, char **argv)
 {
+	int cgi_env = cgi_detect(getenv("GATEWAY_INTERFACE"));
 	struct spool sp = { -1, -1 };
 	struct err e;
 	int rc;
@@ -389,10 +548,22 @@ int main(int argc, char **argv)
 	/* a file-size limit must be a write error we can roll back, not death */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	if (parse_options(argc, argv) < 0) {
-		usage(stderr);
-		return EXIT_USAGE;
+	strlist_init(&opt.trusted);
+	/* the server may have made the client's query string our argv */
+	if (cgi_env && cgi_query_is_argv(getenv("QUERY_STRING"))) {
+		logmsg(LOG_NOTICE, "http 400 reason=\"query string without '=' refused\"");
+		return respond(400, "bad request: query string not accepted");
 	}
+	if (parse_options(argc, argv, cgi_env) < 0) {
+		if (!cgi_env && !opt.cgi) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		logmsg(LOG_ERR, "deferred reason=\"bad command line (see tlsrpt-lda --help)\"");
+		return respond(503, "temporary failure, retry later");
+	}
+	if (opt.cgi)
+		return run_cgi();
 	err_clear(&e);
 	if (!opt.to_stdout && spool_open(&sp, opt.spool, &e) < 0) {
 		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);

@@ -5,11 +5,15 @@
  *   organization_name contact_info report_id begin_date end_date
  *   policy_domain policy_type policy_strings mx_host_patterns
  *   successful_session_count failed_session_count failure_details
- *   received_at source message_id submitter recipient warnings
+ *   received_at source message_id submitter recipient client_ip dkim
+ *   warnings
  *
  * failure_details[] objects: result_type failed_session_count
  *   sending_mta_ip receiving_ip receiving_mx_hostname receiving_mx_helo
  *   additional_info_uri failure_reason_code (absent ones are null).
+ * client_ip: the HTTP client's address (source "http"), else null.
+ * dkim: {"result":"pass|fail|none|...","domain":string|null,"aligned":bool}
+ *   from a trusted Authentication-Results header, else null.
  * warnings: the report-level warnings, then the policy's own, then
  *   meta->extra_warnings. */
 #ifndef TLSRPT_RECORD_H
@@ -19,6 +23,13 @@
 #include "report.h"
 #include "util.h"
 
+/* The DKIM verdict of a mailed report (see authres.h). */
+struct record_dkim {
+	const char *result;       /* "pass", "fail", "none", ...; never NULL */
+	const char *domain;       /* signing domain, NULL -> null */
+	int aligned;              /* a pass by the submitter/contact-info domain or a parent */
+};
+
 struct record_meta {
 	const char *received_at;  /* "YYYY-MM-DDTHH:MM:SSZ" */
 	const char *source;       /* "mail", "file" or "http" */
@@ -26,6 +37,9 @@ struct record_meta {
 	const char *submitter;    /* TLS-Report-Submitter, NULL -> null */
 	const char *recipient;    /* envelope recipient from the MTA, NULL -> null */
 	const struct strlist *extra_warnings; /* from transport/MIME/inflate; may be NULL */
+	/* last so older positional initializers keep their meaning */
+	const char *client_ip;    /* http: REMOTE_ADDR, NULL -> null */
+	const struct record_dkim *dkim; /* NULL -> null */
 };
 
 /* Append the report's lines (each ending in "\n") to out.  All strings

@@ -1,16 +1,31 @@
 /* RFC 8460 §4.4 report JSON -> struct report.
  *
- * One whole-tree json-c parse (strict first; a non-strict retry accepts the
- * single quotes and trailing commas some reporters emit), then a walk that
- * copies every wanted value once into the struct, cleaned to valid UTF-8
- * without NUL.  Only what makes a report meaningless is rejected: not an
- * object, no organization, no usable date range, no policies, a policy
- * without type or success count, an impossible count.  Every other
+ * Big reports are read piecewise (jsonscan.c): the outer object, the
+ * policies array, each policy object and its failure-details array are
+ * walked by a structural scanner; the small values (report header fields,
+ * each policy's "policy" and "summary", unknown members) go through json-c
+ * one at a time, and each failure detail is read by hand when it is a flat
+ * object of plain scalars (nearly always) or by json-c otherwise, then
+ * freed.  Nothing is read twice and no tree of the whole report is built.
+ * Anything the scanner does not handle itself (non-strict JSON, syntax
+ * errors, escaped member names, duplicate structural members) makes it
+ * give up, and the whole document is parsed the original way: one
+ * whole-tree json-c parse (strict first; a non-strict retry accepts the
+ * single quotes and trailing commas some reporters emit).  Both ways feed
+ * the same checks, in the same order, so they give the same report, the
+ * same warnings and the same rejection reason.
+ *
+ * Each wanted value is copied once into the struct, cleaned to valid UTF-8
+ * without NUL; failure-detail strings go to a pool that stores each
+ * distinct string once.  Only what makes a report meaningless is rejected:
+ * not an object, no organization, no usable date range, no policies, a
+ * policy without type or success count, an impossible count.  Every other
  * deviation seen in the wild is repaired and recorded as one short warning
  * naming the JSON path.  Warning lists are deduplicated and capped, so a
  * hostile report cannot make them quadratic. */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +34,7 @@
 
 #include <json-c/json.h>
 
+#include "jsonscan.h"
 #include "report.h"
 
 #define WARN_MAX 64       /* warnings kept per list before "suppressed" */
@@ -26,11 +42,15 @@
 #define CLIP_LEN 64       /* bytes of a report value quoted in a warning */
 #define DT_MAX 64         /* longest date-time string worth reading */
 #define INNER_DEPTH 2     /* JSON-in-a-string: one array of strings */
-/* INT_MAX (json-c takes an int length); <limits.h> is shadowed by ours */
-#define JSON_LEN_MAX ((size_t)(~0u >> 1))
+#define JSON_LEN_MAX ((size_t)INT_MAX)  /* json-c takes an int length */
+#define POOL_BLOCK ((size_t)64 << 10)   /* bytes per string pool block */
+#define POOL_SLOTS0 ((size_t)1024)      /* initial hash slots */
+#define IP_CACHE 64                     /* is_ip() answers remembered */
 
 /* What a member lookup found. */
 enum got { GOT_ERR = -1, GOT_NONE, GOT_OK, GOT_NULL, GOT_BAD };
+
+struct report_pool;
 
 struct ctx {
 	const struct limits *l;
@@ -39,6 +59,12 @@ struct ctx {
 	char *hint;       /* cleaned hints->report_domain, NULL if unusable */
 	char *hint_from;
 	int nomem;        /* a warning could not be stored */
+	struct report_pool *pool;  /* the report's pool for detail strings */
+	int pooled;       /* strings taken now go to the pool */
+	struct ip_seen {  /* is_ip() answers for pooled strings */
+		const char *s;
+		int ok;
+	} ips[IP_CACHE];
 };
 
 /* One json-c pass. */
@@ -47,6 +73,49 @@ struct pass {
 	enum json_tokener_error jerr;
 	size_t end;
 	int trailing;
+};
+
+/* A member value, from a json-c tree or from a flat object the scanner
+ * read by hand (which only holds strings, integers below 10^18, booleans
+ * and null). */
+struct val {
+	enum json_type type;
+	json_object *o;   /* json-c value; NULL for flat values and for null */
+	const char *s;    /* string bytes, or a flat literal's text */
+	size_t n;
+	int64_t i;        /* flat integer */
+};
+
+/* An object to look members up in: json-c's or the scanner's. */
+struct obj {
+	json_object *o;
+	const struct jscan_flat *f;
+};
+
+/* The JSON path of a value, "base.key" (or base alone when key is NULL),
+ * spelt out only when a warning or a rejection names it. */
+struct where {
+	const char *base;
+	const char *key;
+};
+
+/* Distinct strings stored once, in blocks freed together. */
+struct pool_block {
+	struct pool_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct pool_slot {
+	const char *s;
+	size_t n;
+	uint64_t h;
+};
+
+struct report_pool {
+	struct pool_block *blocks;
+	struct pool_slot *slot;   /* open addressing, at most half full */
+	size_t nslot, used;
 };
 
 static const char *const policy_types[] = {
@@ -121,9 +190,9 @@ static const char *clip(const char *s, char out[CLIP_LEN + 4])
 	return out;
 }
 
-static const char *type_desc(json_object *o)
+static const char *type_desc(enum json_type t)
 {
-	switch (json_object_get_type(o)) {
+	switch (t) {
 	case json_type_boolean:
 		return "a boolean";
 	case json_type_int:
@@ -162,12 +231,27 @@ static void mkpath(char path[PATH_LEN], const char *base, const char *key)
 	path_join(path, base, *base ? "." : "", key);
 }
 
+/* base + "[i]"; digits by hand, as this runs once per failure detail */
 static void mkindex(char path[PATH_LEN], const char *base, size_t i)
 {
-	char idx[24];
+	char idx[24], *d = idx + sizeof idx;
 
-	snprintf(idx, sizeof idx, "[%zu]", i);
-	path_join(path, base, idx, "");
+	*--d = '\0';
+	*--d = ']';
+	do {
+		*--d = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	*--d = '[';
+	path_join(path, base, d, "");
+}
+
+static const char *where_str(const struct where *wh, char buf[PATH_LEN])
+{
+	if (wh->key == NULL)
+		return wh->base;
+	mkpath(buf, wh->base, wh->key);
+	return buf;
 }
 
 /* Append s (malloc'd) to l, taking ownership even on failure. */
@@ -189,89 +273,296 @@ static int list_take(struct ctx *c, struct strlist *l, char *s)
 	return 0;
 }
 
+/* ---- string pool ------------------------------------------------------ */
+
+static struct report_pool *pool_new(void)
+{
+	struct report_pool *pl = calloc(1, sizeof *pl);
+
+	if (pl == NULL)
+		return NULL;
+	pl->slot = calloc(POOL_SLOTS0, sizeof *pl->slot);
+	if (pl->slot == NULL) {
+		free(pl);
+		return NULL;
+	}
+	pl->nslot = POOL_SLOTS0;
+	return pl;
+}
+
+static void pool_free(struct report_pool *pl)
+{
+	if (pl == NULL)
+		return;
+	while (pl->blocks != NULL) {
+		struct pool_block *next = pl->blocks->next;
+
+		free(pl->blocks);
+		pl->blocks = next;
+	}
+	free(pl->slot);
+	free(pl);
+}
+
+/* Eight bytes per step; the pool compares whole strings anyway. */
+static uint64_t pool_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL ^ n, v;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, s + i, 8);
+		h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h ^ h >> 32;
+}
+
+/* The slot holding s[0..n), or the empty slot where it belongs. */
+static struct pool_slot *pool_find(struct report_pool *pl, const char *s,
+				   size_t n, uint64_t h)
+{
+	size_t i = (size_t)h & (pl->nslot - 1);
+
+	for (;; i = (i + 1) & (pl->nslot - 1)) {
+		struct pool_slot *sl = &pl->slot[i];
+
+		if (sl->s == NULL || (sl->h == h && sl->n == n &&
+				      memcmp(sl->s, s, n) == 0))
+			return sl;
+	}
+}
+
+static int pool_grow(struct report_pool *pl)
+{
+	struct report_pool big = *pl;
+
+	big.slot = calloc(pl->nslot * 2, sizeof *big.slot);
+	if (big.slot == NULL)
+		return -1;
+	big.nslot = pl->nslot * 2;
+	for (size_t i = 0; i < pl->nslot; i++)
+		if (pl->slot[i].s != NULL)
+			*pool_find(&big, pl->slot[i].s, pl->slot[i].n,
+				   pl->slot[i].h) = pl->slot[i];
+	free(pl->slot);
+	*pl = big;
+	return 0;
+}
+
+/* Room for n + 1 bytes in the newest block. */
+static char *pool_room(struct report_pool *pl, size_t n)
+{
+	struct pool_block *b = pl->blocks;
+	size_t cap = POOL_BLOCK;
+
+	if (b != NULL && b->cap - b->used > n)
+		return b->data + b->used;
+	if (n >= cap)
+		cap = n + 1;
+	if ((b = malloc(sizeof *b + cap)) == NULL)
+		return NULL;
+	b->used = 0;
+	b->cap = cap;
+	b->next = pl->blocks;
+	pl->blocks = b;
+	return b->data;
+}
+
+/* The pooled NUL-terminated copy of s[0..n), NULL on ENOMEM. */
+static char *pool_intern(struct report_pool *pl, const char *s, size_t n)
+{
+	uint64_t h = pool_hash(s, n);
+	struct pool_slot *sl = pool_find(pl, s, n, h);
+	char *d;
+
+	if (sl->s != NULL)
+		return (char *)sl->s;
+	if ((pl->used + 1) * 2 > pl->nslot) {
+		if (pool_grow(pl) < 0)
+			return NULL;
+		sl = pool_find(pl, s, n, h);
+	}
+	if ((d = pool_room(pl, n)) == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	pl->blocks->used += n + 1;
+	sl->s = d;
+	sl->n = n;
+	sl->h = h;
+	pl->used++;
+	return d;
+}
+
 /* ---- scalar values ---------------------------------------------------- */
+
+/* 1 if p[0..n) is all ASCII without NUL (so clean), eight bytes a step. */
+static int plain_ascii(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
+	uint64_t v, bad = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, p + i, 8);
+		bad |= (v & highs) | ((v - ones) & ~v & highs);
+	}
+	for (; i < n; i++)
+		bad |= (unsigned char)p[i] - 1u >= 0x7f;
+	return bad == 0;
+}
+
+/* A NUL-terminated copy of clean p[0..n): malloc'd, or pooled while
+ * c->pooled. */
+static int keep(struct ctx *c, const char *p, size_t n, char **out)
+{
+	if (c->pooled) {
+		*out = pool_intern(c->pool, p, n);
+	} else if ((*out = malloc(n + 1)) != NULL) {
+		memcpy(*out, p, n);
+		(*out)[n] = '\0';
+	}
+	return *out == NULL ? err_nomem(c->e) : 0;
+}
 
 /* Cleaned copy of p[0..n) into *out; the length bound holds for the
  * cleaned form too, since each bad byte grows into three. */
-static int clean_str(struct ctx *c, const char *p, size_t n, const char *path,
-		     struct strlist *w, char **out)
+static int clean_str(struct ctx *c, const char *p, size_t n,
+		     const struct where *wh, struct strlist *w, char **out)
 {
+	char path[PATH_LEN], *tmp;
 	long rep = 0;
+	int rc;
 
+	*out = NULL;
 	if (n > c->l->max_string)
 		goto toolong;
 	/* the common case: already clean, copy at its exact size */
-	if (memchr(p, 0, n) == NULL && utf8_valid((const unsigned char *)p, n)) {
-		if ((*out = malloc(n + 1)) == NULL)
-			return err_nomem(c->e);
-		memcpy(*out, p, n);
-		(*out)[n] = '\0';
-		return 0;
-	}
-	*out = utf8_clean_dup((const unsigned char *)p, n, &rep);
-	if (*out == NULL)
+	if (plain_ascii(p, n) || (memchr(p, 0, n) == NULL &&
+				  utf8_valid((const unsigned char *)p, n)))
+		return keep(c, p, n, out);
+	tmp = utf8_clean_dup((const unsigned char *)p, n, &rep);
+	if (tmp == NULL)
 		return err_nomem(c->e);
-	if (rep == 0)
-		return 0;
-	if (strlen(*out) > c->l->max_string) {
-		free(*out);
-		*out = NULL;
+	n = strlen(tmp);
+	if (rep > 0 && n > c->l->max_string) {
+		free(tmp);
 		goto toolong;
 	}
-	warn(c, w, "%s had invalid UTF-8 (replaced)", path);
-	return 0;
+	rc = keep(c, tmp, n, out);
+	free(tmp);
+	if (rc == 0 && rep > 0)
+		warn(c, w, "%s had invalid UTF-8 (replaced)", where_str(wh, path));
+	return rc;
 toolong:
 	return err_set(c->e, ERR_INPUT, "string longer than %zu bytes at %s",
-		       c->l->max_string, path);
+		       c->l->max_string, where_str(wh, path));
 }
 
-/* Value o at path as a string.  Numbers and booleans become their JSON
- * text.  Returns 1 with *out set, 0 when unusable (warned), -1 on
- * rejection. */
-static int take_str(struct ctx *c, json_object *o, const char *path,
+static void val_of(json_object *o, struct val *v)
+{
+	v->type = json_object_get_type(o);
+	v->o = o;
+	v->s = NULL;
+	v->n = 0;
+	v->i = 0;
+	if (v->type == json_type_string) {
+		v->s = json_object_get_string(o);
+		v->n = (size_t)json_object_get_string_len(o);
+	}
+}
+
+/* Member key of a flat object; the last one wins, as in json-c. */
+static int flat_get(const struct jscan_flat *f, const char *key,
+		    struct val *v)
+{
+	static const enum json_type types[] = {
+		[JSCAN_STRING] = json_type_string, [JSCAN_INT] = json_type_int,
+		[JSCAN_TRUE] = json_type_boolean, [JSCAN_FALSE] = json_type_boolean,
+		[JSCAN_NULL] = json_type_null
+	};
+	size_t kn = strlen(key);
+
+	for (size_t i = f->n; i-- > 0;) {
+		const struct jscan_member *m = &f->m[i];
+
+		if (m->key.n != kn || memcmp(m->key.p, key, kn) != 0)
+			continue;
+		v->type = types[m->kind];
+		v->o = NULL;
+		v->s = m->text.p;
+		v->n = m->text.n;
+		v->i = m->i;
+		return 1;
+	}
+	return 0;
+}
+
+/* 1 with *v when ob has member key (null included), else 0. */
+static int obj_get(const struct obj *ob, const char *key, struct val *v)
+{
+	json_object *o;
+
+	if (ob->f != NULL)
+		return flat_get(ob->f, key, v);
+	if (!json_object_object_get_ex(ob->o, key, &o))
+		return 0;
+	val_of(o, v);
+	return 1;
+}
+
+/* Value v as a string.  Numbers and booleans become their JSON text.
+ * Returns 1 with *out set, 0 when unusable (warned), -1 on rejection. */
+static int take_str(struct ctx *c, const struct val *v, const struct where *wh,
 		    struct strlist *w, int required, char **out)
 {
-	const char *s;
+	char path[PATH_LEN];
+	const char *s = v->s;
+	size_t n = v->n;
 
 	*out = NULL;
-	switch (json_object_get_type(o)) {
+	switch (v->type) {
 	case json_type_string:
-		s = json_object_get_string(o);
-		return clean_str(c, s, (size_t)json_object_get_string_len(o),
-				 path, w, out) < 0 ? -1 : 1;
+		return clean_str(c, s, n, wh, w, out) < 0 ? -1 : 1;
 	case json_type_int:
 	case json_type_double:
 	case json_type_boolean:
-		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-		if (s == NULL)
-			return err_nomem(c->e);
-		warn(c, w, "%s is %s, not a string", path, type_desc(o));
-		return clean_str(c, s, strlen(s), path, w, out) < 0 ? -1 : 1;
+		if (v->o != NULL) {
+			s = json_object_to_json_string_ext(v->o, JSON_C_TO_STRING_PLAIN);
+			if (s == NULL)
+				return err_nomem(c->e);
+			n = strlen(s);
+		}
+		warn(c, w, "%s is %s, not a string", where_str(wh, path),
+		     type_desc(v->type));
+		return clean_str(c, s, n, wh, w, out) < 0 ? -1 : 1;
 	default:
 		if (required)
 			return err_set(c->e, ERR_INPUT, "%s is not a string",
-				       path);
-		warn(c, w, "%s is %s, not a string (ignored)", path,
-		     type_desc(o));
+				       where_str(wh, path));
+		warn(c, w, "%s is %s, not a string (ignored)",
+		     where_str(wh, path), type_desc(v->type));
 		return 0;
 	}
 }
 
-/* Member key of obj (path "<base>.<key>") as a string. */
-static enum got get_str(struct ctx *c, json_object *obj, const char *base,
+/* Member key of ob (path "<base>.<key>") as a string. */
+static enum got get_str(struct ctx *c, const struct obj *ob, const char *base,
 			const char *key, int required, struct strlist *w,
 			char **out)
 {
-	char path[PATH_LEN];
-	json_object *v;
+	struct where wh = { base, key };
+	struct val v;
 
 	*out = NULL;
-	if (!json_object_object_get_ex(obj, key, &v))
+	if (!obj_get(ob, key, &v))
 		return GOT_NONE;
-	if (v == NULL)
+	if (v.type == json_type_null)
 		return GOT_NULL;
-	mkpath(path, base, key);
-	switch (take_str(c, v, path, w, required, out)) {
+	switch (take_str(c, &v, &wh, w, required, out)) {
 	case -1:
 		return GOT_ERR;
 	case 0:
@@ -281,11 +572,11 @@ static enum got get_str(struct ctx *c, json_object *obj, const char *base,
 	}
 }
 
-static int need_str(struct ctx *c, json_object *obj, const char *base,
+static int need_str(struct ctx *c, const struct obj *ob, const char *base,
 		    const char *key, struct strlist *w, char **out)
 {
 	char path[PATH_LEN];
-	enum got g = get_str(c, obj, base, key, 1, w, out);
+	enum got g = get_str(c, ob, base, key, 1, w, out);
 
 	if (g == GOT_OK)
 		return 0;
@@ -298,17 +589,17 @@ static int need_str(struct ctx *c, json_object *obj, const char *base,
 }
 
 /* Optional string key, or its non-standard spelling alt when key is absent. */
-static int alt_str(struct ctx *c, json_object *obj, const char *base,
+static int alt_str(struct ctx *c, const struct obj *ob, const char *base,
 		   const char *key, const char *alt, const char *why,
 		   struct strlist *w, char **out)
 {
-	enum got g = get_str(c, obj, base, key, 0, w, out);
+	enum got g = get_str(c, ob, base, key, 0, w, out);
 
 	if (g == GOT_ERR)
 		return -1;
 	if (g != GOT_NONE || alt == NULL)
 		return 0;
-	g = get_str(c, obj, base, alt, 0, w, out);
+	g = get_str(c, ob, base, alt, 0, w, out);
 	if (g == GOT_ERR)
 		return -1;
 	if (g == GOT_OK)
@@ -360,42 +651,48 @@ static int count_string(struct ctx *c, const char *s, size_t n,
 
 /* json-c 0.16 stores integers above INT64_MAX as uint64 (saturating at
  * UINT64_MAX) and saturates below INT64_MIN, so the sign and the uint64
- * view together catch every overflow. */
-static int count_value(struct ctx *c, json_object *o, const char *path,
-		       struct strlist *w, int64_t *v)
+ * view together catch every overflow.  Flat integers are 0..10^18-1. */
+static int count_value(struct ctx *c, const struct val *v,
+		       const struct where *wh, struct strlist *w, int64_t *out)
 {
-	switch (json_object_get_type(o)) {
+	char buf[PATH_LEN];
+	const char *path;
+
+	if (v->type == json_type_int && v->o == NULL) {
+		*out = v->i;
+		return 0;
+	}
+	path = where_str(wh, buf);
+	switch (v->type) {
 	case json_type_int:
-		if (json_object_get_int64(o) < 0)
+		if (json_object_get_int64(v->o) < 0)
 			return err_set(c->e, ERR_INPUT, "%s is negative", path);
-		if (json_object_get_uint64(o) > (uint64_t)INT64_MAX)
+		if (json_object_get_uint64(v->o) > (uint64_t)INT64_MAX)
 			return err_set(c->e, ERR_INPUT, "%s is out of range",
 				       path);
-		*v = json_object_get_int64(o);
+		*out = json_object_get_int64(v->o);
 		return 0;
 	case json_type_double:
-		return count_double(c, json_object_get_double(o), path, w, v);
+		return count_double(c, json_object_get_double(v->o), path, w, out);
 	case json_type_string:
-		return count_string(c, json_object_get_string(o),
-				    (size_t)json_object_get_string_len(o),
-				    path, w, v);
+		return count_string(c, v->s, v->n, path, w, out);
 	default:
 		return err_set(c->e, ERR_INPUT, "%s is not a number", path);
 	}
 }
 
-static enum got get_count(struct ctx *c, json_object *obj, const char *base,
-			  const char *key, struct strlist *w, int64_t *v)
+static enum got get_count(struct ctx *c, const struct obj *ob,
+			  const char *base, const char *key, struct strlist *w,
+			  int64_t *v)
 {
-	char path[PATH_LEN];
-	json_object *o;
+	struct where wh = { base, key };
+	struct val o;
 
-	if (!json_object_object_get_ex(obj, key, &o))
+	if (!obj_get(ob, key, &o))
 		return GOT_NONE;
-	if (o == NULL)
+	if (o.type == json_type_null)
 		return GOT_NULL;
-	mkpath(path, base, key);
-	return count_value(c, o, path, w, v) < 0 ? GOT_ERR : GOT_OK;
+	return count_value(c, &o, &wh, w, v) < 0 ? GOT_ERR : GOT_OK;
 }
 
 /* ---- date-time -------------------------------------------------------- */
@@ -600,7 +897,8 @@ static char *synth_id(const struct ctx *c, const struct report *r)
 
 static int parse_report_id(struct ctx *c, json_object *root, struct report *r)
 {
-	enum got g = get_str(c, root, "", "report-id", 0, &r->warnings,
+	struct obj ob = { root, NULL };
+	enum got g = get_str(c, &ob, "", "report-id", 0, &r->warnings,
 			     &r->report_id);
 	const char *what;
 
@@ -619,16 +917,17 @@ static int parse_report_id(struct ctx *c, json_object *root, struct report *r)
 
 static int parse_head(struct ctx *c, json_object *root, struct report *r)
 {
+	struct obj ob = { root, NULL };
 	enum got g;
 
-	if (need_str(c, root, "", "organization-name", &r->warnings,
+	if (need_str(c, &ob, "", "organization-name", &r->warnings,
 		     &r->organization_name) < 0)
 		return -1;
 	if (r->organization_name[0] == '\0')
 		warn(c, &r->warnings, "organization-name is empty");
 	if (parse_dates(c, root, r) < 0)
 		return -1;
-	g = get_str(c, root, "", "contact-info", 0, &r->warnings,
+	g = get_str(c, &ob, "", "contact-info", 0, &r->warnings,
 		    &r->contact_info);
 	if (g == GOT_ERR)
 		return -1;
@@ -646,7 +945,9 @@ static int parse_head(struct ctx *c, json_object *root, struct report *r)
 static int str_list(struct ctx *c, json_object *v, const char *path,
 		    struct strlist *w, struct strlist *l)
 {
+	struct where wh = { path, NULL };
 	char ep[PATH_LEN];
+	struct val ev;
 	char *s;
 	int rc;
 
@@ -655,7 +956,8 @@ static int str_list(struct ctx *c, json_object *v, const char *path,
 		return 0;
 	}
 	if (json_object_get_type(v) != json_type_array) {
-		rc = take_str(c, v, path, w, 0, &s);
+		val_of(v, &ev);
+		rc = take_str(c, &ev, &wh, w, 0, &s);
 		if (rc <= 0)
 			return rc;
 		return list_take(c, l, s) < 0 ? -1 : 1;
@@ -668,7 +970,9 @@ static int str_list(struct ctx *c, json_object *v, const char *path,
 			warn(c, w, "%s is null (skipped)", ep);
 			continue;
 		}
-		rc = take_str(c, el, ep, w, 0, &s);
+		wh.base = ep;
+		val_of(el, &ev);
+		rc = take_str(c, &ev, &wh, w, 0, &s);
 		if (rc < 0 || (rc > 0 && list_take(c, l, s) < 0))
 			return -1;
 	}
@@ -853,7 +1157,8 @@ static int parse_mx(struct ctx *c, json_object *d, const char *base,
 static int parse_domain(struct ctx *c, json_object *d, const char *base,
 			struct policy *p)
 {
-	enum got g = get_str(c, d, base, "policy-domain", 0, &p->warnings,
+	struct obj ob = { d, NULL };
+	enum got g = get_str(c, &ob, base, "policy-domain", 0, &p->warnings,
 			     &p->policy_domain);
 	const char *what;
 
@@ -878,6 +1183,7 @@ static int parse_desc(struct ctx *c, json_object *po, const char *base,
 		      struct policy *p)
 {
 	char path[PATH_LEN], tmp[CLIP_LEN + 4];
+	struct obj ob = { NULL, NULL };
 	json_object *d;
 
 	mkpath(path, base, "policy");
@@ -885,7 +1191,8 @@ static int parse_desc(struct ctx *c, json_object *po, const char *base,
 		return err_set(c->e, ERR_INPUT, "missing %s", path);
 	if (json_object_get_type(d) != json_type_object)
 		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
-	if (need_str(c, d, path, "policy-type", &p->warnings,
+	ob.o = d;
+	if (need_str(c, &ob, path, "policy-type", &p->warnings,
 		     &p->policy_type) < 0)
 		return -1;
 	if (!in_list(p->policy_type, policy_types))
@@ -903,6 +1210,7 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 			 struct policy *p, enum got *fail)
 {
 	char path[PATH_LEN];
+	struct obj ob = { NULL, NULL };
 	json_object *s;
 	enum got g;
 
@@ -911,7 +1219,8 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 		return err_set(c->e, ERR_INPUT, "missing %s", path);
 	if (json_object_get_type(s) != json_type_object)
 		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
-	g = get_count(c, s, path, "total-successful-session-count",
+	ob.o = s;
+	g = get_count(c, &ob, path, "total-successful-session-count",
 		      &p->warnings, &p->successful_session_count);
 	if (g == GOT_ERR)
 		return -1;
@@ -921,20 +1230,28 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 	if (g == GOT_NULL)
 		return err_set(c->e, ERR_INPUT,
 			       "%s.total-successful-session-count is null", path);
-	*fail = get_count(c, s, path, "total-failure-session-count",
+	*fail = get_count(c, &ob, path, "total-failure-session-count",
 			  &p->warnings, &p->failed_session_count);
 	return *fail == GOT_ERR ? -1 : 0;
 }
 
-static int is_ip(const char *s)
+static int is_ip(struct ctx *c, const char *s)
 {
 	unsigned char a[sizeof(struct in6_addr)];
+	/* pooled strings are unique, so their address stands for the text */
+	struct ip_seen *seen = &c->ips[((uintptr_t)s >> 3) % IP_CACHE];
 
-	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+	if (seen->s != s) {
+		seen->s = s;
+		seen->ok = inet_pton(AF_INET, s, a) == 1 ||
+			   inet_pton(AF_INET6, s, a) == 1;
+	}
+	return seen->ok;
 }
 
-static int detail_strings(struct ctx *c, json_object *o, const char *path,
-			  struct strlist *w, struct failure_detail *d)
+static int detail_strings(struct ctx *c, const struct obj *o,
+			  const char *path, struct strlist *w,
+			  struct failure_detail *d)
 {
 	if (alt_str(c, o, path, "sending-mta-ip", NULL, NULL, w,
 		    &d->sending_mta_ip) < 0 ||
@@ -950,15 +1267,16 @@ static int detail_strings(struct ctx *c, json_object *o, const char *path,
 	    alt_str(c, o, path, "failure-reason-code", "failure-error-code",
 		    "a draft name for", w, &d->failure_reason_code) < 0)
 		return -1;
-	if (d->sending_mta_ip != NULL && !is_ip(d->sending_mta_ip))
+	if (d->sending_mta_ip != NULL && !is_ip(c, d->sending_mta_ip))
 		warn(c, w, "%s.sending-mta-ip is not an IP address", path);
-	if (d->receiving_ip != NULL && !is_ip(d->receiving_ip))
+	if (d->receiving_ip != NULL && !is_ip(c, d->receiving_ip))
 		warn(c, w, "%s.receiving-ip is not an IP address", path);
 	return 0;
 }
 
-static int parse_detail(struct ctx *c, json_object *o, const char *path,
-			struct strlist *w, struct failure_detail *d)
+static int parse_detail_fields(struct ctx *c, const struct obj *o,
+			       const char *path, struct strlist *w,
+			       struct failure_detail *d)
 {
 	char tmp[CLIP_LEN + 4];
 	enum got g;
@@ -967,8 +1285,8 @@ static int parse_detail(struct ctx *c, json_object *o, const char *path,
 	if (g == GOT_ERR)
 		return -1;
 	if (g != GOT_OK) {
-		if ((d->result_type = strdup("unknown")) == NULL)
-			return err_nomem(c->e);
+		if (keep(c, "unknown", 7, &d->result_type) < 0)
+			return -1;
 		warn(c, w, "%s.result-type %s; used unknown", path,
 		     g == GOT_NULL ? "is null" : "missing");
 	} else if (!in_list(d->result_type, result_types)) {
@@ -985,12 +1303,64 @@ static int parse_detail(struct ctx *c, json_object *o, const char *path,
 	return detail_strings(c, o, path, w, d);
 }
 
+/* Detail strings go to the report's pool: there are many, and few
+ * distinct ones. */
+static int parse_detail(struct ctx *c, const struct obj *o, const char *path,
+			struct strlist *w, struct failure_detail *d)
+{
+	int rc;
+
+	c->pooled = 1;
+	rc = parse_detail_fields(c, o, path, w, d);
+	c->pooled = 0;
+	return rc;
+}
+
+/* A zeroed slot for the next detail (p->details grows by doubling). */
+static struct failure_detail *new_detail(struct ctx *c, struct policy *p,
+					 size_t *cap)
+{
+	struct failure_detail *d;
+
+	if (p->n_details == *cap) {
+		size_t n = *cap ? *cap * 2 : 16, bytes;
+
+		if (size_mul(n, sizeof *d, &bytes) < 0 ||
+		    (d = realloc(p->details, bytes)) == NULL) {
+			err_nomem(c->e);
+			return NULL;
+		}
+		p->details = d;
+		*cap = n;
+	}
+	d = &p->details[p->n_details++];
+	memset(d, 0, sizeof *d);
+	return d;
+}
+
+/* One element at path of a failure-details array (or the lone object
+ * given instead of one). */
+static int parse_element(struct ctx *c, const struct obj *el,
+			 const char *path, struct policy *p, size_t *cap)
+{
+	struct failure_detail *d;
+
+	if (el->f == NULL && json_object_get_type(el->o) != json_type_object) {
+		warn(c, &p->warnings, "%s is %s, not an object (skipped)",
+		     path, type_desc(json_object_get_type(el->o)));
+		return 0;
+	}
+	if ((d = new_detail(c, p, cap)) == NULL)
+		return -1;
+	return parse_detail(c, el, path, &p->warnings, d);
+}
+
 static int parse_details(struct ctx *c, json_object *po, const char *base,
 			 struct policy *p)
 {
 	char path[PATH_LEN], dp[PATH_LEN];
 	json_object *v;
-	size_t n;
+	size_t n, cap = 0;
 	int single;
 
 	if (!json_object_object_get_ex(po, "failure-details", &v))
@@ -1005,24 +1375,14 @@ static int parse_details(struct ctx *c, json_object *po, const char *base,
 		return 0;
 	}
 	n = single ? 1 : json_object_array_length(v);
-	if (n == 0)
-		return 0;
-	if ((p->details = calloc(n, sizeof *p->details)) == NULL)
-		return err_nomem(c->e);
 	for (size_t i = 0; i < n; i++) {
-		json_object *el = single ? v : json_object_array_get_idx(v, i);
+		struct obj el = { single ? v : json_object_array_get_idx(v, i), NULL };
 
 		if (single)
 			path_join(dp, path, "", "");
 		else
 			mkindex(dp, path, i);
-		if (json_object_get_type(el) != json_type_object) {
-			warn(c, &p->warnings, "%s is %s, not an object (skipped)",
-			     dp, type_desc(el));
-			continue;
-		}
-		if (parse_detail(c, el, dp, &p->warnings,
-				 &p->details[p->n_details++]) < 0)
+		if (parse_element(c, &el, dp, p, &cap) < 0)
 			return -1;
 	}
 	return 0;
@@ -1106,6 +1466,326 @@ static int parse_policies(struct ctx *c, json_object *root, struct report *r)
 	return 0;
 }
 
+/* ---- piecewise reading ------------------------------------------------ */
+
+/* What the report's policies member turned out to be. */
+enum pols { POLS_MISSING, POLS_NOT_ARRAY, POLS_EMPTY, POLS_SOME };
+
+struct walk {
+	struct ctx *c;
+	struct jscan s;
+	struct report *r;
+	size_t cap;            /* policies allocated */
+	enum pols pols;
+	int failed;            /* a rejection waits in c->e: only read on */
+};
+
+/* One policy object while its members go by.  The checks run in the
+ * order of parse_policy whatever the order of the members: "policy" and
+ * "summary" are kept until both are there or the object ends, and
+ * failure-details seen before them are skipped and read again last. */
+struct pwalk {
+	struct policy *p;      /* NULL when created after a rejection */
+	char base[PATH_LEN];   /* "policies[i]" */
+	json_object *po;       /* its "policy" and "summary" so far */
+	enum got fail;         /* how total-failure-session-count was found */
+	int head_done;         /* "policy" and "summary" checked */
+	int fd_seen;
+	int deferred;
+	struct jscan_mark fd_at;
+	size_t fd_end;
+	size_t cap;            /* details allocated */
+};
+
+/* After a check failed: keep reading (a syntax error later in the text
+ * still decides the outcome), unless it was ENOMEM. */
+static int rejected(struct walk *w)
+{
+	if (w->c->e->cls == ERR_TEMP)
+		return JSCAN_NOMEM;
+	w->failed = 1;
+	return JSCAN_OK;
+}
+
+static int walk_detail(struct walk *w, struct pwalk *pw, const char *path,
+		       size_t j)
+{
+	struct jscan_flat f;
+	struct obj el = { NULL, NULL };
+	char dp[PATH_LEN];
+	int rc = JSCAN_OK;
+
+	if (jscan_flat(&w->s, &f) == JSCAN_OK)
+		el.f = &f;
+	else if ((rc = jscan_value(&w->s, &el.o)) != JSCAN_OK)
+		return rc;
+	if (!w->failed) {
+		mkindex(dp, path, j);
+		if (parse_element(w->c, &el, dp, pw->p, &pw->cap) < 0)
+			rc = rejected(w);
+	}
+	json_object_put(el.o);
+	return rc;
+}
+
+/* failure-details that are not an array: as parse_details has it. */
+static int lone_details(struct walk *w, struct pwalk *pw)
+{
+	json_object *v, *po;
+	int rc = jscan_value(&w->s, &v);
+
+	if (rc != JSCAN_OK || w->failed) {
+		json_object_put(v);
+		return rc;
+	}
+	if ((po = json_object_new_object()) == NULL ||
+	    json_object_object_add(po, "failure-details", v) < 0) {
+		json_object_put(v);
+		json_object_put(po);
+		return JSCAN_NOMEM;
+	}
+	if (parse_details(w->c, po, pw->base, pw->p) < 0)
+		rc = rejected(w);
+	json_object_put(po);
+	return rc;
+}
+
+static int walk_details(struct walk *w, struct pwalk *pw)
+{
+	char path[PATH_LEN];
+	size_t j = 0;
+	int rc;
+
+	if (jscan_peek(&w->s) != '[')
+		return lone_details(w, pw);
+	mkpath(path, pw->base, "failure-details");
+	rc = jscan_enter(&w->s);
+	while (rc == JSCAN_OK && (rc = jscan_next(&w->s)) == JSCAN_OK)
+		rc = walk_detail(w, pw, path, j++);
+	return rc == JSCAN_END ? JSCAN_OK : rc;
+}
+
+static int policy_head(struct walk *w, struct pwalk *pw)
+{
+	pw->head_done = 1;
+	if (w->failed)
+		return JSCAN_OK;
+	if (parse_desc(w->c, pw->po, pw->base, pw->p) < 0 ||
+	    parse_summary(w->c, pw->po, pw->base, pw->p, &pw->fail) < 0)
+		return rejected(w);
+	return JSCAN_OK;
+}
+
+static int has_member(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v);
+}
+
+static int details_member(struct walk *w, struct pwalk *pw)
+{
+	int rc;
+
+	if (pw->fd_seen++)
+		return JSCAN_ODD;
+	if (has_member(pw->po, "policy") && has_member(pw->po, "summary")) {
+		rc = policy_head(w, pw);
+		return rc != JSCAN_OK ? rc : walk_details(w, pw);
+	}
+	pw->deferred = 1;
+	pw->fd_at = w->s.at;
+	rc = jscan_skip(&w->s);
+	pw->fd_end = w->s.at.pos;
+	return rc;
+}
+
+static int policy_member(struct walk *w, struct pwalk *pw,
+			 const struct jscan_span *k)
+{
+	const char *name = jscan_key_is(k, "policy") ? "policy" :
+			   jscan_key_is(k, "summary") ? "summary" : NULL;
+	json_object *v;
+	int rc;
+
+	if (jscan_key_is(k, "failure-details"))
+		return details_member(w, pw);
+	/* a second one after the checks ran: json-c would keep the last */
+	if (name != NULL && pw->head_done)
+		return JSCAN_ODD;
+	if ((rc = jscan_value(&w->s, &v)) != JSCAN_OK || name == NULL) {
+		json_object_put(v);
+		return rc;
+	}
+	if (json_object_object_add(pw->po, name, v) < 0) {
+		json_object_put(v);
+		return JSCAN_NOMEM;
+	}
+	return JSCAN_OK;
+}
+
+static int policy_end(struct walk *w, struct pwalk *pw)
+{
+	struct jscan_mark after;
+	int rc;
+
+	if (!pw->head_done && (rc = policy_head(w, pw)) != JSCAN_OK)
+		return rc;
+	if (pw->deferred) {
+		after = w->s.at;
+		w->s.at = pw->fd_at;
+		rc = walk_details(w, pw);
+		if (rc == JSCAN_OK && w->s.at.pos != pw->fd_end)
+			rc = JSCAN_ODD;
+		w->s.at = after;
+		if (rc != JSCAN_OK)
+			return rc;
+	}
+	if (!w->failed && reconcile(w->c, pw->base, pw->p, pw->fail) < 0)
+		return rejected(w);
+	return JSCAN_OK;
+}
+
+static struct policy *new_policy(struct walk *w)
+{
+	struct report *r = w->r;
+	struct policy *p;
+
+	if (r->n_policies == w->cap) {
+		size_t n = w->cap ? w->cap * 2 : 4, bytes;
+
+		if (size_mul(n, sizeof *p, &bytes) < 0 ||
+		    (p = realloc(r->policies, bytes)) == NULL)
+			return NULL;
+		r->policies = p;
+		w->cap = n;
+	}
+	p = &r->policies[r->n_policies++];
+	memset(p, 0, sizeof *p);
+	strlist_init(&p->policy_strings);
+	strlist_init(&p->mx_host_patterns);
+	strlist_init(&p->warnings);
+	return p;
+}
+
+static int walk_policy(struct walk *w, size_t i)
+{
+	struct pwalk pw;
+	struct jscan_span k;
+	json_object *v;
+	int rc;
+
+	memset(&pw, 0, sizeof pw);
+	pw.fail = GOT_NONE;
+	mkindex(pw.base, "policies", i);
+	if (!w->failed && (pw.p = new_policy(w)) == NULL)
+		return JSCAN_NOMEM;
+	if (jscan_peek(&w->s) != '{') {
+		rc = jscan_value(&w->s, &v);
+		json_object_put(v);
+		if (rc == JSCAN_OK && !w->failed) {
+			err_set(w->c->e, ERR_INPUT, "%s is not an object", pw.base);
+			w->failed = 1;
+		}
+		return rc;
+	}
+	if ((pw.po = json_object_new_object()) == NULL)
+		return JSCAN_NOMEM;
+	rc = jscan_enter(&w->s);
+	while (rc == JSCAN_OK && (rc = jscan_key(&w->s, &k)) == JSCAN_OK)
+		rc = policy_member(w, &pw, &k);
+	if (rc == JSCAN_END)
+		rc = policy_end(w, &pw);
+	json_object_put(pw.po);
+	return rc;
+}
+
+static int walk_policies(struct walk *w)
+{
+	json_object *v;
+	size_t i = 0;
+	int rc;
+
+	if (jscan_peek(&w->s) != '[') {
+		rc = jscan_value(&w->s, &v);
+		w->pols = v == NULL ? POLS_MISSING : POLS_NOT_ARRAY;
+		json_object_put(v);
+		return rc;
+	}
+	rc = jscan_enter(&w->s);
+	while (rc == JSCAN_OK && (rc = jscan_next(&w->s)) == JSCAN_OK)
+		rc = walk_policy(w, i++);
+	w->pols = i == 0 ? POLS_EMPTY : POLS_SOME;
+	return rc == JSCAN_END ? JSCAN_OK : rc;
+}
+
+/* Report-level members but policies, kept (the last of each name wins,
+ * as in json-c) for parse_head at the end. */
+static int head_member(struct walk *w, json_object *head,
+		       const struct jscan_span *k)
+{
+	static const char *const keys[] = {
+		"organization-name", "date-range", "contact-info", "report-id", NULL
+	};
+	json_object *v;
+	int rc = jscan_value(&w->s, &v);
+
+	if (rc != JSCAN_OK)
+		return rc;
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		if (!jscan_key_is(k, keys[i]))
+			continue;
+		if (json_object_object_add(head, keys[i], v) == 0)
+			return JSCAN_OK;
+		rc = JSCAN_NOMEM;
+		break;
+	}
+	json_object_put(v);
+	return rc;
+}
+
+/* The report-level checks come first in parse order, so their rejection
+ * replaces one found in the policies. */
+static int check_head(struct walk *w, json_object *head)
+{
+	static const char *const why[] = {
+		[POLS_MISSING] = "missing policies",
+		[POLS_NOT_ARRAY] = "policies is not an array",
+		[POLS_EMPTY] = "policies is empty"
+	};
+
+	if (parse_head(w->c, head, w->r) < 0)
+		return rejected(w);
+	if (w->pols != POLS_SOME) {
+		err_set(w->c->e, ERR_INPUT, "%s", why[w->pols]);
+		w->failed = 1;
+	}
+	return JSCAN_OK;
+}
+
+static int walk_report(struct walk *w)
+{
+	json_object *head = json_object_new_object();
+	struct jscan_span k;
+	int rc, pols = 0;
+
+	if (head == NULL)
+		return JSCAN_NOMEM;
+	rc = jscan_peek(&w->s) == '{' ? jscan_enter(&w->s) : JSCAN_ODD;
+	while (rc == JSCAN_OK && (rc = jscan_key(&w->s, &k)) == JSCAN_OK) {
+		if (!jscan_key_is(&k, "policies"))
+			rc = head_member(w, head, &k);
+		else
+			rc = pols++ ? JSCAN_ODD : walk_policies(w);
+	}
+	if (rc == JSCAN_END)
+		rc = jscan_done(&w->s);
+	if (rc == JSCAN_OK)
+		rc = check_head(w, head);
+	json_object_put(head);
+	return rc;
+}
+
 /* ---- JSON text -------------------------------------------------------- */
 
 static int tok_pass(struct ctx *c, const char *p, size_t n, int flags,
@@ -1164,14 +1844,13 @@ static int json_reason(struct ctx *c, const char *p, size_t n, size_t skip,
 		       json_tokener_error_desc(ps->jerr), ps->end + skip);
 }
 
-static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
-		      struct strlist *w, json_object **root)
+/* Checks before any parsing; *skip gets the length of a byte order mark. */
+static int json_start(struct ctx *c, const unsigned char *json, size_t n,
+		      struct strlist *w, size_t *skip)
 {
-	const char *p = (const char *)json;
 	const unsigned char *nul;
-	struct pass st, ns;
-	size_t skip = 0;
 
+	*skip = 0;
 	if (n > JSON_LEN_MAX)
 		return err_set(c->e, ERR_INPUT, "JSON longer than %zu bytes",
 			       JSON_LEN_MAX);
@@ -1179,11 +1858,22 @@ static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
 	if ((nul = memchr(json, 0, n)) != NULL)
 		return err_set(c->e, ERR_INPUT, "JSON: NUL byte at offset %zu",
 			       (size_t)(nul - json));
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		skip = 3;
+	if (n >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0) {
+		*skip = 3;
 		warn(c, w, "JSON starts with a byte order mark");
 	}
-	if (tok_pass(c, p + skip, n - skip, JSON_TOKENER_STRICT, &st) < 0)
+	return 0;
+}
+
+static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
+		      struct strlist *w, json_object **root)
+{
+	const char *p = (const char *)json;
+	struct pass st, ns;
+	size_t skip;
+
+	if (json_start(c, json, n, w, &skip) < 0 ||
+	    tok_pass(c, p + skip, n - skip, JSON_TOKENER_STRICT, &st) < 0)
 		return -1;
 	if ((*root = st.o) != NULL)
 		return 0;
@@ -1198,6 +1888,46 @@ static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
 			st = ns;
 	}
 	return json_reason(c, p + skip, n - skip, skip, &st);
+}
+
+/* The original way: one json-c tree of the whole document. */
+static int parse_whole(struct ctx *c, const unsigned char *json, size_t n,
+		       struct report *r)
+{
+	json_object *root = NULL;
+	int rc = -1;
+
+	if (parse_json(c, json, n, &r->warnings, &root) < 0)
+		return -1;
+	if (json_object_get_type(root) != json_type_object)
+		err_set(c->e, ERR_INPUT, "top-level JSON value is not an object");
+	else if (parse_head(c, root, r) == 0 && parse_policies(c, root, r) == 0)
+		rc = 0;
+	json_object_put(root);
+	return rc;
+}
+
+/* 0 parsed, -1 rejected (c->e), 1 when the whole tree has to decide. */
+static int parse_piecewise(struct ctx *c, const unsigned char *json, size_t n,
+			   struct report *r)
+{
+	struct walk w;
+	size_t skip;
+	int rc;
+
+	if (json_start(c, json, n, &r->warnings, &skip) < 0)
+		return -1;
+	memset(&w, 0, sizeof w);
+	w.c = c;
+	w.r = r;
+	jscan_init(&w.s, (const char *)json + skip, n - skip, c->depth);
+	rc = walk_report(&w);
+	jscan_free(&w.s);
+	if (rc == JSCAN_ODD)
+		return 1;
+	if (rc == JSCAN_NOMEM)
+		return err_nomem(c->e);
+	return w.failed ? -1 : 0;
 }
 
 /* Cleaned copies of the envelope hints, NULL when unusable. */
@@ -1225,37 +1955,48 @@ static int prep_hints(struct ctx *c, const struct report_hints *h)
 	return 0;
 }
 
+/* A fresh report with its string pool. */
+static int report_start(struct ctx *c, struct report *r)
+{
+	report_init(r);
+	r->pool = c->pool = pool_new();
+	memset(c->ips, 0, sizeof c->ips);
+	c->nomem = 0;
+	err_clear(c->e);
+	return r->pool == NULL ? err_nomem(c->e) : 0;
+}
+
 int report_parse(const unsigned char *json, size_t n, const struct limits *l,
 		 const struct report_hints *hints, struct report *out,
 		 struct err *e)
 {
-	struct ctx c = { l, e, l->max_json_depth > 0 ? l->max_json_depth : 1,
-			 NULL, NULL, 0 };
-	json_object *root = NULL;
+	struct err pe;   /* ours until the end: the piecewise try may fail */
+	struct ctx c;
+	int rc = -1;
 
-	report_init(out);
-	if (prep_hints(&c, hints) < 0 ||
-	    parse_json(&c, json, n, &out->warnings, &root) < 0)
-		goto fail;
-	if (json_object_get_type(root) != json_type_object) {
-		err_set(e, ERR_INPUT, "top-level JSON value is not an object");
-		goto fail;
+	memset(&c, 0, sizeof c);
+	c.l = l;
+	c.e = &pe;
+	c.depth = l->max_json_depth > 0 ? l->max_json_depth : 1;
+
+	if (report_start(&c, out) < 0 || prep_hints(&c, hints) < 0)
+		goto out;
+	rc = parse_piecewise(&c, json, n, out);
+	if (rc == 1) {
+		report_free(out);
+		if ((rc = report_start(&c, out)) == 0)
+			rc = parse_whole(&c, json, n, out);
 	}
-	if (parse_head(&c, root, out) < 0 || parse_policies(&c, root, out) < 0)
-		goto fail;
-	if (c.nomem) {
-		err_nomem(e);
-		goto fail;
-	}
-	json_object_put(root);
+	if (rc == 0 && c.nomem)
+		rc = err_nomem(&pe);
+out:
 	free(c.hint);
 	free(c.hint_from);
-	return 0;
-fail:
-	json_object_put(root);
-	free(c.hint);
-	free(c.hint_from);
+	if (rc == 0)
+		return 0;
 	report_free(out);
+	if (e != NULL)
+		*e = pe;
 	return -1;
 }
 
@@ -1269,14 +2010,15 @@ void report_init(struct report *r)
 	strlist_init(&r->warnings);
 }
 
-static void policy_free(struct policy *p)
+/* A parsed report's detail strings belong to its pool. */
+static void policy_free(struct policy *p, int pooled)
 {
 	free(p->policy_type);
 	free(p->policy_domain);
 	strlist_free(&p->policy_strings);
 	strlist_free(&p->mx_host_patterns);
 	strlist_free(&p->warnings);
-	for (size_t i = 0; i < p->n_details; i++) {
+	for (size_t i = 0; i < p->n_details && !pooled; i++) {
 		struct failure_detail *d = &p->details[i];
 
 		free(d->result_type);
@@ -1296,8 +2038,9 @@ void report_free(struct report *r)
 	free(r->contact_info);
 	free(r->report_id);
 	for (size_t i = 0; i < r->n_policies; i++)
-		policy_free(&r->policies[i]);
+		policy_free(&r->policies[i], r->pool != NULL);
 	free(r->policies);
 	strlist_free(&r->warnings);
+	pool_free(r->pool);
 	report_init(r);
 }

@@ -1,7 +1,10 @@
 /* RFC 8460 §4.4 report JSON -> struct report, with every tolerated
  * deviation recorded as a warning and only meaningless reports rejected.
- * All strings in the struct are malloc'd, valid UTF-8, without NUL bytes,
- * and at most l->max_string bytes (longer ones are rejected). */
+ * All strings in the struct are valid UTF-8, without NUL bytes, and at
+ * most l->max_string bytes (longer ones are rejected).  They belong to the
+ * report and only report_free releases them: each is malloc'd, except the
+ * failure_detail strings of a report from report_parse, which live in the
+ * report's private pool (one copy of each distinct string). */
 #ifndef TLSRPT_REPORT_H
 #define TLSRPT_REPORT_H
 
@@ -45,6 +48,9 @@ struct report {
 	struct policy *policies;
 	size_t n_policies;            /* >= 1 */
 	struct strlist warnings;      /* report-level warnings */
+	struct report_pool *pool;     /* private to report.c; NULL in a report
+				       * built by hand (its detail strings are
+				       * then malloc'd one by one) */
 };
 
 /* Context from the envelope, used only for fallbacks the report lacks. */

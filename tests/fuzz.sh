@@ -17,6 +17,7 @@ run base64 "$C/base64"
 run qp "$C/qp"
 run inflate "$C/inflate"
 run report "$C/report"
+run authres "$C/authres"
 run mime "$C/mime" "$top_srcdir/tests/data/golden" "$top_srcdir/examples"
 # crashers found by fuzzing are kept as regression inputs
 crashers=(); [ -d "$top_srcdir/tests/data/crashers" ] && crashers=("$top_srcdir/tests/data/crashers")

@@ -14,7 +14,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_records(const struct report *r)
 {
-	struct record_meta meta = { "2026-05-19T08:00:00Z", "file", NULL, NULL, NULL, NULL };
+	static const struct record_dkim dkim = { "pass", "example.com", 1 };
+	struct record_meta meta = {
+		.received_at = "2026-05-19T08:00:00Z", .source = "file",
+		.client_ip = "192.0.2.1", .dkim = &dkim
+	};
 	struct buf out;
 	struct err e;
 	size_t newlines = 0;

@@ -46,8 +46,9 @@ static void add_detail(struct policy *p, const char *type, int64_t count)
 }
 
 static const struct record_meta META = {
-	"2024-01-10T08:00:00Z", "mail", "<m1@example>", "Sender Org",
-	"tlsrpt@example.com", NULL
+	.received_at = "2024-01-10T08:00:00Z", .source = "mail",
+	.message_id = "<m1@example>", .submitter = "Sender Org",
+	.recipient = "tlsrpt@example.com"
 };
 
 static void test_golden_full(void)
@@ -57,6 +58,7 @@ static void test_golden_full(void)
 	struct failure_detail *d;
 	struct strlist extra;
 	struct record_meta m = META;
+	struct record_dkim dkim = { "pass", "Example.com", 1 };
 	struct buf b;
 	struct err e;
 
@@ -83,6 +85,8 @@ static void test_golden_full(void)
 	strlist_init(&extra);
 	strlist_add(&extra, "trailing garbage after gzip member");
 	m.extra_warnings = &extra;
+	m.client_ip = "2001:db8::7";
+	m.dkim = &dkim;
 	buf_init(&b);
 	is_int(record_format(&r, &m, &b, &e), 0, "full: formatted");
 	is_str((const char *)b.p,
@@ -105,7 +109,9 @@ static void test_golden_full(void)
 	       "\"failure_reason_code\":null}],\"received_at\":"
 	       "\"2024-01-10T08:00:00Z\",\"source\":\"mail\",\"message_id\":"
 	       "\"<m1@example>\",\"submitter\":\"Sender Org\",\"recipient\":"
-	       "\"tlsrpt@example.com\",\"warnings\":[\"contact-info missing\","
+	       "\"tlsrpt@example.com\",\"client_ip\":\"2001:db8::7\",\"dkim\":"
+	       "{\"result\":\"pass\",\"domain\":\"Example.com\",\"aligned\":true},"
+	       "\"warnings\":[\"contact-info missing\","
 	       "\"policies[0].policy.mx-host is a string, not an array\","
 	       "\"trailing garbage after gzip member\"]}\n",
 	       "full: golden line");
@@ -117,7 +123,7 @@ static void test_golden_full(void)
 static void test_golden_nulls(void)
 {
 	struct report r;
-	struct record_meta m = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct record_meta m = { .received_at = NULL };
 	struct buf b;
 	struct err e;
 
@@ -137,7 +143,7 @@ static void test_golden_nulls(void)
 	       "9223372036854775807,\"failed_session_count\":0,"
 	       "\"failure_details\":[],\"received_at\":null,\"source\":null,"
 	       "\"message_id\":null,\"submitter\":null,\"recipient\":null,"
-	       "\"warnings\":[]}\n", "nulls: golden line");
+	       "\"client_ip\":null,\"dkim\":null,\"warnings\":[]}\n", "nulls: golden line");
 	{
 		struct buf b2;
 
@@ -155,6 +161,7 @@ static void test_escaping(void)
 	struct report r;
 	struct strlist extra;
 	struct record_meta m = META;
+	struct record_dkim dkim = { "f\"\n\xff", NULL, 0 };
 	struct buf b;
 	struct err e;
 
@@ -166,6 +173,7 @@ static void test_escaping(void)
 	strlist_add(&r.policies[0].policy_strings, "line1\nline2");
 	m.message_id = "<\xff@x>";
 	m.submitter = "ok \xe2\x82";   /* truncated sequence */
+	m.dkim = &dkim;
 	strlist_init(&extra);
 	strlist_add(&extra, "bad \xc0\xaf");
 	m.extra_warnings = &extra;
@@ -182,6 +190,8 @@ static void test_escaping(void)
 	       "\"received_at\":\"2024-01-10T08:00:00Z\",\"source\":\"mail\","
 	       "\"message_id\":\"<\xef\xbf\xbd@x>\",\"submitter\":\"ok "
 	       "\xef\xbf\xbd\xef\xbf\xbd\",\"recipient\":\"tlsrpt@example.com\","
+	       "\"client_ip\":null,\"dkim\":{\"result\":\"f\\\"\\n\xef\xbf\xbd\","
+	       "\"domain\":null,\"aligned\":false},"
 	       "\"warnings\":[\"bad \xef\xbf\xbd\xef\xbf\xbd\"]}\n",
 	       "escaping: golden line");
 	ok(utf8_valid(b.p, b.n), "escaping: output is valid UTF-8");
@@ -272,7 +282,8 @@ static void test_through_parse(void)
 	       "\"successful_session_count\":1,\"failed_session_count\":0,"
 	       "\"failure_details\":[],\"received_at\":\"2024-01-10T08:00:00Z\","
 	       "\"source\":\"mail\",\"message_id\":\"<m1@example>\",\"submitter\":"
-	       "\"Sender Org\",\"recipient\":\"tlsrpt@example.com\",\"warnings\":"
+	       "\"Sender Org\",\"recipient\":\"tlsrpt@example.com\",\"client_ip\":null,"
+	       "\"dkim\":null,\"warnings\":"
 	       "[\"organization-name had invalid UTF-8 (replaced)\","
 	       "\"contact-info had invalid UTF-8 (replaced)\"]}\n",
 	       "parse: golden line");

@@ -1,0 +1,131 @@
+/* Spool retention; see expire.h.  Dates are compared as UTC day numbers
+ * (days since 1970-01-01), computed without time zones. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "expire.h"
+
+/* Days since 1970-01-01 of a valid civil date (Hinnant's algorithm). */
+static long day_number(long y, unsigned m, unsigned d)
+{
+	long era;
+	unsigned yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	return era * 146097 + (long)(yoe * 365 + yoe / 4 - yoe / 100 + doy) - 719468;
+}
+
+static long day_of(time_t t)
+{
+	long long s = (long long)t;
+
+	return (long)(s >= 0 ? s / 86400 : -((-s + 86399) / 86400));
+}
+
+static int num(const char *s, size_t n, unsigned *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return 0;
+}
+
+/* Day of a name that is exactly "YYYY-MM-DD.jsonl" with a real date. */
+static int daily_name(const char *name, long *day)
+{
+	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, m, d;
+
+	if (strlen(name) != 16 || strcmp(name + 10, ".jsonl") != 0 ||
+	    name[4] != '-' || name[7] != '-' || num(name, 4, &y) < 0 ||
+	    num(name + 5, 2, &m) < 0 || num(name + 8, 2, &d) < 0)
+		return -1;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+		return -1;
+	*day = day_number((long)y, m, d);
+	return 0;
+}
+
+static void remove_one(int dirfd, const char *name, const char *where,
+		       unsigned long *count, struct expire_stats *st, struct err *e)
+{
+	if (unlinkat(dirfd, name, 0) == 0) {
+		(*count)++;
+		return;
+	}
+	if (errno == ENOENT)    /* raced with another expiry: gone is gone */
+		return;
+	if (st->failed++ == 0)
+		err_set(e, ERR_TEMP, "unlink %s%s: %s", where, name, strerror(errno));
+}
+
+/* Remove the old regular files of one directory: daily files by the date
+ * in their name, quarantined messages (daily == 0) by their mtime. */
+static int sweep(int dirfd, const char *where, long cutoff, int daily,
+		 unsigned long *count, struct expire_stats *st, struct err *e)
+{
+	struct dirent *d;
+	struct stat sb;
+	DIR *dir;
+	long day;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	dir = fd < 0 ? NULL : fdopendir(fd);
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(e, ERR_TEMP, "read %s: %s", where[0] ? where : "spool",
+			       strerror(errno));
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.' || (daily && daily_name(d->d_name, &day) < 0))
+			continue;
+		if (fstatat(dirfd, d->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		if (!daily)
+			day = day_of(sb.st_mtime);
+		if (day >= cutoff)
+			st->kept++;
+		else
+			remove_one(dirfd, d->d_name, where, count, st, e);
+	}
+	closedir(dir);
+	return 0;
+}
+
+int expire_spool(const char *spool, int days, time_t now, struct expire_stats *st,
+		 struct err *e)
+{
+	long cutoff = day_of(now) - days;
+	int fd, qfd, rc;
+
+	memset(st, 0, sizeof *st);
+	if (days < 1)
+		return err_set(e, ERR_USAGE, "expiry wants at least 1 day");
+	fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, ERR_CONFIG, "open spool %s: %s", spool, strerror(errno));
+	rc = sweep(fd, "", cutoff, 1, &st->daily_deleted, st, e);
+	qfd = rc < 0 ? -1 : openat(fd, "quarantine/new", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (rc == 0 && qfd < 0 && errno != ENOENT)
+		rc = err_set(e, ERR_CONFIG, "open quarantine/new: %s", strerror(errno));
+	if (qfd >= 0) {
+		rc = sweep(qfd, "quarantine/new/", cutoff, 0, &st->quarantine_deleted, st, e);
+		close(qfd);
+	}
+	close(fd);
+	if (rc == 0 && st->failed > 0)
+		rc = -1;    /* e holds the first unlink failure */
+	return rc;
+}

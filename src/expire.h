@@ -1,0 +1,32 @@
+/* Retention for the spool (tlsrpt-lda --expire DAYS): delete the daily
+ * files "YYYY-MM-DD.jsonl" whose date is more than DAYS days before
+ * today (UTC), and quarantined messages in quarantine/new whose
+ * modification time is.  Names are matched exactly (10 digits and dashes
+ * of a real date, then ".jsonl"); nothing else in the spool is touched,
+ * only regular files are removed (never through a symlink), and today and
+ * future days are never deleted whatever DAYS is.  Nothing calls this by
+ * default: expiry happens only when asked for. */
+#ifndef TLSRPT_EXPIRE_H
+#define TLSRPT_EXPIRE_H
+
+#include <time.h>
+
+#include "err.h"
+
+struct expire_stats {
+	unsigned long daily_deleted;      /* YYYY-MM-DD.jsonl files removed */
+	unsigned long quarantine_deleted; /* quarantine/new entries removed */
+	unsigned long kept;               /* matching files still young enough */
+	unsigned long failed;             /* unlink failures (see the error) */
+};
+
+/* Delete what is older than days (>= 1) as of now.  A file dated D goes
+ * when D < today - days, so "--expire 30" keeps today and the 30 days
+ * before it.  A missing spool is ERR_CONFIG; a missing quarantine is
+ * fine.  When some unlink fails the others are still tried, stats count
+ * them, and the first failure is returned as ERR_TEMP.  days < 1 is
+ * ERR_USAGE. */
+int expire_spool(const char *spool, int days, time_t now, struct expire_stats *st,
+		 struct err *e);
+
+#endif

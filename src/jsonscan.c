@@ -1,0 +1,363 @@
+/* Structural JSON scanner (see jsonscan.h for the contract).
+ *
+ * It mirrors json-c 0.16's strict grammar only where it reads bytes
+ * itself: whitespace is exactly " \t\n\r" (no comments), member names are
+ * double-quoted, a comma must be followed by another member or element,
+ * and a container at depth d may hold members only while d + 1 < max_depth
+ * (json-c checks the parent's depth before each child).  Values are left
+ * to json-c, started at depth d with a tokener whose budget is max_depth - d,
+ * so json-c's own checks apply unchanged; JSON_TOKENER_ALLOW_TRAILING_CHARS
+ * lets it stop after one value.  jscan_flat reads the common small object
+ * by hand and gives up (JSCAN_ODD, nothing consumed) on anything it would
+ * have to interpret: escapes, signs, fractions, exponents, leading zeros,
+ * long numbers, nested values. */
+#include <string.h>
+
+#include "jsonscan.h"
+
+#define FLAT_DIGITS 18     /* below 10^18: no overflow, same as json-c's int64 */
+#define ONES ((uint64_t)0x0101010101010101)
+#define HIGHS ((uint64_t)0x8080808080808080)
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t skip_ws(const char *p, size_t n, size_t i)
+{
+	while (i < n && is_ws(p[i]))
+		i++;
+	return i;
+}
+
+void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth)
+{
+	memset(s, 0, sizeof *s);
+	s->p = p;
+	s->n = n;
+	s->max_depth = max_depth > 0 ? max_depth : 1;
+}
+
+void jscan_free(struct jscan *s)
+{
+	for (int i = 0; i <= JSCAN_LEVELS; i++) {
+		if (s->tok[i] != NULL)
+			json_tokener_free(s->tok[i]);
+		s->tok[i] = NULL;
+	}
+}
+
+int jscan_peek(struct jscan *s)
+{
+	s->at.pos = skip_ws(s->p, s->n, s->at.pos);
+	return s->at.pos < s->n ? (unsigned char)s->p[s->at.pos] : -1;
+}
+
+int jscan_enter(struct jscan *s)
+{
+	struct jscan_mark *m = &s->at;
+	int c = jscan_peek(s);
+
+	if ((c != '{' && c != '[') || m->level >= JSCAN_LEVELS)
+		return JSCAN_ODD;
+	m->close[m->level] = c == '{' ? '}' : ']';
+	m->seen[m->level] = 0;
+	m->level++;
+	m->pos++;
+	return JSCAN_OK;
+}
+
+/* Before the next member or element of the innermost container, which
+ * must close with `close`: the separator, or the end of the container. */
+static int item(struct jscan *s, char close)
+{
+	struct jscan_mark *m = &s->at;
+	int c;
+
+	if (m->level == 0 || m->close[m->level - 1] != close)
+		return JSCAN_ODD;
+	c = jscan_peek(s);
+	if (c == close) {
+		m->pos++;
+		m->level--;
+		return JSCAN_END;
+	}
+	if (m->seen[m->level - 1]) {
+		if (c != ',')
+			return JSCAN_ODD;
+		m->pos++;
+		c = jscan_peek(s);
+		if (c == close)         /* strict: no trailing comma */
+			return JSCAN_ODD;
+	}
+	if (c < 0 || m->level >= s->max_depth)
+		return JSCAN_ODD;
+	m->seen[m->level - 1] = 1;
+	return JSCAN_OK;
+}
+
+/* Nonzero if some byte of the word v is c (exact as a truth value). */
+static uint64_t word_has(uint64_t v, unsigned char c)
+{
+	v ^= ONES * c;
+	return (v - ONES) & ~v & HIGHS;
+}
+
+/* p[*i] is '"': a string without escapes; *i moves past its end.  Eight
+ * bytes at a time, as member names and values are most of the text. */
+static int plain_string(const char *p, size_t n, size_t *i,
+			struct jscan_span *out)
+{
+	size_t j = *i + 1;
+	uint64_t v;
+
+	for (; j + 8 <= n; j += 8) {
+		uint64_t hit;
+
+		memcpy(&v, p + j, 8);
+		if ((hit = word_has(v, '"') | word_has(v, '\\')) == 0)
+			continue;
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* the lowest flagged byte is a true match */
+		j += (size_t)__builtin_ctzll(hit) / 8;
+#endif
+		break;
+	}
+	while (j < n && p[j] != '"' && p[j] != '\\')
+		j++;
+	if (j == n || p[j] != '"')
+		return -1;
+	out->p = p + *i + 1;
+	out->n = j - *i - 1;
+	*i = j + 1;
+	return 0;
+}
+
+int jscan_key(struct jscan *s, struct jscan_span *key)
+{
+	int rc = item(s, '}');
+
+	if (rc != JSCAN_OK)
+		return rc;
+	if (s->p[s->at.pos] != '"' ||
+	    plain_string(s->p, s->n, &s->at.pos, key) < 0 ||
+	    jscan_peek(s) != ':')
+		return JSCAN_ODD;
+	s->at.pos++;
+	return JSCAN_OK;
+}
+
+int jscan_next(struct jscan *s)
+{
+	return item(s, ']');
+}
+
+static json_tokener *tokener(struct jscan *s, int level)
+{
+	json_tokener *tok = s->tok[level];
+
+	if (tok != NULL) {
+		json_tokener_reset(tok);
+		return tok;
+	}
+	tok = json_tokener_new_ex(s->max_depth - level);
+	if (tok == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	s->tok[level] = tok;
+	return tok;
+}
+
+int jscan_value(struct jscan *s, json_object **out)
+{
+	int c = jscan_peek(s);
+	size_t pos = s->at.pos, end;
+	json_tokener *tok;
+
+	*out = NULL;
+	if (c < 0 || s->at.level >= s->max_depth)
+		return JSCAN_ODD;
+	if ((tok = tokener(s, s->at.level)) == NULL)
+		return JSCAN_NOMEM;
+	*out = json_tokener_parse_ex(tok, s->p + pos, (int)(s->n - pos));
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(*out);
+		*out = NULL;
+		return JSCAN_ODD;
+	}
+	end = json_tokener_get_parse_end(tok);
+	/* json-c answers NULL without an error for null, and when it could
+	 * not allocate */
+	if (*out == NULL && c != 'n')
+		return JSCAN_NOMEM;
+	/* json-c may or may not have eaten the blanks after the value */
+	s->at.pos = skip_ws(s->p, s->n, pos + end);
+	return JSCAN_OK;
+}
+
+/* After a flat member's value: whitespace, ',' or '}' must follow. */
+static int delimited(const char *p, size_t n, size_t i)
+{
+	return i < n && (is_ws(p[i]) || p[i] == ',' || p[i] == '}');
+}
+
+static int flat_literal(const char *p, size_t n, size_t *i,
+			struct jscan_member *m)
+{
+	static const struct {
+		const char *text;
+		enum jscan_kind kind;
+	} lits[] = {
+		{ "true", JSCAN_TRUE }, { "false", JSCAN_FALSE }, { "null", JSCAN_NULL }
+	};
+
+	for (size_t k = 0; k < sizeof lits / sizeof lits[0]; k++) {
+		size_t len = strlen(lits[k].text);
+
+		if (n - *i >= len && memcmp(p + *i, lits[k].text, len) == 0 &&
+		    delimited(p, n, *i + len)) {
+			m->kind = lits[k].kind;
+			m->text.p = p + *i;
+			m->text.n = len;
+			*i += len;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int flat_scalar(const char *p, size_t n, size_t *i,
+		       struct jscan_member *m)
+{
+	size_t j = *i;
+
+	if (j >= n)
+		return -1;
+	if (p[j] == '"') {
+		m->kind = JSCAN_STRING;
+		return plain_string(p, n, i, &m->text);
+	}
+	if (p[j] < '0' || p[j] > '9')
+		return flat_literal(p, n, i, m);
+	m->i = 0;
+	do {
+		m->i = m->i * 10 + (p[j] - '0');
+		j++;
+	} while (j < n && p[j] >= '0' && p[j] <= '9' && j - *i < FLAT_DIGITS);
+	if ((p[*i] == '0' && j - *i > 1) || !delimited(p, n, j))
+		return -1;
+	m->kind = JSCAN_INT;
+	m->text.p = p + *i;
+	m->text.n = j - *i;
+	*i = j;
+	return 0;
+}
+
+/* One "name": value pair of a flat object at p[*i]. */
+static int flat_member(const char *p, size_t n, size_t *i,
+		       struct jscan_member *m)
+{
+	if (*i >= n || p[*i] != '"' || plain_string(p, n, i, &m->key) < 0)
+		return -1;
+	*i = skip_ws(p, n, *i);
+	if (*i >= n || p[*i] != ':')
+		return -1;
+	*i = skip_ws(p, n, *i + 1);
+	return flat_scalar(p, n, i, m);
+}
+
+int jscan_flat(struct jscan *s, struct jscan_flat *f)
+{
+	const char *p = s->p;
+	size_t n = s->n, i;
+
+	f->n = 0;
+	if (jscan_peek(s) != '{')
+		return JSCAN_ODD;
+	i = skip_ws(p, n, s->at.pos + 1);
+	if (i < n && p[i] == '}') {
+		s->at.pos = skip_ws(p, n, i + 1);
+		return JSCAN_OK;
+	}
+	if (s->at.level + 1 >= s->max_depth)
+		return JSCAN_ODD;
+	for (;;) {
+		if (f->n == JSCAN_FLAT_MAX || flat_member(p, n, &i, &f->m[f->n]) < 0)
+			return JSCAN_ODD;
+		f->n++;
+		i = skip_ws(p, n, i);
+		if (i < n && p[i] == '}')
+			break;
+		if (i >= n || p[i] != ',')
+			return JSCAN_ODD;
+		i = skip_ws(p, n, i + 1);
+	}
+	s->at.pos = skip_ws(p, n, i + 1);
+	return JSCAN_OK;
+}
+
+/* p[i] is '"': the index of the closing quote, or n. */
+static size_t string_end(const char *p, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		const char *q = memchr(p + i, '"', n - i);
+		size_t k;
+
+		if (q == NULL)
+			return n;
+		i = (size_t)(q - p);
+		/* escaped if an odd number of backslashes precede it */
+		for (k = i; k > 0 && p[k - 1] == '\\'; k--)
+			;
+		if ((i - k) % 2 == 0)
+			return i;
+	}
+	return n;
+}
+
+int jscan_skip(struct jscan *s)
+{
+	const char *p = s->p;
+	size_t n = s->n, i, depth = 0;
+	int c = jscan_peek(s);
+
+	i = s->at.pos;
+	if (c == '"') {
+		i = string_end(p, n, i);
+	} else if (c == '{' || c == '[') {
+		for (; i < n; i++) {
+			if (p[i] == '"')
+				i = string_end(p, n, i);
+			else if (p[i] == '{' || p[i] == '[')
+				depth++;
+			else if ((p[i] == '}' || p[i] == ']') && --depth == 0)
+				break;
+		}
+	} else {
+		while (i < n && !is_ws(p[i]) && p[i] != ',' && p[i] != '}' &&
+		       p[i] != ']')
+			i++;
+		if (i == s->at.pos)
+			return JSCAN_ODD;
+		s->at.pos = skip_ws(p, n, i);
+		return JSCAN_OK;
+	}
+	if (i >= n)
+		return JSCAN_ODD;
+	s->at.pos = skip_ws(p, n, i + 1);
+	return JSCAN_OK;
+}
+
+int jscan_done(struct jscan *s)
+{
+	return s->at.level == 0 && jscan_peek(s) < 0 ? JSCAN_OK : JSCAN_ODD;
+}
+
+int jscan_key_is(const struct jscan_span *key, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return key->n == n && memcmp(key->p, lit, n) == 0;
+}

@@ -1,0 +1,519 @@
+/* HTML page with inline SVG charts; see sumhtml.h.  Charts are plain
+ * <rect>s on a fixed 720 x 200 viewBox, each bar with a <title> tooltip;
+ * the page scales them with CSS.  Built in a buffer, written per section. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "sumdate.h"
+#include "sumhtml.h"
+
+#define CW 720.0        /* chart width */
+#define CH 200.0        /* chart height */
+#define ML 64.0         /* left margin (axis labels) */
+#define MR 12.0
+#define MT 14.0
+#define MB 34.0         /* bottom margin (dates) */
+
+struct html {
+	const struct sum_agg *a;
+	FILE *out;
+	struct buf b;
+	struct buf tmp;     /* esc's cleaned copy */
+	struct buf text;    /* sentences built for esc_text */
+	int nomem;
+};
+
+static void put(struct html *h, const char *s)
+{
+	if (buf_append_str(&h->b, s) < 0)
+		h->nomem = 1;
+}
+
+static void putf(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void putf(struct html *h, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (len < 0 || buf_append(&h->b, tmp, (size_t)len < sizeof tmp ? (size_t)len : sizeof tmp - 1) < 0)
+		h->nomem = 1;
+}
+
+/* Clean (no control characters), cut to max code points, escape. */
+static void esc(struct html *h, const char *s, size_t max)
+{
+	buf_reset(&h->tmp);
+	if (sum_clean(&h->tmp, s, max) < 0 || buf_reserve(&h->tmp, 0) < 0) {
+		h->nomem = 1;
+		return;
+	}
+	for (const char *p = (char *)h->tmp.p; *p != '\0'; p++) {
+		switch (*p) {
+		case '&': put(h, "&amp;"); break;
+		case '<': put(h, "&lt;"); break;
+		case '>': put(h, "&gt;"); break;
+		case '"': put(h, "&quot;"); break;
+		case '\'': put(h, "&#39;"); break;
+		default:
+			if (buf_append_byte(&h->b, (unsigned char)*p) < 0)
+				h->nomem = 1;
+		}
+	}
+}
+
+/* Escape h->text, just filled by a builder that returned ok (!= 0). */
+static void esc_text(struct html *h, int ok)
+{
+	if (!ok || buf_reserve(&h->text, 0) < 0) {
+		h->nomem = 1;
+		return;
+	}
+	esc(h, (char *)h->text.p, 0);
+}
+
+static void flush(struct html *h)
+{
+	if (h->b.n > 0)
+		fwrite(h->b.p, 1, h->b.n, h->out);
+	buf_reset(&h->b);
+}
+
+static const char style[] =
+	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5em auto;"
+	"max-width:62em;padding:0 1em;color:#1f2328;background:#fff;line-height:1.4}\n"
+	"h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #d0d7de;margin-top:2em}\n"
+	"h3{margin-bottom:.3em}table{border-collapse:collapse;margin:.5em 0 1em}\n"
+	"th,td{padding:.2em .6em;text-align:left;border-bottom:1px solid #eaeef2;vertical-align:top}\n"
+	"th{background:#f6f8fa}.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	".status{font-weight:bold;padding:.5em .8em;border-left:6px solid;background:#f6f8fa}\n"
+	".s0{border-color:#1a7f37;color:#1a7f37}.s1{border-color:#9a6700;color:#9a6700}\n"
+	".s2{border-color:#cf222e;color:#cf222e}.s3{border-color:#57606a;color:#57606a}\n"
+	".crit{color:#cf222e;font-weight:bold}.warn{color:#9a6700;font-weight:bold}\n"
+	".new{color:#9a6700}.note{color:#57606a;font-size:.9em}\n"
+	"svg{display:block;width:100%;max-width:720px;height:auto;margin:.5em 0}\n"
+	"svg text{font-family:sans-serif;font-size:11px;fill:#57606a}\n";
+
+static void page_head(struct html *h, const struct sum_view *v)
+{
+	const struct sum_agg *a = h->a;
+	char since[SUM_DATE_LEN + 1], until[SUM_DATE_LEN + 1];
+	enum sum_state s = sum_state_of(a);
+
+	sum_date_format(a->o.since, since);
+	sum_date_format(a->o.until, until);
+	put(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+	putf(h, "<title>TLS report summary %s to %s</title>\n<style>\n", since, until);
+	put(h, style);
+	put(h, "</style>\n</head>\n<body>\n<h1>TLS report summary</h1>\n");
+	putf(h, "<p>%s to %s (%ld days, UTC)", since, until, a->o.until - a->o.since + 1);
+	if (v->spool != NULL) {
+		put(h, ", spool <code>");
+		esc(h, v->spool, 0);
+		put(h, "</code>");
+	}
+	putf(h, "</p>\n<p class=\"status s%d\">", (int)s);
+	buf_reset(&h->text);
+	esc_text(h, sum_status(a, &h->text) == 0);
+	put(h, "</p>\n");
+	flush(h);
+}
+
+static void flags_table(struct html *h)
+{
+	const struct sum_agg *a = h->a;
+	char day[SUM_DATE_LEN + 1];
+
+	put(h, "<h2 id=\"flags\">Flags</h2>\n");
+	if (a->nflags == 0) {
+		put(h, "<p>No flags.</p>\n");
+		return;
+	}
+	put(h, "<table>\n<thead><tr><th>Date</th><th>Flag</th><th>Domain</th><th>Policy</th>"
+	    "<th>Detail</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < a->nflags; i++) {
+		const struct sum_flag *f = &a->flags[i];
+
+		sum_date_format(f->day, day);
+		putf(h, "<tr><td class=\"n\">%s</td><td class=\"%s\">%s%s</td><td>", day,
+		     f->critical ? "crit" : "warn", sum_flag_name(f->kind),
+		     f->critical ? " (critical)" : "");
+		esc(h, f->dom->name[0] ? f->dom->name : "(empty)", 0);
+		put(h, "</td><td>");
+		esc(h, f->grp ? f->grp->policy_type : "", 0);
+		put(h, "</td><td>");
+		buf_reset(&h->text);
+		esc_text(h, sum_flag_detail(a, f, &h->text) == 0);
+		put(h, "</td></tr>\n");
+		flush(h);
+	}
+	put(h, "</tbody>\n</table>\n");
+}
+
+/* Flags of any policy of d on day index idx. */
+static unsigned day_flags(const struct sum_domain *d, size_t idx)
+{
+	unsigned f = d->days[idx].flags;
+
+	for (size_t i = 0; i < d->ngroups; i++)
+		f |= d->groups[i]->days[idx].flags;
+	return f;
+}
+
+static void x_axis(struct html *h, double slot, const char *legend)
+{
+	const struct sum_agg *a = h->a;
+	long nd = a->o.until - a->o.since + 1, step = (nd + 9) / 10;
+	char day[SUM_DATE_LEN + 1];
+
+	putf(h, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#8c959f\"/>\n",
+	     ML, CH - MB, CW - MR, CH - MB);
+	for (long i = 0; i < nd; i += step) {
+		sum_date_format(a->o.since + i, day);
+		putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+		     ML + (i + 0.5) * slot, CH - MB + 14, day + 5);
+	}
+	putf(h, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", ML, CH - 4, legend);
+}
+
+static void y_label(struct html *h, double y, const char *label)
+{
+	putf(h, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eaeef2\"/>\n"
+	     "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+	     ML, y, CW - MR, y, ML - 6, y + 4, label);
+}
+
+static void bar(struct html *h, double x, double y, double w, double ht, const char *fill,
+		const char *tip)
+{
+	putf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+	     "<title>%s</title></rect>\n", x, y, w, ht, fill, tip);
+}
+
+/* Successful and failed sessions per day, stacked, domain-level figures. */
+static void chart_sessions(struct html *h, const struct sum_domain *d)
+{
+	const struct sum_agg *a = h->a;
+	long nd = a->o.until - a->o.since + 1;
+	double slot = (CW - ML - MR) / (double)nd, bw = slot > 3 ? slot * 0.8 : slot, ph = CH - MT - MB;
+	uint64_t max = 0;
+	char tip[160], lab[32], day[SUM_DATE_LEN + 1];
+
+	for (long i = 0; i < nd; i++) {
+		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+
+		if (sum_sat_add(sd->success, sd->failed) > max)
+			max = sum_sat_add(sd->success, sd->failed);
+	}
+	put(h, "<svg viewBox=\"0 0 720 200\" role=\"img\"><title>Daily sessions: successful "
+	    "(green) and failed (red)</title>\n");
+	snprintf(lab, sizeof lab, "%" PRIu64, max);
+	y_label(h, MT, lab);
+	snprintf(lab, sizeof lab, "%" PRIu64, max / 2);
+	y_label(h, MT + ph / 2, lab);
+	y_label(h, CH - MB, "0");
+	for (long i = 0; i < nd && max > 0; i++) {
+		size_t idx = (size_t)(a->o.since + i - a->start);
+		const struct sum_day *sd = &d->days[idx];
+		double x = ML + i * slot + (slot - bw) / 2;
+		double hs = ph * (double)sd->success / (double)max, hf = ph * (double)sd->failed / (double)max;
+
+		sum_date_format(a->o.since + i, day);
+		snprintf(tip, sizeof tip, "%s: %" PRIu64 " sessions, %" PRIu64 " failed", day,
+			 sum_sat_add(sd->success, sd->failed), sd->failed);
+		bar(h, x, CH - MB - hs, bw, hs, "#2da44e", tip);
+		if (sd->failed > 0)
+			bar(h, x, CH - MB - hs - (hf < 1 ? 1 : hf), bw, hf < 1 ? 1 : hf, "#cf222e", tip);
+		if (day_flags(d, idx))
+			putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#9a6700\">"
+			     "&#9650;</text>\n", x + bw / 2, CH - MB - hs - hf - 3);
+	}
+	x_axis(h, slot, "sessions per day (largest per reporter); \xe2\x96\xb2 flagged day");
+	put(h, "</svg>\n");
+	flush(h);
+}
+
+/* Failure rate per day; the scale always includes the enforce limit so
+ * the dashed line shows how far below (or above) it the days are. */
+static void chart_rate(struct html *h, const struct sum_domain *d)
+{
+	const struct sum_agg *a = h->a;
+	long nd = a->o.until - a->o.since + 1;
+	double slot = (CW - ML - MR) / (double)nd, bw = slot > 3 ? slot * 0.8 : slot, ph = CH - MT - MB;
+	double limit = a->o.enforce_rate * 100, top = limit > 1 ? limit : 1, y;
+	char tip[160], lab[32], day[SUM_DATE_LEN + 1], r[16];
+
+	for (long i = 0; i < nd; i++) {
+		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
+
+		if (bp > top)
+			top = bp;
+	}
+	put(h, "<svg viewBox=\"0 0 720 200\" role=\"img\"><title>Daily failure rate</title>\n");
+	sum_fmt_rate((unsigned)top, r);
+	snprintf(lab, sizeof lab, "%s %%", r);
+	y_label(h, MT, lab);
+	y_label(h, CH - MB, "0 %");
+	for (long i = 0; i < nd; i++) {
+		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
+		double hr = ph * bp / top;
+
+		if (sd->failed == 0)
+			continue;
+		sum_date_format(a->o.since + i, day);
+		sum_fmt_rate(bp, r);
+		snprintf(tip, sizeof tip, "%s: %s %% failed", day, r);
+		bar(h, ML + i * slot + (slot - bw) / 2, CH - MB - (hr < 1 ? 1 : hr), bw,
+		    hr < 1 ? 1 : hr, "#cf222e", tip);
+	}
+	y = CH - MB - ph * limit / top;
+	putf(h, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9a6700\" "
+	     "stroke-dasharray=\"4 3\"/>\n", ML, y, CW - MR, y);
+	putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">enforce limit %.2f %%</text>\n",
+	     CW - MR, y - 3, a->o.enforce_rate);
+	x_axis(h, slot, "failure rate per day (largest per reporter)");
+	put(h, "</svg>\n");
+	flush(h);
+}
+
+/* Horizontal bars, one per result type. */
+static void chart_types(struct html *h, const struct sum_group *g)
+{
+	double lw = 230, bw = CW - lw - 90, height = 12 + 22.0 * (double)g->types.n;
+	uint64_t max = 0;
+	char tip[64];
+
+	if (g->types.n == 0)
+		return;
+	for (size_t i = 0; i < g->types.n; i++) {
+		const struct sum_rtype *t = g->types.v[i].val;
+
+		if (t->win > max)
+			max = t->win;
+	}
+	putf(h, "<svg viewBox=\"0 0 720 %.0f\" role=\"img\"><title>Failed sessions by result "
+	     "type</title>\n", height);
+	for (size_t i = 0; i < g->types.n; i++) {
+		const struct sum_rtype *t = g->types.v[i].val;
+		double y = 6 + 22.0 * (double)i, w = max ? bw * (double)t->win / (double)max : 0;
+
+		putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", lw - 8, y + 14);
+		esc(h, g->types.v[i].key, 34);
+		put(h, "</text>\n");
+		snprintf(tip, sizeof tip, "%" PRIu64 " failed sessions", t->win);
+		bar(h, lw, y + 2, w < 1 ? 1 : w, 16, t->is_new ? "#bf8700" : "#cf222e", tip);
+		putf(h, "<text x=\"%.1f\" y=\"%.1f\">%" PRIu64 "</text>\n", lw + (w < 1 ? 1 : w) + 6,
+		     y + 14, t->win);
+	}
+	put(h, "</svg>\n");
+	flush(h);
+}
+
+static void types_table(struct html *h, const struct sum_group *g)
+{
+	char share[16], day[SUM_DATE_LEN + 1];
+
+	put(h, "<table>\n<thead><tr><th>Result type</th><th class=\"n\">Sessions</th>"
+	    "<th class=\"n\">Share</th><th>First seen</th><th>Remediation</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < g->types.n; i++) {
+		const struct sum_rtype *t = g->types.v[i].val;
+		int known;
+
+		sum_fmt_rate(sum_rate_bp(t->win, g->detail_sessions), share);
+		sum_date_format(t->first, day);
+		buf_reset(&h->text);
+		known = sum_remedy(g->types.v[i].key, g->dom->name, &h->text);
+		put(h, "<tr><td><code>");
+		esc(h, g->types.v[i].key, 0);
+		putf(h, "</code>%s%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%s %%</td>"
+		     "<td class=\"n\">%s</td><td>", known ? "" : " <em>(unknown type)</em>",
+		     t->is_new ? " <strong class=\"new\">new</strong>" : "", t->win, share, day);
+		esc_text(h, known >= 0);
+		put(h, "</td></tr>\n");
+	}
+	put(h, "</tbody>\n</table>\n");
+	flush(h);
+}
+
+static void top_table(struct html *h, const char *title, const char *what,
+		      const struct sum_list *l)
+{
+	if (l->n == 0)
+		return;
+	putf(h, "<table>\n<thead><tr><th>%s</th><th class=\"n\">%s</th>"
+	     "<th class=\"n\">Days</th></tr></thead>\n<tbody>\n", title, what);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sum_count *c = l->v[i].val;
+
+		put(h, "<tr><td>");
+		esc(h, l->v[i].key, 0);
+		putf(h, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%u</td></tr>\n",
+		     c->sessions, c->days);
+	}
+	put(h, "</tbody>\n</table>\n");
+	flush(h);
+}
+
+static void daily_table(struct html *h, const struct sum_group *g)
+{
+	const struct sum_agg *a = h->a;
+	char day[SUM_DATE_LEN + 1], r[16];
+
+	put(h, "<table>\n<thead><tr><th>Date</th><th class=\"n\">Sessions</th><th class=\"n\">"
+	    "Failed</th><th class=\"n\">Rate</th><th>Flags</th></tr></thead>\n<tbody>\n");
+	for (long d = a->o.since; d <= a->o.until; d++) {
+		const struct sum_day *sd = &g->days[d - a->start];
+
+		sum_date_format(d, day);
+		if (sd->records == 0) {
+			putf(h, "<tr><td class=\"n\">%s</td><td class=\"n\">-</td><td class=\"n\">-"
+			     "</td><td class=\"n\">-</td><td></td></tr>\n", day);
+			continue;
+		}
+		sum_fmt_rate(sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed)), r);
+		putf(h, "<tr><td class=\"n\">%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">"
+		     "%" PRIu64 "</td><td class=\"n\">%s %%</td><td class=\"warn\">%s%s%s</td></tr>\n",
+		     day, sum_sat_add(sd->success, sd->failed), sd->failed, r,
+		     sd->flags & SUM_DAY_SPIKE ? "spike" : "",
+		     (sd->flags & SUM_DAY_SPIKE) && (sd->flags & SUM_DAY_NEWTYPE) ? ", " : "",
+		     sd->flags & SUM_DAY_NEWTYPE ? "new failure type" : "");
+	}
+	put(h, "</tbody>\n</table>\n");
+	flush(h);
+}
+
+static void group_section(struct html *h, const struct sum_group *g)
+{
+	char r[16];
+
+	put(h, "<h3>");
+	esc(h, g->policy_type, 0);
+	if (g->mode != NULL)
+		putf(h, ", mode %s", g->mode);
+	sum_fmt_rate(g->rate_bp, r);
+	putf(h, "</h3>\n<p>%" PRIu64 " sessions: %" PRIu64 " successful, %" PRIu64 " failed "
+	     "(<strong%s>%s %%</strong>); %" PRIu64 " reports from %zu organizations.</p>\n",
+	     sum_sat_add(g->success, g->failed), g->success, g->failed,
+	     g->over_critical ? " class=\"crit\"" : "", r, g->records, g->norgs);
+	if (g->failed == 0 && g->types.n == 0) {
+		put(h, "<p>No failures.</p>\n");
+	} else {
+		chart_types(h, g);
+		types_table(h, g);
+		top_table(h, "Sending MTA IP", "Failed sessions", &g->top_send);
+		top_table(h, "Receiving MX", "Failed sessions", &g->top_recv);
+		top_table(h, "Reporting organization", "Failed sessions", &g->top_orgs);
+	}
+	daily_table(h, g);
+}
+
+static void domain_section(struct html *h, const struct sum_domain *d, size_t n)
+{
+	char r[16];
+
+	putf(h, "<h2 id=\"d%zu\">", n);
+	esc(h, d->name[0] ? d->name : "(empty policy domain)", 0);
+	sum_fmt_rate(d->rate_bp, r);
+	putf(h, "</h2>\n<p>All policy types: %" PRIu64 " sessions, %" PRIu64 " failed (%s %%). "
+	     "<span class=\"note\">Per reporter and day the largest figure among the policy "
+	     "types, never their sum: some reporters count the same sessions under each.</span>"
+	     "</p>\n", sum_sat_add(d->success, d->failed), d->failed, r);
+	for (size_t i = 0; i < d->silent.n; i++) {
+		const struct sum_reporter *rep = d->silent.v[i].val;
+
+		put(h, "<p class=\"warn\">Silent reporter: ");
+		esc(h, d->silent.v[i].key, 0);
+		putf(h, " (reported on %u of the %d days before the last %d, none since)</p>\n",
+		     rep->prior, SUM_SILENT_PRIOR, SUM_SILENT_LAST);
+	}
+	chart_sessions(h, d);
+	chart_rate(h, d);
+	for (size_t i = 0; i < d->ngroups; i++)
+		if (d->groups[i]->records > 0)
+			group_section(h, d->groups[i]);
+	flush(h);
+}
+
+/* Was result type t seen in the window for any policy? */
+static int seen_type(const struct sum_agg *a, const char *t)
+{
+	for (size_t i = 0; i < a->ndoms; i++)
+		for (size_t j = 0; j < a->doms[i]->ngroups; j++) {
+			const struct sum_list *l = &a->doms[i]->groups[j]->types;
+
+			for (size_t k = 0; k < l->n; k++)
+				if (strcmp(l->v[k].key, t) == 0)
+					return 1;
+		}
+	return 0;
+}
+
+static void remediation(struct html *h)
+{
+	const char *t;
+
+	put(h, "<h2 id=\"remediation\">Remediation</h2>\n<table>\n<thead><tr><th>Result type "
+	    "(RFC 8460)</th><th>Seen</th><th>What to fix</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; (t = sum_known_type(i)) != NULL; i++) {
+		putf(h, "<tr><td><code>%s</code></td><td>%s</td><td>", t,
+		     seen_type(h->a, t) ? "<strong class=\"warn\">yes</strong>" : "no");
+		buf_reset(&h->text);
+		esc_text(h, sum_remedy(t, "<domain>", &h->text) >= 0);
+		put(h, "</td></tr>\n");
+	}
+	put(h, "</tbody>\n</table>\n<p class=\"note\">Result types outside this list are "
+	    "shown as unknown under their policy, never dropped.</p>\n");
+	flush(h);
+}
+
+static void quality(struct html *h)
+{
+	const struct sum_agg *a = h->a;
+
+	putf(h, "<h2 id=\"quality\">Data quality</h2>\n<table>\n<tbody>\n"
+	     "<tr><td>Records in the window</td><td class=\"n\">%" PRIu64 "</td></tr>\n"
+	     "<tr><td>Records with warnings</td><td class=\"n\">%" PRIu64 "</td></tr>\n"
+	     "<tr><td>Unparsable lines skipped</td><td class=\"n\">%" PRIu64 "</td></tr>\n",
+	     a->records, a->records_warn, a->skipped);
+	putf(h, "<tr><td>Unparsable lines before the window</td><td class=\"n\">%" PRIu64
+	     "</td></tr>\n<tr><td>Quarantined messages</td><td class=\"n\">%lu</td></tr>\n"
+	     "<tr><td>Days with reports</td><td class=\"n\">%zu of %ld</td></tr>\n",
+	     a->skipped_hist, a->quarantined, a->days_with_data,
+	     a->o.until - a->o.since + 1);
+	if (a->dropped > 0)
+		putf(h, "<tr><td>Records dropped (too many domains)</td><td class=\"n\">%" PRIu64
+		     "</td></tr>\n", a->dropped);
+	put(h, "</tbody>\n</table>\n");
+	top_table(h, "Most frequent warnings", "Records", &a->top_warnings);
+	flush(h);
+}
+
+int sum_html(const struct sum_agg *a, const struct sum_view *v, FILE *out)
+{
+	struct html h = { .a = a, .out = out };
+
+	buf_init(&h.b);
+	buf_init(&h.tmp);
+	buf_init(&h.text);
+	page_head(&h, v);
+	flags_table(&h);
+	for (size_t i = 0; i < a->ndoms; i++)
+		if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
+			domain_section(&h, a->doms[i], i);
+	remediation(&h);
+	quality(&h);
+	put(&h, "</body>\n</html>\n");
+	flush(&h);
+	buf_free(&h.b);
+	buf_free(&h.tmp);
+	buf_free(&h.text);
+	return (h.nomem || fflush(out) != 0 || ferror(out)) ? -1 : 0;
+}

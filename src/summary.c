@@ -1,0 +1,395 @@
+/* tlsrpt-summary: read the spool of daily JSON Lines files written by
+ * tlsrpt-lda and tell what fails TLS and what to fix, as text, JSON or
+ * HTML, or as one monitoring-plugin status line (--check, exit 0-3).
+ * Only this file parses options, reads the clock and the environment,
+ * and picks exit codes; the modules do the rest (sumread: lines,
+ * sumagg: counts and flags, sumout/sumjson/sumhtml: formats). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sumagg.h"
+#include "sumdate.h"
+#include "sumhtml.h"
+#include "sumjson.h"
+#include "sumout.h"
+#include "sumread.h"
+
+#ifndef DEFAULT_SPOOL_DIR
+#define DEFAULT_SPOOL_DIR "/var/spool/tlsrpt"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+/* sysexits(3) values, without relying on the header */
+#define EXIT_USAGE   64
+#define EXIT_NOINPUT 66
+#define EXIT_IOERR   74
+
+#define MAX_WINDOW 3660L   /* ten years of days */
+
+enum format { FMT_TEXT, FMT_JSON, FMT_HTML };
+
+struct cli {
+	const char *spool;
+	long days;              /* 0: not given */
+	const char *since, *until, *today;
+	enum format format;
+	int check;
+	int color;              /* -1 auto, 0 never, 1 always */
+	struct strlist domains;
+	struct sum_opts o;
+};
+
+enum {
+	OPT_SINCE = 256, OPT_UNTIL, OPT_DOMAIN, OPT_SPIKE_FACTOR, OPT_SPIKE_MIN,
+	OPT_ENFORCE_RATE, OPT_CRITICAL_RATE, OPT_TOP, OPT_COLOR, OPT_TODAY
+};
+
+static const struct option longopts[] = {
+	{ "spool", required_argument, NULL, 's' },
+	{ "days", required_argument, NULL, 'd' },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "format", required_argument, NULL, 'f' },
+	{ "check", no_argument, NULL, 'c' },
+	{ "spike-factor", required_argument, NULL, OPT_SPIKE_FACTOR },
+	{ "spike-min", required_argument, NULL, OPT_SPIKE_MIN },
+	{ "enforce-rate", required_argument, NULL, OPT_ENFORCE_RATE },
+	{ "critical-rate", required_argument, NULL, OPT_CRITICAL_RATE },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "today", required_argument, NULL, OPT_TODAY },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: tlsrpt-summary [--spool DIR] [--days N | --since YYYY-MM-DD [--until YYYY-MM-DD]]\n"
+	      "                      [--domain D]... [--format text|json|html] [--check]\n"
+	      "                      [--spike-factor X] [--spike-min N] [--enforce-rate PCT]\n"
+	      "                      [--critical-rate PCT] [--top N] [--color auto|always|never]\n"
+	      "default: the last 7 days of " DEFAULT_SPOOL_DIR ", all domains, text\n", f);
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_domain(struct cli *c, const char *d)
+{
+	char *low;
+
+	if (strlist_add(&c->domains, d) < 0)
+		return -1;
+	low = c->domains.v[c->domains.n - 1];
+	for (char *p = low; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return 0;
+}
+
+/* Thresholds and other numeric options; -1 with msg on a bad value. */
+static int set_number(struct cli *c, int opt, const char *arg, const char **msg)
+{
+	long n;
+
+	switch (opt) {
+	case 'd':
+		*msg = "--days wants 1 to 3660";
+		return parse_long(arg, 1, MAX_WINDOW, &c->days);
+	case OPT_SPIKE_FACTOR:
+		*msg = "--spike-factor wants a number from 0 to 1000";
+		return parse_double(arg, 0, 1000, &c->o.spike_factor);
+	case OPT_SPIKE_MIN:
+		*msg = "--spike-min wants a whole number >= 0";
+		if (parse_long(arg, 0, 0x7fffffffL, &n) < 0)
+			return -1;
+		c->o.spike_min = (uint64_t)n;
+		return 0;
+	case OPT_ENFORCE_RATE:
+		*msg = "--enforce-rate wants a percentage from 0 to 100";
+		return parse_double(arg, 0, 100, &c->o.enforce_rate);
+	case OPT_CRITICAL_RATE:
+		*msg = "--critical-rate wants a percentage from 0 to 100";
+		return parse_double(arg, 0, 100, &c->o.critical_rate);
+	case OPT_TOP:
+		*msg = "--top wants 1 to 1000";
+		if (parse_long(arg, 1, 1000, &n) < 0)
+			return -1;
+		c->o.top = (size_t)n;
+		return 0;
+	}
+	return -1;
+}
+
+static int set_word(struct cli *c, int opt, const char *arg, const char **msg)
+{
+	if (opt == 'f') {
+		*msg = "--format wants text, json or html";
+		c->format = strcmp(arg, "text") == 0 ? FMT_TEXT : strcmp(arg, "json") == 0 ?
+			FMT_JSON : strcmp(arg, "html") == 0 ? FMT_HTML : (enum format)-1;
+		return (int)c->format < 0 ? -1 : 0;
+	}
+	*msg = "--color wants auto, always or never";
+	c->color = strcmp(arg, "auto") == 0 ? -1 : strcmp(arg, "always") == 0 ? 1 :
+		strcmp(arg, "never") == 0 ? 0 : -2;
+	return c->color == -2 ? -1 : 0;
+}
+
+/* 0 to run, 1 when --help/--version was answered, -1 on a usage error
+ * (*msg says why, NULL when getopt already did). */
+static int parse_args(struct cli *c, int argc, char **argv, const char **msg)
+{
+	int opt;
+
+	*msg = NULL;
+	while ((opt = getopt_long(argc, argv, "s:d:f:chV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': c->spool = optarg; break;
+		case OPT_SINCE: c->since = optarg; break;
+		case OPT_UNTIL: c->until = optarg; break;
+		case OPT_TODAY: c->today = optarg; break;
+		case 'c': c->check = 1; break;
+		case OPT_DOMAIN:
+			if (add_domain(c, optarg) < 0) {
+				*msg = "out of memory";
+				return -1;
+			}
+			break;
+		case 'f': case OPT_COLOR:
+			if (set_word(c, opt, optarg, msg) < 0)
+				return -1;
+			break;
+		case 'h': usage(stdout); return 1;
+		case 'V': puts("tlsrpt-summary " PACKAGE_VERSION); return 1;
+		case '?': return -1;
+		default:
+			if (set_number(c, opt, optarg, msg) < 0)
+				return -1;
+		}
+	}
+	if (optind < argc) {
+		*msg = "unexpected argument";
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_day(const char *s, const char *what, long *day, const char **msg)
+{
+	if (sum_date_parse(s, strlen(s), day) < 0) {
+		*msg = what;
+		return -1;
+	}
+	return 0;
+}
+
+/* The window from --days/--since/--until around today. */
+static int window(struct cli *c, const char **msg)
+{
+	long today;
+
+	if (c->today != NULL) {
+		if (parse_day(c->today, "--today wants YYYY-MM-DD", &today, msg) < 0)
+			return -1;
+	} else {
+		today = sum_date_of(time(NULL));
+	}
+	c->o.until = today;
+	if (c->until != NULL && parse_day(c->until, "--until wants YYYY-MM-DD", &c->o.until, msg) < 0)
+		return -1;
+	if (c->since != NULL && c->days != 0) {
+		*msg = "--since and --days exclude each other";
+		return -1;
+	}
+	if (c->since != NULL) {
+		if (parse_day(c->since, "--since wants YYYY-MM-DD", &c->o.since, msg) < 0)
+			return -1;
+	} else {
+		c->o.since = c->o.until - ((c->days ? c->days : 7) - 1);
+	}
+	/* day numbers stay >= 0 down to the baseline days (sumagg counts on it) */
+	if (c->o.since > c->o.until || c->o.until - c->o.since >= MAX_WINDOW ||
+	    c->o.since < SUM_HISTORY_DAYS) {
+		*msg = "the window must run forward, at most 3660 days, after 1970-01-30";
+		return -1;
+	}
+	return 0;
+}
+
+/* An error: a status line for --check (UNKNOWN), else a message. */
+static int fail(const struct cli *c, int code, const char *what, const char *why)
+{
+	if (c->check) {
+		printf("TLSRPT UNKNOWN - %s%s%s\n", what, why ? ": " : "", why ? why : "");
+		return SUM_UNKNOWN;
+	}
+	fprintf(stderr, "tlsrpt-summary: %s%s%s\n", what, why ? ": " : "", why ? why : "");
+	return code;
+}
+
+/* First day whose records are all parsed: before it only "new failure
+ * type" looks at them, and only at their failure details. */
+static long first_full_day(const struct sum_agg *a)
+{
+	long median = a->o.since - SUM_MEDIAN_DAYS;
+	long silent = a->o.until - SUM_SILENT_LAST - SUM_SILENT_PRIOR + 1;
+
+	return median < silent ? median : silent;
+}
+
+static int read_spool(struct sum_agg *a, int dirfd, struct err *e)
+{
+	struct sum_read *r = sum_read_new(SUM_MAX_LINE, e);
+	long full = first_full_day(a);
+	int rc = 0;
+
+	if (r == NULL)
+		return -1;
+	for (long day = a->start; day <= a->o.until && rc >= 0; day++) {
+		struct sum_read_stats st = { 0, 0, 0, 0 };
+
+		sum_read_require(r, day < full ? "\"result_type\"" : NULL);
+		rc = sum_read_day(r, dirfd, day, sum_agg_add_cb, a, &st, e);
+		if (day >= a->o.since)
+			a->skipped += st.skipped;
+		else
+			a->skipped_hist += st.skipped;
+		sum_agg_end_day(a);
+	}
+	sum_read_free(r);
+	if (rc >= 0)
+		rc = sum_read_quarantine(dirfd, &a->quarantined, e);
+	return rc < 0 ? -1 : 0;
+}
+
+static int want_color(const struct cli *c)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (c->color >= 0)
+		return c->color;
+	return isatty(STDOUT_FILENO) && (no == NULL || no[0] == '\0') &&
+		!(term != NULL && strcmp(term, "dumb") == 0);
+}
+
+static int output(const struct cli *c, const struct sum_agg *a)
+{
+	struct sum_view v = { .spool = c->spool, .color = want_color(c) };
+	struct err e;
+	struct buf line;
+	int rc;
+
+	err_clear(&e);
+	if (c->check) {
+		buf_init(&line);
+		rc = sum_status(a, &line) < 0 || buf_reserve(&line, 0) < 0;
+		if (rc == 0)
+			printf("%s\n", (char *)line.p);
+		buf_free(&line);
+		if (rc != 0 || fflush(stdout) != 0)
+			return fail(c, SUM_UNKNOWN, "cannot write the status line", NULL);
+		return (int)sum_state_of(a);
+	}
+	if (c->format == FMT_JSON)
+		rc = sum_json(a, &v, stdout, &e);
+	else if (c->format == FMT_HTML)
+		rc = sum_html(a, &v, stdout);
+	else
+		rc = sum_text(a, &v, stdout);
+	if (rc < 0)
+		return fail(c, EXIT_IOERR, "cannot write the report", e.reason[0] ? e.reason : NULL);
+	return 0;
+}
+
+static int run(struct cli *c)
+{
+	struct sum_agg a;
+	struct err e;
+	int dirfd, rc;
+
+	err_clear(&e);
+	c->o.domains = &c->domains;
+	dirfd = open(c->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return fail(c, EXIT_NOINPUT, "cannot open the spool", strerror(errno));
+	if (sum_agg_init(&a, &c->o, &e) < 0) {
+		close(dirfd);
+		return fail(c, EXIT_USAGE, e.reason, NULL);
+	}
+	rc = read_spool(&a, dirfd, &e);
+	close(dirfd);
+	if (rc == 0)
+		rc = sum_agg_finish(&a, &e);
+	if (rc < 0)
+		rc = fail(c, e.cls == ERR_CONFIG ? EXIT_NOINPUT : EXIT_IOERR,
+			  "cannot read the spool", e.reason);
+	else
+		rc = output(c, &a);
+	sum_agg_free(&a);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .spool = DEFAULT_SPOOL_DIR, .color = -1 };
+	const char *msg = NULL;
+	int rc;
+
+	strlist_init(&c.domains);
+	sum_opts_default(&c.o, 0);
+	for (int i = 1; i < argc; i++)   /* usage errors are UNKNOWN under --check */
+		if (strcmp(argv[i], "--check") == 0 || strcmp(argv[i], "-c") == 0)
+			c.check = 1;
+	rc = parse_args(&c, argc, argv, &msg);
+	if (rc == 0 && window(&c, &msg) < 0)
+		rc = -1;
+	if (rc < 0) {
+		if (!c.check)
+			usage(stderr);
+		rc = fail(&c, EXIT_USAGE, msg ? msg : "bad usage", NULL);
+	} else if (rc == 0) {
+		rc = run(&c);
+	} else {
+		rc = 0;
+	}
+	strlist_free(&c.domains);
+	return rc;
+}

@@ -1,0 +1,647 @@
+/* Text report, status line and shared wording; see sumout.h.  Lines are
+ * built in one struct buf and written whole; a write error is reported
+ * once at the end through ferror. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sumdate.h"
+#include "sumout.h"
+
+#define WIDTH 79       /* an 80-column terminal, without its last column */
+#define NAME_COL 44     /* name column of the ranked tables */
+#define BAR 12          /* width of the daily failure-rate bar */
+
+const char *sum_state_name(enum sum_state s)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+	return (unsigned)s < 4 ? names[s] : "UNKNOWN";
+}
+
+enum sum_state sum_state_of(const struct sum_agg *a)
+{
+	enum sum_state s = SUM_OK;
+
+	if (a->records == 0)
+		return SUM_UNKNOWN;
+	for (size_t i = 0; i < a->nflags; i++)
+		if (a->flags[i].critical)
+			return SUM_CRITICAL;
+		else
+			s = SUM_WARNING;
+	return s;
+}
+
+void sum_fmt_rate(unsigned bp, char out[16])
+{
+	snprintf(out, 16, "%u.%02u", bp / 100, bp % 100);
+}
+
+const char *sum_flag_name(enum sum_flag_kind k)
+{
+	switch (k) {
+	case SUM_FLAG_RATE: return "critical-rate";
+	case SUM_FLAG_NEW_TYPE: return "new-failure-type";
+	case SUM_FLAG_SPIKE: return "spike";
+	case SUM_FLAG_SILENT: return "silent-reporter";
+	}
+	return "unknown";
+}
+
+/* Length of the UTF-8 sequence at p (1 for anything odd) and whether it
+ * is a control or a bidirectional override that must not reach a tty. */
+static size_t seq(const unsigned char *p, int *bad)
+{
+	size_t len = p[0] < 0x80 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			len = 1;
+	*bad = p[0] < 0x20 || p[0] == 0x7f || (len == 1 && p[0] >= 0x80) ||
+		(len == 2 && p[0] == 0xc2 && p[1] < 0xa0) ||
+		(len == 3 && p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+		(len == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+	return len;
+}
+
+long sum_clean(struct buf *out, const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t total = 0, keep, i = 0;
+	long n = 0;
+	int bad;
+
+	while (p[i] != '\0') {
+		i += seq(p + i, &bad);
+		total++;
+	}
+	keep = (max > 0 && total > max) ? (max > 3 ? max - 3 : 0) : total;
+	for (i = 0; (size_t)n < keep; n++) {
+		size_t len = seq(p + i, &bad);
+
+		if (bad ? buf_append_byte(out, '?') < 0 : buf_append(out, p + i, len) < 0)
+			return -1;
+		i += len;
+	}
+	if (keep < total) {
+		if (buf_append_str(out, max >= 3 ? "..." : "") < 0)
+			return -1;
+		n += max >= 3 ? 3 : 0;
+	}
+	return n;
+}
+
+static int appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int appendf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return -1;
+	return buf_append(b, tmp, (size_t)len < sizeof tmp ? (size_t)len : sizeof tmp - 1);
+}
+
+static int detail_spike(const struct sum_agg *a, const struct sum_flag *f, struct buf *out)
+{
+	char r[16];
+
+	sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
+	if (appendf(out, "%" PRIu64 " of %" PRIu64 " sessions failed (%s %%)",
+		    f->failed, f->sessions, r) < 0)
+		return -1;
+	if (f->by_median && appendf(out, ", at least %.4g x the trailing %d-day median of %.1f",
+				    a->o.spike_factor, SUM_MEDIAN_DAYS, f->median) < 0)
+		return -1;
+	if (f->by_rate && appendf(out, ", above %.2f %% on a policy in mode enforce",
+				  a->o.enforce_rate) < 0)
+		return -1;
+	return buf_append_byte(out, '.');
+}
+
+int sum_flag_detail(const struct sum_agg *a, const struct sum_flag *f, struct buf *out)
+{
+	char r[16], day[SUM_DATE_LEN + 1];
+
+	switch (f->kind) {
+	case SUM_FLAG_RATE:
+		sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
+		return appendf(out, "%s %% of %" PRIu64 " sessions failed in the window, above "
+			       "the critical %.2f %%.", r, f->sessions, a->o.critical_rate);
+	case SUM_FLAG_NEW_TYPE:
+		if (buf_append_str(out, "Result type ") < 0 || sum_clean(out, f->what, 0) < 0)
+			return -1;
+		return appendf(out, " (%" PRIu64 " sessions) did not appear in the %d days "
+			       "before the window%s.", f->sessions, SUM_HISTORY_DAYS,
+			       f->critical ? "; the policy is in mode enforce" : "");
+	case SUM_FLAG_SPIKE:
+		return detail_spike(a, f, out);
+	case SUM_FLAG_SILENT:
+		sum_date_format(a->o.until - SUM_SILENT_LAST + 1, day);
+		if (sum_clean(out, f->what, 0) < 0)
+			return -1;
+		return appendf(out, " reported on %u of the %d days before %s and not since.",
+			       f->prior, SUM_SILENT_PRIOR, day);
+	}
+	return 0;
+}
+
+static int status_item(const struct sum_flag *f, struct buf *out)
+{
+	char day[SUM_DATE_LEN + 1], r[16];
+
+	sum_date_format(f->day, day);
+	if (sum_clean(out, f->dom->name[0] ? f->dom->name : "(empty)", 64) < 0 ||
+	    buf_append_byte(out, ' ') < 0 ||
+	    (f->grp != NULL && (sum_clean(out, f->grp->policy_type, 32) < 0 ||
+				buf_append_byte(out, ' ') < 0)))
+		return -1;
+	switch (f->kind) {
+	case SUM_FLAG_RATE:
+		sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
+		return appendf(out, "%s %% failed", r);
+	case SUM_FLAG_NEW_TYPE:
+		return buf_append_str(out, "new failure type ") < 0 ||
+			sum_clean(out, f->what, 48) < 0 ||
+			appendf(out, " on %s", day) < 0 ? -1 : 0;
+	case SUM_FLAG_SPIKE:
+		return appendf(out, "spike on %s (%" PRIu64 " failed)", day, f->failed);
+	case SUM_FLAG_SILENT:
+		return buf_append_str(out, "silent reporter ") < 0 ||
+			sum_clean(out, f->what, 48) < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/* Up to 3 flags, critical ones first, then how many were left out. */
+static int status_flags(const struct sum_agg *a, struct buf *out)
+{
+	size_t shown = 0, ncrit = 0;
+
+	for (size_t i = 0; i < a->nflags; i++)
+		ncrit += a->flags[i].critical != 0;
+	if (appendf(out, "%zu flag%s (%zu critical): ", a->nflags,
+		    a->nflags == 1 ? "" : "s", ncrit) < 0)
+		return -1;
+	for (int pass = 1; pass >= 0; pass--) {
+		for (size_t i = 0; i < a->nflags && shown < 3; i++) {
+			if ((a->flags[i].critical != 0) != pass)
+				continue;
+			if ((shown++ > 0 && buf_append_str(out, "; ") < 0) ||
+			    status_item(&a->flags[i], out) < 0)
+				return -1;
+		}
+	}
+	if (a->nflags > shown && appendf(out, "; and %zu more", a->nflags - shown) < 0)
+		return -1;
+	return 0;
+}
+
+int sum_status(const struct sum_agg *a, struct buf *out)
+{
+	enum sum_state s = sum_state_of(a);
+	char since[SUM_DATE_LEN + 1], until[SUM_DATE_LEN + 1], r[16];
+	uint64_t ok = 0, failed = 0;
+	size_t ncrit = 0;
+
+	for (size_t i = 0; i < a->ndoms; i++) {
+		ok = sum_sat_add(ok, a->doms[i]->success);
+		failed = sum_sat_add(failed, a->doms[i]->failed);
+	}
+	for (size_t i = 0; i < a->nflags; i++)
+		ncrit += a->flags[i].critical != 0;
+	sum_date_format(a->o.since, since);
+	sum_date_format(a->o.until, until);
+	sum_fmt_rate(sum_rate_bp(failed, sum_sat_add(ok, failed)), r);
+	if (appendf(out, "TLSRPT %s - ", sum_state_name(s)) < 0)
+		return -1;
+	if (s == SUM_UNKNOWN) {
+		if (appendf(out, "no reports from %s to %s", since, until) < 0)
+			return -1;
+	} else if (a->nflags == 0) {
+		if (appendf(out, "%zu domain%s, %" PRIu64 " sessions, %s %% failed, no flags",
+			    a->ndoms, a->ndoms == 1 ? "" : "s", sum_sat_add(ok, failed), r) < 0)
+			return -1;
+	} else if (status_flags(a, out) < 0) {
+		return -1;
+	}
+	return appendf(out, " | sessions=%" PRIu64 " failed=%" PRIu64 " flags=%zu critical=%zu"
+		       " quarantined=%lu skipped_lines=%" PRIu64, sum_sat_add(ok, failed), failed, a->nflags,
+		       ncrit, a->quarantined, a->skipped);
+}
+
+struct text {
+	const struct sum_agg *a;
+	FILE *out;
+	int color;
+	struct buf b;
+	int nomem;
+};
+
+static void emit(struct text *t)
+{
+	if (t->b.n > 0)
+		fwrite(t->b.p, 1, t->b.n, t->out);
+	buf_reset(&t->b);
+}
+
+static void put(struct text *t, const char *s)
+{
+	if (buf_append_str(&t->b, s) < 0)
+		t->nomem = 1;
+}
+
+static void putf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void putf(struct text *t, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (len < 0 || buf_append(&t->b, tmp, (size_t)len < sizeof tmp ? (size_t)len : sizeof tmp - 1) < 0)
+		t->nomem = 1;
+}
+
+/* ANSI SGR code ("1" bold, "31" red, "33" yellow, "0" reset) on a tty. */
+static void paint(struct text *t, const char *sgr)
+{
+	if (t->color)
+		putf(t, "\033[%sm", sgr);
+}
+
+/* Cleaned s cut to width code points and padded to it; width 0: whole
+ * string (cut at 60) without padding. */
+static void col(struct text *t, const char *s, size_t width)
+{
+	long n = sum_clean(&t->b, s, width ? width : 60);
+
+	if (n < 0)
+		t->nomem = 1;
+	for (; n >= 0 && (size_t)n < width; n++)
+		put(t, " ");
+}
+
+/* Word-wrap text (already clean) at WIDTH, every line indented. */
+static void wrap(struct text *t, const char *text, size_t indent)
+{
+	size_t used = 0;
+
+	while (*text != '\0') {
+		size_t wl = strcspn(text, " "), cp = 0;
+
+		for (size_t i = 0; i < wl; i++)
+			cp += ((unsigned char)text[i] & 0xc0) != 0x80;
+		if (used > 0 && used + 1 + cp > WIDTH - indent) {
+			put(t, "\n");
+			used = 0;
+		}
+		if (used == 0)
+			putf(t, "%*s", (int)indent, "");
+		else
+			put(t, " ");
+		if (buf_append(&t->b, text, wl) < 0)
+			t->nomem = 1;
+		used += (used ? 1 : 0) + cp;
+		text += wl;
+		text += strspn(text, " ");
+	}
+	put(t, "\n");
+}
+
+/* End the line in t->b without trailing blanks (golden files stay clean). */
+static void endline(struct text *t)
+{
+	while (t->b.n > 0 && t->b.p[t->b.n - 1] == ' ')
+		t->b.n--;
+	put(t, "\n");
+}
+
+static void heading(struct text *t, const char *title)
+{
+	put(t, "\n");
+	paint(t, "1");
+	put(t, title);
+	paint(t, "0");
+	put(t, "\n");
+}
+
+static void text_header(struct text *t)
+{
+	const struct sum_agg *a = t->a;
+	char since[SUM_DATE_LEN + 1], until[SUM_DATE_LEN + 1];
+	enum sum_state s = sum_state_of(a);
+	size_t ncrit = 0;
+
+	for (size_t i = 0; i < a->nflags; i++)
+		ncrit += a->flags[i].critical != 0;
+	sum_date_format(a->o.since, since);
+	sum_date_format(a->o.until, until);
+	paint(t, "1");
+	putf(t, "TLS report summary, %s to %s (%ld days, UTC)", since, until,
+	     a->o.until - a->o.since + 1);
+	paint(t, "0");
+	put(t, "\nStatus: ");
+	paint(t, s == SUM_OK ? "32" : s == SUM_WARNING ? "33" : "31");
+	put(t, sum_state_name(s));
+	paint(t, "0");
+	putf(t, ", %zu flag%s (%zu critical), %zu domain%s\n", a->nflags,
+	     a->nflags == 1 ? "" : "s", ncrit, a->ndoms, a->ndoms == 1 ? "" : "s");
+	emit(t);
+}
+
+static void text_flags(struct text *t)
+{
+	char day[SUM_DATE_LEN + 1];
+	struct buf d;
+
+	if (t->a->nflags == 0)
+		return;
+	heading(t, "Flags");
+	buf_init(&d);
+	for (size_t i = 0; i < t->a->nflags; i++) {
+		const struct sum_flag *f = &t->a->flags[i];
+
+		sum_date_format(f->day, day);
+		putf(t, "  %s  ", day);
+		paint(t, f->critical ? "31" : "33");
+		col(t, sum_flag_name(f->kind), 17);
+		paint(t, "0");
+		put(t, " ");
+		col(t, f->dom->name[0] ? f->dom->name : "(empty)", 0);
+		if (f->grp != NULL) {
+			put(t, " ");
+			col(t, f->grp->policy_type, 0);
+		}
+		put(t, f->critical ? "  [critical]\n" : "\n");
+		buf_reset(&d);
+		if (sum_flag_detail(t->a, f, &d) < 0 || buf_reserve(&d, 0) < 0)
+			t->nomem = 1;
+		else
+			wrap(t, (char *)d.p, 14);
+		emit(t);
+	}
+	buf_free(&d);
+}
+
+static void text_types(struct text *t, const struct sum_group *g)
+{
+	struct buf r;
+	char share[16];
+
+	buf_init(&r);
+	put(t, "    ");
+	col(t, "Failures by result type", NAME_COL - 2);
+	put(t, "      failed     share\n");
+	for (size_t i = 0; i < g->types.n; i++) {
+		const struct sum_rtype *rt = g->types.v[i].val;
+		const char *mark;
+		int known;
+		long n;
+
+		buf_reset(&r);
+		known = sum_remedy(g->types.v[i].key, g->dom->name, &r);
+		if (known < 0 || buf_reserve(&r, 0) < 0) {
+			t->nomem = 1;
+			break;
+		}
+		sum_fmt_rate(sum_rate_bp(rt->win, g->detail_sessions), share);
+		put(t, "      ");
+		if (rt->is_new)
+			paint(t, "33");
+		mark = !known && rt->is_new ? " [unknown, new]" : !known ? " [unknown type]" :
+			rt->is_new ? " [new]" : "";
+		n = sum_clean(&t->b, g->types.v[i].key, NAME_COL - 4 - strlen(mark));
+		put(t, mark);
+		for (n += (long)strlen(mark); n >= 0 && n < NAME_COL - 4; n++)
+			put(t, " ");
+		if (rt->is_new)
+			paint(t, "0");
+		putf(t, "%12" PRIu64 "  %6s %%\n", rt->win, share);
+		wrap(t, (char *)r.p, 8);
+		emit(t);
+	}
+	buf_free(&r);
+}
+
+static void text_top(struct text *t, const char *title, const struct sum_list *l)
+{
+	if (l->n == 0)
+		return;
+	put(t, "    ");
+	col(t, title, NAME_COL - 2);
+	put(t, "      failed      days\n");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sum_count *c = l->v[i].val;
+
+		put(t, "      ");
+		col(t, l->v[i].key, NAME_COL - 4);
+		putf(t, "%12" PRIu64 "%10u\n", c->sessions, c->days);
+	}
+	emit(t);
+}
+
+static unsigned worst_day(const struct sum_agg *a, const struct sum_group *g)
+{
+	unsigned worst = 0;
+
+	for (long day = a->o.since; day <= a->o.until; day++) {
+		const struct sum_day *sd = &g->days[day - a->start];
+		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
+
+		if (bp > worst)
+			worst = bp;
+	}
+	return worst;
+}
+
+static void text_bar(struct text *t, const struct sum_day *sd, unsigned worst)
+{
+	unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed)), n = 0;
+
+	if (sd->failed > 0 && worst > 0)
+		n = (unsigned)(((unsigned long)bp * BAR + worst - 1) / worst);
+	if (sd->failed > 0 && n == 0)
+		n = 1;
+	for (unsigned i = 0; i < BAR; i++)
+		put(t, i < n ? "#" : " ");
+}
+
+static void text_daily(struct text *t, const struct sum_group *g)
+{
+	const struct sum_agg *a = t->a;
+	unsigned worst = worst_day(a, g);
+	char day[SUM_DATE_LEN + 1], rate[16];
+
+	put(t, "    Daily          sessions    failed      rate  failure rate  flags\n");
+	for (long d = a->o.since; d <= a->o.until; d++) {
+		const struct sum_day *sd = &g->days[d - a->start];
+
+		sum_date_format(d, day);
+		if (sd->records == 0) {
+			putf(t, "      %s  %10s%10s%10s\n", day, "-", "-", "-");
+			continue;
+		}
+		sum_fmt_rate(sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed)), rate);
+		putf(t, "      %s  %10" PRIu64 "%10" PRIu64 "%8s %%  ", day,
+		     sum_sat_add(sd->success, sd->failed), sd->failed, rate);
+		text_bar(t, sd, worst);
+		if (sd->flags & (SUM_DAY_SPIKE | SUM_DAY_NEWTYPE)) {
+			put(t, "  ");
+			paint(t, "33");
+			putf(t, "%s%s%s", sd->flags & SUM_DAY_SPIKE ? "spike" : "",
+			     (sd->flags & SUM_DAY_SPIKE) && (sd->flags & SUM_DAY_NEWTYPE) ? "," : "",
+			     sd->flags & SUM_DAY_NEWTYPE ? "new-type" : "");
+			paint(t, "0");
+		}
+		endline(t);
+	}
+	sum_fmt_rate(worst, rate);
+	if (worst > 0)
+		putf(t, "      (bars: failure rate relative to the worst day, %s %%)\n", rate);
+	emit(t);
+}
+
+static void text_group(struct text *t, const struct sum_group *g)
+{
+	char rate[16];
+	long n;
+
+	put(t, "\n  -- ");
+	n = sum_clean(&t->b, g->policy_type, 40);
+	if (n < 0)
+		t->nomem = 1;
+	if (g->mode != NULL) {
+		putf(t, ", mode %s", g->mode);
+		n += 7 + (long)strlen(g->mode);
+	}
+	put(t, " ");
+	for (n += 6; n < WIDTH - 2; n++)
+		put(t, "-");
+	sum_fmt_rate(g->rate_bp, rate);
+	putf(t, "\n    %" PRIu64 " sessions: %" PRIu64 " successful, %" PRIu64 " failed (%s %%)\n",
+	     sum_sat_add(g->success, g->failed), g->success, g->failed, rate);
+	putf(t, "    %" PRIu64 " report%s from %zu organization%s\n", g->records,
+	     g->records == 1 ? "" : "s", g->norgs, g->norgs == 1 ? "" : "s");
+	emit(t);
+	if (g->failed == 0 && g->types.n == 0) {
+		put(t, "    No failures.\n");
+	} else {
+		text_types(t, g);
+		text_top(t, "Top sending MTA IPs", &g->top_send);
+		text_top(t, "Top receiving MX hosts", &g->top_recv);
+		text_top(t, "Top reporting organizations", &g->top_orgs);
+	}
+	text_daily(t, g);
+}
+
+static void text_domain(struct text *t, const struct sum_domain *d)
+{
+	char rate[16], day[SUM_DATE_LEN + 1];
+	size_t shown = 0;
+	long n;
+
+	for (size_t i = 0; i < d->ngroups; i++)
+		shown += d->groups[i]->records > 0;
+	put(t, "\n");
+	paint(t, "1");
+	put(t, "== ");
+	n = sum_clean(&t->b, d->name[0] ? d->name : "(empty policy domain)", 70);
+	put(t, " ");
+	for (n += 4; n >= 0 && n < WIDTH; n++)
+		put(t, "=");
+	paint(t, "0");
+	put(t, "\n");
+	if (shown > 1) {
+		sum_fmt_rate(d->rate_bp, rate);
+		putf(t, "  All policy types: %" PRIu64 " sessions, %" PRIu64 " failed (%s %%),\n"
+		     "  counting per reporter and day the largest figure among the policy\n"
+		     "  types, never their sum (some report the same sessions under each).\n",
+		     sum_sat_add(d->success, d->failed), d->failed, rate);
+	}
+	if (shown == 0)
+		put(t, "  No reports in the window.\n");
+	sum_date_format(t->a->o.until - SUM_SILENT_LAST + 1, day);
+	for (size_t i = 0; i < d->silent.n; i++) {
+		const struct sum_reporter *r = d->silent.v[i].val;
+
+		put(t, "  Silent reporter: ");
+		col(t, d->silent.v[i].key, 0);
+		putf(t, "\n    (on %u of the %d days before %s, none since)\n", r->prior,
+		     SUM_SILENT_PRIOR, day);
+	}
+	emit(t);
+	for (size_t i = 0; i < d->ngroups; i++)
+		if (d->groups[i]->records > 0)
+			text_group(t, d->groups[i]);
+}
+
+static void quality_row(struct text *t, const char *what, uint64_t n, const char *note)
+{
+	put(t, "  ");
+	col(t, what, 30);
+	putf(t, "%10" PRIu64 "%s%s\n", n, note[0] ? "  " : "", note);
+}
+
+static void text_quality(struct text *t)
+{
+	const struct sum_agg *a = t->a;
+	char note[128];
+
+	heading(t, "Data quality");
+	quality_row(t, "records in the window", a->records, "");
+	quality_row(t, "records with warnings", a->records_warn, "");
+	snprintf(note, sizeof note, "(%" PRIu64 " more before the window)", a->skipped_hist);
+	quality_row(t, "unparsable lines skipped", a->skipped, note);
+	quality_row(t, "quarantined messages", a->quarantined, "(quarantine/new)");
+	snprintf(note, sizeof note, "(of %ld)", a->o.until - a->o.since + 1);
+	quality_row(t, "days with reports", a->days_with_data, note);
+	if (a->dropped > 0)
+		quality_row(t, "records dropped", a->dropped, "(too many domains)");
+	if (a->top_warnings.n > 0) {
+		put(t, "  ");
+		col(t, "Most frequent warnings", 30);
+		put(t, "   records\n");
+		for (size_t i = 0; i < a->top_warnings.n; i++) {
+			const struct sum_count *c = a->top_warnings.v[i].val;
+
+			put(t, "    ");
+			col(t, a->top_warnings.v[i].key, 28);
+			putf(t, "%10" PRIu64 "\n", c->sessions);
+		}
+	}
+	emit(t);
+}
+
+int sum_text(const struct sum_agg *a, const struct sum_view *v, FILE *out)
+{
+	struct text t = { .a = a, .out = out, .color = v->color };
+
+	buf_init(&t.b);
+	text_header(&t);
+	if (v->spool != NULL) {
+		put(&t, "Spool: ");
+		col(&t, v->spool, 0);
+		put(&t, "\n");
+	}
+	text_flags(&t);
+	for (size_t i = 0; i < a->ndoms; i++)
+		if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
+			text_domain(&t, a->doms[i]);
+	text_quality(&t);
+	emit(&t);
+	buf_free(&t.b);
+	if (t.nomem)
+		fputs("\n(output incomplete: out of memory)\n", out);
+	return (t.nomem || fflush(out) != 0 || ferror(out)) ? -1 : 0;
+}

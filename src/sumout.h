@@ -1,0 +1,48 @@
+/* Text output of tlsrpt-summary, the --check status line, and the small
+ * pieces the JSON and HTML formats share (rates, flag wording, cleaning
+ * report strings for a terminal).  Everything reads a finished struct
+ * sum_agg; nothing here changes it.  Text is laid out for 80 columns
+ * (long names are cut with "..."), with ANSI colour only when asked. */
+#ifndef TLSRPT_SUMOUT_H
+#define TLSRPT_SUMOUT_H
+
+#include <stdio.h>
+
+#include "sumagg.h"
+#include "util.h"
+
+struct sum_view {
+	const char *spool;          /* shown in the header */
+	int color;                  /* text: ANSI colour */
+};
+
+enum sum_state { SUM_OK = 0, SUM_WARNING = 1, SUM_CRITICAL = 2, SUM_UNKNOWN = 3 };
+
+/* "OK", "WARNING", ... */
+const char *sum_state_name(enum sum_state s);
+
+/* Monitoring-plugin verdict: UNKNOWN without records in the window,
+ * CRITICAL for a flag marked critical, WARNING for any other flag. */
+enum sum_state sum_state_of(const struct sum_agg *a);
+
+/* Append the one-line status ("TLSRPT WARNING - ... | perfdata"). */
+int sum_status(const struct sum_agg *a, struct buf *out);
+
+/* bp (0.01 % units) -> "12.34". */
+void sum_fmt_rate(unsigned bp, char out[16]);
+
+/* Stable machine name of a flag kind: "spike", "new-failure-type", ... */
+const char *sum_flag_name(enum sum_flag_kind k);
+
+/* Append one sentence describing f (without domain and policy type). */
+int sum_flag_detail(const struct sum_agg *a, const struct sum_flag *f, struct buf *out);
+
+/* Append s with control characters (C0, DEL, C1) replaced by "?", cut
+ * to max code points with "..." (max 0: no limit).  s is valid UTF-8.
+ * Returns the number of code points appended, -1 on ENOMEM. */
+long sum_clean(struct buf *out, const char *s, size_t max);
+
+/* Write the text report to out.  -1 when writing fails. */
+int sum_text(const struct sum_agg *a, const struct sum_view *v, FILE *out);
+
+#endif

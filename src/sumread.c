@@ -1,0 +1,397 @@
+/* Spool line reader for tlsrpt-summary; see sumread.h.  Lines that fit
+ * inside one read chunk are parsed in place; only a line spanning chunks
+ * is copied, into one buffer reused for the whole run. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "sumdate.h"
+#include "sumread.h"
+#include "util.h"
+
+#define CHUNK (64u << 10)
+#define JSON_DEPTH 16
+/* json_tokener_parse_ex takes an int length (<limits.h> is shadowed by
+ * src/limits.h on our include path, hence no INT_MAX) */
+#define MAX_INT_LEN ((size_t)0x7fffffff)
+
+struct sum_read {
+	struct json_tokener *tok;
+	size_t max_line;
+	struct buf line;           /* a line spanning chunks */
+	int discarding;            /* inside a line known to be too long */
+	const char *needle;        /* parse only lines holding it (or NULL) */
+	size_t needle_len;
+	struct sum_detail *det;
+	size_t det_cap;
+	const char **warn;
+	size_t warn_cap;
+	char chunk[CHUNK];
+};
+
+struct sum_read *sum_read_new(size_t max_line, struct err *e)
+{
+	struct sum_read *r = calloc(1, sizeof *r);
+
+	if (r == NULL) {
+		err_nomem(e);
+		return NULL;
+	}
+	r->tok = json_tokener_new_ex(JSON_DEPTH);
+	if (r->tok == NULL) {
+		free(r);
+		err_nomem(e);
+		return NULL;
+	}
+	json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	r->max_line = max_line < MAX_INT_LEN ? max_line : MAX_INT_LEN;
+	buf_init(&r->line);
+	return r;
+}
+
+void sum_read_free(struct sum_read *r)
+{
+	if (r == NULL)
+		return;
+	json_tokener_free(r->tok);
+	buf_free(&r->line);
+	free(r->det);
+	free(r->warn);
+	free(r);
+}
+
+/* String value, or NULL for null/missing; any other type sets *bad. */
+static const char *opt_str(struct json_object *o, const char *key, int *bad)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return NULL;
+	if (json_object_get_type(v) != json_type_string) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* Non-negative integer; null/missing gives 0 unless required. */
+static uint64_t get_count(struct json_object *o, const char *key, int required, int *bad)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
+		*bad |= required;
+		return 0;
+	}
+	if (json_object_get_type(v) != json_type_int) {
+		*bad = 1;
+		return 0;
+	}
+	n = json_object_get_int64(v);
+	if (n < 0) {
+		*bad = 1;
+		return 0;
+	}
+	return (uint64_t)n;
+}
+
+/* Array value (NULL for null/missing); another type sets *bad. */
+static struct json_object *opt_array(struct json_object *o, const char *key, int *bad)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return NULL;
+	if (json_object_get_type(v) != json_type_array) {
+		*bad = 1;
+		return NULL;
+	}
+	return v;
+}
+
+/* The value of the STS "mode:" line, as one of our own constants. */
+static const char *find_mode(struct json_object *strings)
+{
+	static const char *const modes[] = { "enforce", "testing", "none" };
+	size_t n = strings ? json_object_array_length(strings) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(strings, i);
+		const char *p;
+
+		if (json_object_get_type(s) != json_type_string)
+			continue;
+		p = json_object_get_string(s);
+		if (strncmp(p, "mode", 4) != 0)
+			continue;
+		p += 4;
+		p += strspn(p, " \t");
+		if (*p++ != ':')
+			continue;
+		p += strspn(p, " \t");
+		for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+			size_t len = strlen(modes[m]);
+
+			if (strncmp(p, modes[m], len) == 0 && p[len + strspn(p + len, " \t\r")] == '\0')
+				return modes[m];
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+static int reserve(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void *np;
+	size_t bytes;
+
+	if (need <= *cap)
+		return 0;
+	if (size_mul(need, elem, &bytes) < 0)
+		return -1;
+	np = realloc(*(void **)pp, bytes);
+	if (np == NULL)
+		return -1;
+	*(void **)pp = np;
+	*cap = need;
+	return 0;
+}
+
+/* failure_details[] -> r->det.  -1 ENOMEM, 1 invalid, 0 fine. */
+static int get_details(struct sum_read *r, struct json_object *arr, size_t *count)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0;
+	int bad = 0;
+
+	*count = 0;
+	if (reserve(&r->det, &r->det_cap, n, sizeof *r->det) < 0)
+		return -1;
+	for (size_t i = 0; i < n && !bad; i++) {
+		struct json_object *d = json_object_array_get_idx(arr, i);
+		struct sum_detail *o = &r->det[i];
+
+		if (json_object_get_type(d) != json_type_object)
+			return 1;
+		o->result_type = opt_str(d, "result_type", &bad);
+		if (o->result_type == NULL)
+			o->result_type = "(missing)";
+		o->sessions = get_count(d, "failed_session_count", 0, &bad);
+		o->sending_ip = opt_str(d, "sending_mta_ip", &bad);
+		o->receiving_ip = opt_str(d, "receiving_ip", &bad);
+		o->receiving_mx = opt_str(d, "receiving_mx_hostname", &bad);
+	}
+	*count = n;
+	return bad;
+}
+
+static int get_warnings(struct sum_read *r, struct json_object *arr, size_t *count)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	*count = 0;
+	if (reserve(&r->warn, &r->warn_cap, n, sizeof *r->warn) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *w = json_object_array_get_idx(arr, i);
+
+		r->warn[i] = json_object_get_type(w) == json_type_string ?
+			json_object_get_string(w) : "(not a string)";
+	}
+	*count = n;
+	return 0;
+}
+
+/* Fill rec from one parsed line.  -1 ENOMEM, 1 not a record, 0 fine. */
+static int extract(struct sum_read *r, struct json_object *o, struct sum_rec *rec)
+{
+	int bad = 0, rc;
+
+	if (json_object_get_type(o) != json_type_object)
+		return 1;
+	memset(rec, 0, sizeof *rec);
+	rec->org = opt_str(o, "organization_name", &bad);
+	rec->domain = opt_str(o, "policy_domain", &bad);
+	rec->policy_type = opt_str(o, "policy_type", &bad);
+	rec->success = get_count(o, "successful_session_count", 1, &bad);
+	rec->failed = get_count(o, "failed_session_count", 1, &bad);
+	rec->mode = find_mode(opt_array(o, "policy_strings", &bad));
+	if (bad || rec->domain == NULL || rec->policy_type == NULL || rec->policy_type[0] == '\0')
+		return 1;
+	rc = get_details(r, opt_array(o, "failure_details", &bad), &rec->ndetails);
+	if (rc != 0)
+		return rc;
+	rec->details = r->det;
+	if (get_warnings(r, opt_array(o, "warnings", &bad), &rec->nwarnings) < 0)
+		return -1;
+	rec->warnings = r->warn;
+	return bad;
+}
+
+void sum_read_require(struct sum_read *r, const char *needle)
+{
+	r->needle = needle;
+	r->needle_len = needle ? strlen(needle) : 0;
+}
+
+int sum_read_line(struct sum_read *r, const char *p, size_t n, long day,
+		  sum_rec_fn fn, void *arg, struct sum_read_stats *st, struct err *e)
+{
+	struct json_object *o;
+	struct sum_rec rec;
+	int rc;
+
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return 0;
+	st->lines++;
+	if (n > r->max_line) {
+		st->skipped++;
+		return 0;
+	}
+	if (r->needle != NULL && memmem(p, n, r->needle, r->needle_len) == NULL) {
+		st->filtered++;
+		return 0;
+	}
+	json_tokener_reset(r->tok);
+	o = json_tokener_parse_ex(r->tok, p, (int)n);
+	if (o == NULL || json_tokener_get_parse_end(r->tok) != n) {
+		json_object_put(o);
+		st->skipped++;
+		return 0;
+	}
+	rc = extract(r, o, &rec);
+	if (rc == 0) {
+		st->records++;
+		rc = fn(arg, day, &rec, e);
+	} else if (rc > 0) {
+		st->skipped++;
+		rc = 0;
+	} else {
+		rc = err_nomem(e);
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/* Split one chunk into lines; the tail without "\n" waits in r->line. */
+static int feed(struct sum_read *r, const char *p, size_t n, long day, sum_rec_fn fn,
+		void *arg, struct sum_read_stats *st, struct err *e)
+{
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t seg = nl ? (size_t)(nl - p) : n;
+
+		if (r->discarding) {
+			r->discarding = nl == NULL;
+		} else if (r->line.n + seg > r->max_line) {
+			st->lines++;
+			st->skipped++;
+			buf_reset(&r->line);
+			r->discarding = nl == NULL;
+		} else if (nl != NULL && r->line.n == 0) {
+			if (sum_read_line(r, p, seg, day, fn, arg, st, e) < 0)
+				return -1;
+		} else if (buf_append(&r->line, p, seg) < 0) {
+			return err_nomem(e);
+		} else if (nl != NULL) {
+			int rc = sum_read_line(r, (char *)r->line.p, r->line.n, day, fn, arg, st, e);
+
+			buf_reset(&r->line);
+			if (rc < 0)
+				return -1;
+		}
+		if (nl == NULL)
+			break;
+		n -= seg + 1;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
+		struct sum_read_stats *st, struct err *e)
+{
+	int rc = 0;
+
+	buf_reset(&r->line);
+	r->discarding = 0;
+	for (;;) {
+		ssize_t got = read(fd, r->chunk, sizeof r->chunk);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return err_set(e, ERR_TEMP, "read: %s", strerror(errno));
+		if (got == 0)
+			break;
+		if (feed(r, r->chunk, (size_t)got, day, fn, arg, st, e) < 0)
+			return -1;
+	}
+	if (!r->discarding && r->line.n > 0)
+		rc = sum_read_line(r, (char *)r->line.p, r->line.n, day, fn, arg, st, e);
+	buf_reset(&r->line);
+	return rc;
+}
+
+int sum_read_day(struct sum_read *r, int dirfd, long day, sum_rec_fn fn, void *arg,
+		 struct sum_read_stats *st, struct err *e)
+{
+	char name[SUM_DATE_LEN + sizeof ".jsonl"];
+	struct stat sb;
+	int fd, rc;
+
+	sum_date_format(day, name);
+	memcpy(name + SUM_DATE_LEN, ".jsonl", sizeof ".jsonl");
+	/* O_NONBLOCK: a FIFO planted in the spool must not hang us */
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return err_set(e, ERR_CONFIG, "open %s: %s", name, strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return err_set(e, ERR_CONFIG, "%s: not a regular file", name);
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	rc = sum_read_fd(r, fd, day, fn, arg, st, e);
+	close(fd);
+	if (rc < 0 && e != NULL && e->cls == ERR_TEMP) {
+		char why[ERR_REASON_MAX];
+
+		memcpy(why, e->reason, sizeof why);
+		err_set(e, ERR_TEMP, "%s: %s", name, why);
+	}
+	return rc < 0 ? -1 : 1;
+}
+
+int sum_read_quarantine(int dirfd, unsigned long *count, struct err *e)
+{
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	*count = 0;
+	fd = openat(dirfd, "quarantine/new", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return err_set(e, ERR_CONFIG, "open quarantine/new: %s", strerror(errno));
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return err_set(e, ERR_TEMP, "open quarantine/new: %s", strerror(errno));
+	}
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.')
+			(*count)++;
+	closedir(dir);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/* Streaming reader of the spool's daily JSON Lines files for
+ * tlsrpt-summary.  A file is read in 64 KiB chunks and split on "\n";
+ * each line is parsed with one reused json_tokener (strict, UTF-8
+ * validated, reset per line) and the fields the summary needs are handed
+ * to a callback as a struct sum_rec that borrows the parsed tree, so
+ * memory stays at one line plus one tree however large the spool is.
+ * A line that is not JSON, not an object, too long, or lacks the record
+ * keys written by tlsrpt-lda (policy_domain, policy_type and the two
+ * session counts) is skipped and counted, never fatal. */
+#ifndef TLSRPT_SUMREAD_H
+#define TLSRPT_SUMREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define SUM_MAX_LINE ((size_t)16 << 20)   /* longest line parsed */
+
+struct sum_detail {
+	const char *result_type;   /* "(missing)" when null */
+	uint64_t sessions;         /* failed_session_count, 0 when null */
+	const char *sending_ip;    /* NULL when null */
+	const char *receiving_ip;
+	const char *receiving_mx;  /* receiving_mx_hostname */
+};
+
+struct sum_rec {
+	const char *org;           /* organization_name, NULL when null */
+	const char *domain;        /* policy_domain, as written */
+	const char *policy_type;
+	const char *mode;          /* value of "mode: X" in policy_strings, or NULL */
+	uint64_t success, failed;
+	const struct sum_detail *details;
+	size_t ndetails;
+	const char *const *warnings;
+	size_t nwarnings;
+};
+
+struct sum_read_stats {
+	uint64_t lines;            /* non-empty lines seen */
+	uint64_t records;          /* lines handed to the callback */
+	uint64_t skipped;          /* unparsable or invalid lines */
+	uint64_t filtered;         /* lines without the required bytes, not parsed */
+};
+
+/* Return 0 to go on, -1 (with e set) to stop reading. */
+typedef int (*sum_rec_fn)(void *arg, long day, const struct sum_rec *r, struct err *e);
+
+struct sum_read;
+
+/* max_line: longest line accepted (SUM_MAX_LINE normally). */
+struct sum_read *sum_read_new(size_t max_line, struct err *e);
+void sum_read_free(struct sum_read *r);
+
+/* Parse only lines containing needle (NULL: all lines).  A cheap scan
+ * for days that only feed one baseline, e.g. "\"result_type\"" when only
+ * failure details matter: most lines have none and cost no parse. */
+void sum_read_require(struct sum_read *r, const char *needle);
+
+/* Parse one line (without its "\n"; a trailing "\r" is tolerated). */
+int sum_read_line(struct sum_read *r, const char *p, size_t n, long day,
+		  sum_rec_fn fn, void *arg, struct sum_read_stats *st, struct err *e);
+
+/* Read a whole file from fd to EOF.  A read error is ERR_TEMP. */
+int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
+		struct sum_read_stats *st, struct err *e);
+
+/* Open and read <dirfd>/YYYY-MM-DD.jsonl of day.  1 when read, 0 when the
+ * file does not exist, -1 on error (not a regular file: ERR_CONFIG; I/O:
+ * ERR_TEMP). */
+int sum_read_day(struct sum_read *r, int dirfd, long day, sum_rec_fn fn, void *arg,
+		 struct sum_read_stats *st, struct err *e);
+
+/* Count the entries of <dirfd>/quarantine/new (0 if it does not exist). */
+int sum_read_quarantine(int dirfd, unsigned long *count, struct err *e);
+
+#endif

@@ -1,0 +1,197 @@
+#!/bin/sh
+# Golden tests for tlsrpt-summary (TAP).  tests/gen-spool.py writes a
+# fixture spool of 40 days ending 2026-05-18; each case runs the binary
+# on it with the clock fixed by --today and compares stdout with
+# tests/data/summary/NAME.out and the exit code with NAME.exit.
+#
+# To accept new output after an intended change:
+#   TLSRPT_ACCEPT=1 top_srcdir=. top_builddir=. sh tests/summary.sh
+#
+# Needs python3 (the generator and the HTML check); skips without it.
+
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+BIN=${SUMMARY:-$top_builddir/tlsrpt-summary}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+DATA=$(cd "$top_srcdir/tests/data/summary" && pwd)
+GEN=$(cd "$top_srcdir/tests" && pwd)/gen-spool.py
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP python3 not found"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/summary.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+n=0
+fails=0
+
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+
+if python3 "$GEN" "$tmp/spool"; then pass "fixture spool generated"; else
+	fail "fixture spool generated"; echo "1..$n"; exit 1; fi
+
+# run NAME ARGS...: compare stdout and exit code with the golden files.
+# Runs inside $tmp with --spool spool so no temporary path is printed.
+run() {
+	name=$1
+	shift
+	(cd "$tmp" && "$BIN" --spool spool --today 2026-05-18 "$@" >"$name.out" 2>"$name.err")
+	echo $? >"$tmp/$name.exit"
+	if [ -n "$TLSRPT_ACCEPT" ]; then
+		cp "$tmp/$name.out" "$DATA/$name.out"
+		cp "$tmp/$name.exit" "$DATA/$name.exit"
+	fi
+	if cmp -s "$tmp/$name.out" "$DATA/$name.out" && cmp -s "$tmp/$name.exit" "$DATA/$name.exit"; then
+		pass "$name: tlsrpt-summary $*"
+	else
+		fail "$name: tlsrpt-summary $*"
+		echo "# exit $(cat "$tmp/$name.exit"), want $(cat "$DATA/$name.exit" 2>/dev/null)"
+		diff -u "$DATA/$name.out" "$tmp/$name.out" | sed 's/^/# /' | head -60
+		sed 's/^/# stderr: /' "$tmp/$name.err"
+		echo "# accept with: TLSRPT_ACCEPT=1 top_srcdir=$top_srcdir top_builddir=$top_builddir sh $0"
+	fi
+}
+
+# exit_is NAME WANT ARGS...: only the exit code matters (and stdout is one line)
+exit_is() {
+	name=$1
+	want=$2
+	shift 2
+	(cd "$tmp" && "$BIN" --today 2026-05-18 "$@" >"$name.out" 2>"$name.err")
+	got=$?
+	lines=$(wc -l <"$tmp/$name.out")
+	if [ "$got" = "$want" ] && { [ "$want" -gt 3 ] || [ "$lines" -eq 1 ]; }; then
+		pass "$name: exit $want: tlsrpt-summary $*"
+	else
+		fail "$name: exit $want: tlsrpt-summary $*"
+		echo "# got exit $got and $lines lines"
+		sed 's/^/# /' "$tmp/$name.out" "$tmp/$name.err" | head -5
+	fi
+}
+
+run text
+run text-30 --days 30
+run text-example-com --domain example.com --spike-factor 2.5 --top 2
+run json --format json
+run json-window --since 2026-05-01 --until 2026-05-10 --format json
+run check --check
+run check-example-com --check --domain example.com
+run check-example-org --check --domain EXAMPLE.ORG
+run check-example-net --check --domain example.net
+run check-clean --check --domain clean.example
+run check-nodata --check --since 2020-01-01 --until 2020-01-07
+run check-thresholds --check --domain example.net --critical-rate 20 --enforce-rate 100
+run nodata --since 2020-01-01 --until 2020-01-07
+
+exit_is no-spool 3 --check --spool "$tmp/missing"
+exit_is no-spool-text 66 --spool "$tmp/missing"
+exit_is usage-check 3 --check --days 0
+exit_is usage-format 64 --format xml
+exit_is usage-both 64 --days 3 --since 2026-05-01
+exit_is usage-date 64 --since 2026-02-30
+exit_is usage-order 64 --since 2026-05-10 --until 2026-05-01
+
+# The default window and the explicit one are the same report.
+(cd "$tmp" && "$BIN" --spool spool --today 2026-05-18 --days 7 >explicit.out 2>&1)
+if cmp -s "$tmp/explicit.out" "$DATA/text.out"; then pass "--days 7 is the default"; else
+	fail "--days 7 is the default"; fi
+
+# A CRLF copy of the spool gives the same report.
+mkdir "$tmp/crlf" && cp -r "$tmp/spool/quarantine" "$tmp/crlf/" &&
+for f in "$tmp"/spool/*.jsonl; do sed 's/$/\r/' "$f" >"$tmp/crlf/${f##*/}"; done
+(cd "$tmp" && "$BIN" --spool crlf --today 2026-05-18 >crlf.out 2>&1)
+if sed 's/^Spool: crlf$/Spool: spool/' "$tmp/crlf.out" | cmp -s - "$DATA/text.out"; then
+	pass "CRLF spool reads the same"; else fail "CRLF spool reads the same"; fi
+
+# JSON is one valid document whose status matches --check.
+if python3 - "$tmp/json.out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"]["code"] == 2, d["status"]
+assert [x["domain"] for x in d["domains"]] == ["clean.example", "example.com", "example.net", "example.org"]
+com = d["domains"][1]
+assert [p["policy_type"] for p in com["policies"]] == ["sts", "tlsa"]
+assert com["silent_reporters"] == [{"organization": "Quiet Mail Ltd.", "days_reported": 7}]
+kinds = sorted((f["type"], f["domain"]) for f in d["flags"])
+assert ("spike", "example.com") in kinds and ("silent-reporter", "example.com") in kinds
+assert ("new-failure-type", "example.org") in kinds and ("critical-rate", "example.net") in kinds
+net = d["domains"][2]["policies"][0]
+assert any(t["result_type"] == "x-vendor-timeout" and not t["known"] for t in net["failures"])
+assert d["data_quality"]["unparsable_lines"] == 2 and d["data_quality"]["quarantined"] == 2
+PY
+then pass "JSON content"; else fail "JSON content"; fi
+
+# HTML: well-formed, self-contained, with charts.
+(cd "$tmp" && "$BIN" --spool spool --today 2026-05-18 --format html >page.html 2>&1)
+if python3 - "$tmp/page.html" <<'PY'
+import html.parser, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "embed",
+        "source", "track", "wbr"}
+class Check(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack, self.count, self.bad = [], {}, []
+    def handle_starttag(self, tag, attrs):
+        self.count[tag] = self.count.get(tag, 0) + 1
+        for k, v in attrs:
+            v = (v or "").lower()
+            if k in ("src", "href", "xlink:href", "action", "srcset") or k.startswith("on"):
+                self.bad.append("%s %s=%s" % (tag, k, v))
+        if tag in ("script", "link", "iframe", "object", "embed", "img", "image", "use"):
+            self.bad.append("element " + tag)
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_startendtag(self, tag, attrs):
+        self.count[tag] = self.count.get(tag, 0) + 1
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.bad.append("unbalanced </%s> (open: %s)" % (tag, self.stack[-3:]))
+        else:
+            self.stack.pop()
+p = Check()
+p.feed(text)
+p.close()
+assert text.startswith("<!DOCTYPE html>"), "doctype"
+assert not p.bad, p.bad[:5]
+assert not p.stack, "unclosed " + repr(p.stack)
+assert p.count.get("svg", 0) >= 9, "svg charts: %d" % p.count.get("svg", 0)
+assert p.count.get("rect", 0) >= 50, "bars: %d" % p.count.get("rect", 0)
+assert not re.search(r"url\(|@import|https?://[^<\"]*\.(css|js|woff)", text), "external reference"
+for want in ("Remediation", "Data quality", "Quiet Mail Ltd.", "x-vendor-timeout",
+             "certificate-host-mismatch", "critical-rate"):
+    assert want in text, want
+PY
+then pass "HTML well-formed, self-contained, with SVG charts"; else
+	fail "HTML well-formed, self-contained, with SVG charts"; fi
+
+# Hostile strings are escaped in HTML and cleaned in text.
+mkdir -p "$tmp/evil"
+printf '%s\n' '{"organization_name":"<script>alert(1)</script>\u001b[31m","policy_domain":"evil.example","policy_type":"sts","policy_strings":["mode: enforce"],"successful_session_count":5,"failed_session_count":5,"failure_details":[{"result_type":"<img src=x onerror=alert(1)>","failed_session_count":5,"sending_mta_ip":"\u202e1.2.3.4","receiving_ip":null,"receiving_mx_hostname":"\"><b>","receiving_mx_helo":null,"additional_info_uri":null,"failure_reason_code":null}],"warnings":[]}' >"$tmp/evil/2026-05-18.jsonl"
+(cd "$tmp" && "$BIN" --spool evil --today 2026-05-18 --format html >evil.html 2>&1 &&
+	"$BIN" --spool evil --today 2026-05-18 >evil.txt 2>&1)
+if ! grep -q '<script>\|<img \|<b>' "$tmp/evil.html" && grep -q '&lt;script&gt;' "$tmp/evil.html" &&
+   ! grep -q "$(printf '\033')" "$tmp/evil.txt" && ! grep -q "$(printf '\342\200\256')" "$tmp/evil.txt" &&
+   grep -q 'unknown, new' "$tmp/evil.txt"; then
+	pass "hostile strings escaped (HTML) and cleaned (text)"
+else
+	fail "hostile strings escaped (HTML) and cleaned (text)"
+fi
+
+# Optional timing run: TLSRPT_PERF=1 (30 days x 10,000 reports), meant
+# for an optimized build without sanitizers; limit TLSRPT_PERF_MAX seconds.
+if [ -n "$TLSRPT_PERF" ]; then
+	python3 "$GEN" --perf "$tmp/perf" 30 10000
+	start=$(date +%s)
+	(cd "$tmp" && "$BIN" --spool perf --today 2026-05-18 --days 30 >perf.out)
+	rc=$?
+	secs=$(($(date +%s) - start))
+	echo "# 300,000 records in ${secs}s"
+	if [ $rc -eq 0 ] && [ $secs -le "${TLSRPT_PERF_MAX:-10}" ]; then pass "30 x 10,000 in ${secs}s"; else
+		fail "30 x 10,000 in ${secs}s (rc $rc)"; fi
+fi
+
+echo "1..$n"
+[ $fails -eq 0 ]

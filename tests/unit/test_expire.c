@@ -1,0 +1,141 @@
+/* Unit tests for spool retention (expire_spool). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "expire.h"
+#include "../tap.h"
+
+#define NOW ((time_t)1779105600)       /* 2026-05-18T12:00:00Z */
+#define DAY 86400
+
+static char dir[64];
+
+static void touch(const char *name, time_t mtime)
+{
+	char path[256];
+	struct timespec ts[2];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, "x\n", 2) != 2)
+		abort();
+	ts[0].tv_sec = ts[1].tv_sec = mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	futimens(fd, ts);
+	close(fd);
+}
+
+static int exists(const char *name)
+{
+	char path[256];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return lstat(path, &sb) == 0;
+}
+
+static void mk(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (mkdir(path, 0700) < 0)
+		abort();
+}
+
+static void build(void)
+{
+	char path[256], target[256];
+
+	touch("2026-05-18.jsonl", NOW);            /* today */
+	touch("2026-05-19.jsonl", NOW);            /* future */
+	touch("2026-04-18.jsonl", NOW);            /* today - 30: kept by 30 */
+	touch("2026-04-17.jsonl", NOW);            /* today - 31: goes */
+	touch("2020-02-29.jsonl", NOW);            /* long ago: goes */
+	touch("2026-04-01.jsonl.bak", 0);          /* not the pattern */
+	touch("2026-4-01.jsonl", 0);
+	touch("2026-02-30.jsonl", 0);              /* no such date */
+	touch("x026-01-01.jsonl", 0);
+	touch("notes.txt", 0);
+	touch(".2026-01-01.jsonl", 0);
+	mk("2026-01-02.jsonl");                    /* a directory */
+	touch("target", 0);
+	snprintf(path, sizeof path, "%s/2026-01-03.jsonl", dir);
+	snprintf(target, sizeof target, "%s/target", dir);
+	if (symlink(target, path) < 0)
+		abort();
+	mk("quarantine");
+	mk("quarantine/new");
+	mk("quarantine/tmp");
+	touch("quarantine/new/old", NOW - 40 * DAY);
+	touch("quarantine/new/edge", NOW - 30 * DAY);   /* day today - 30: kept */
+	touch("quarantine/new/edge2", NOW - 31 * DAY);  /* today - 31: goes */
+	touch("quarantine/new/fresh", NOW);
+	touch("quarantine/new/future", NOW + 10 * DAY);
+	touch("quarantine/tmp/old", NOW - 40 * DAY);
+}
+
+int main(void)
+{
+	struct expire_stats st;
+	struct err e;
+	char cmd[128];
+
+	snprintf(dir, sizeof dir, "/tmp/test_expire.XXXXXX");
+	ok(mkdtemp(dir) != NULL, "temp spool");
+	build();
+	err_clear(&e);
+	is_int(expire_spool(dir, 30, NOW, &st, &e), 0, "expire 30 days");
+	is_int(st.daily_deleted, 2, "two daily files deleted");
+	is_int(st.quarantine_deleted, 2, "two quarantined messages deleted");
+	is_int(st.kept, 6, "three daily files and three messages kept");
+	is_int(st.failed, 0, "no failure");
+	ok(exists("2026-05-18.jsonl") && exists("2026-05-19.jsonl") && exists("2026-04-18.jsonl"),
+	   "today, future and day - 30 kept");
+	ok(!exists("2026-04-17.jsonl") && !exists("2020-02-29.jsonl"), "older days gone");
+	ok(exists("2026-04-01.jsonl.bak") && exists("2026-4-01.jsonl") && exists("2026-02-30.jsonl") &&
+	   exists("x026-01-01.jsonl") && exists("notes.txt") && exists(".2026-01-01.jsonl"),
+	   "names off the pattern untouched");
+	ok(exists("2026-01-02.jsonl") && exists("2026-01-03.jsonl") && exists("target"),
+	   "directory and symlink untouched");
+	ok(!exists("quarantine/new/old") && !exists("quarantine/new/edge2"), "old quarantine gone");
+	ok(exists("quarantine/new/edge") && exists("quarantine/new/fresh") &&
+	   exists("quarantine/new/future"), "young and future quarantine kept");
+	ok(exists("quarantine/tmp/old"), "quarantine/tmp untouched");
+
+	is_int(expire_spool(dir, 1, NOW, &st, &e), 0, "expire 1 day");
+	ok(exists("2026-05-18.jsonl") && exists("2026-05-19.jsonl"), "today and future survive 1");
+	ok(!exists("2026-04-18.jsonl"), "day - 30 gone with 1");
+	is_int(st.quarantine_deleted, 1, "edge message gone with 1");
+	ok(exists("quarantine/new/fresh"), "today's message kept");
+
+	is_int(expire_spool(dir, 0, NOW, &st, &e), -1, "0 days refused");
+	is_int(e.cls, ERR_USAGE, "as a usage error");
+	ok(exists("2026-05-18.jsonl"), "nothing deleted");
+	is_int(expire_spool("/nonexistent/spool", 30, NOW, &st, &e), -1, "missing spool");
+	is_int(e.cls, ERR_CONFIG, "is a configuration error");
+
+	if (geteuid() != 0) {   /* root ignores directory permissions */
+		char q[128];
+
+		touch("quarantine/new/stuck", NOW - 90 * DAY);
+		touch("2001-01-01.jsonl", NOW);
+		snprintf(q, sizeof q, "%s/quarantine/new", dir);
+		chmod(q, 0500);
+		is_int(expire_spool(dir, 30, NOW, &st, &e), -1, "unlink failure reported");
+		is_int(e.cls, ERR_TEMP, "as a temporary failure");
+		ok(st.failed == 1 && st.daily_deleted == 1, "the other files still expired");
+		chmod(q, 0700);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/quarantine'", dir);
+	ok(system(cmd) == 0, "quarantine removed");
+	is_int(expire_spool(dir, 30, NOW, &st, &e), 0, "a spool without quarantine is fine");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ok(system(cmd) == 0, "cleanup");
+	return tap_done();
+}

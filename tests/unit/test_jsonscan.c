@@ -1,0 +1,550 @@
+/* Unit tests for jsonscan.c: exact member names, values and positions;
+ * JSCAN_ODD for everything json-c strict rejects or the scanner leaves to
+ * a whole-tree parse; jscan_flat's limits; and a differential test: for
+ * generated and mutated documents, reading piecewise (containers by hand
+ * down to some level, then json-c, jscan_flat or jscan_skip + re-read) is
+ * accepted exactly when json-c strict accepts the whole document with the
+ * same depth limit, and rebuilds the same tree. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonscan.h"
+#include "../tap.h"
+
+enum mode { M_VALUE, M_FLAT, M_SKIP };
+
+/* A private copy without a terminating NUL, so ASan sees any over-read. */
+static char *dup_exact(const char *s, size_t n)
+{
+	char *d = malloc(n ? n : 1);
+
+	memcpy(d, s, n);
+	return d;
+}
+
+static json_object *flat_obj(const struct jscan_flat *f)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct jscan_member *m = &f->m[i];
+		char *k = strndup(m->key.p, m->key.n);
+		json_object *v = NULL;
+
+		switch (m->kind) {
+		case JSCAN_STRING: v = json_object_new_string_len(m->text.p, (int)m->text.n); break;
+		case JSCAN_INT: v = json_object_new_int64(m->i); break;
+		case JSCAN_TRUE: v = json_object_new_boolean(1); break;
+		case JSCAN_FALSE: v = json_object_new_boolean(0); break;
+		case JSCAN_NULL: break;
+		}
+		json_object_object_add(o, k, v);
+		free(k);
+	}
+	return o;
+}
+
+/* One leaf value in the given mode. */
+static int leaf(struct jscan *s, enum mode mode, json_object **out)
+{
+	struct jscan_flat f;
+	struct jscan_mark start;
+	size_t end;
+	int rc;
+
+	if (mode == M_FLAT && jscan_flat(s, &f) == JSCAN_OK) {
+		*out = flat_obj(&f);
+		return JSCAN_OK;
+	}
+	if (mode != M_SKIP)
+		return jscan_value(s, out);
+	start = s->at;
+	if ((rc = jscan_skip(s)) != JSCAN_OK)
+		return rc;
+	end = s->at.pos;
+	s->at = start;
+	rc = jscan_value(s, out);
+	if (rc == JSCAN_OK && s->at.pos != end) {
+		json_object_put(*out);
+		*out = NULL;
+		return JSCAN_ODD;
+	}
+	return rc;
+}
+
+/* The value at pos: containers by hand while shallower than `hand`. */
+static int walk(struct jscan *s, int hand, enum mode mode, json_object **out)
+{
+	int c = jscan_peek(s), rc;
+
+	*out = NULL;
+	if ((c != '{' && c != '[') || s->at.level >= hand)
+		return leaf(s, mode, out);
+	if ((rc = jscan_enter(s)) != JSCAN_OK)
+		return rc;
+	*out = c == '{' ? json_object_new_object() : json_object_new_array();
+	for (;;) {
+		struct jscan_span k;
+		json_object *v;
+		char *name;
+
+		rc = c == '{' ? jscan_key(s, &k) : jscan_next(s);
+		if (rc == JSCAN_END)
+			return JSCAN_OK;
+		if (rc == JSCAN_OK)
+			rc = walk(s, hand, mode, &v);
+		if (rc != JSCAN_OK) {
+			json_object_put(*out);
+			*out = NULL;
+			return rc;
+		}
+		if (c == '[') {
+			json_object_array_add(*out, v);
+			continue;
+		}
+		name = strndup(k.p, k.n);
+		json_object_object_add(*out, name, v);
+		free(name);
+	}
+}
+
+/* Piecewise read: NULL when not accepted, else the serialized tree. */
+static char *scan_doc(const char *doc, size_t n, int depth, int hand,
+		      enum mode mode)
+{
+	char *p = dup_exact(doc, n), *res = NULL;
+	struct jscan s;
+	json_object *o = NULL;
+
+	jscan_init(&s, p, n, depth);
+	if (walk(&s, hand, mode, &o) == JSCAN_OK && jscan_done(&s) == JSCAN_OK)
+		res = strdup(o == NULL ? "null" : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	jscan_free(&s);
+	free(p);
+	return res;
+}
+
+/* Whole-tree strict parse, as report.c did. */
+static char *tree_doc(const char *doc, size_t n, int depth)
+{
+	json_tokener *tok = json_tokener_new_ex(depth);
+	json_object *o;
+	char *res = NULL;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, doc, (int)n);
+	if (json_tokener_get_error(tok) == json_tokener_success)
+		res = strdup(o == NULL ? "null" : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	json_tokener_free(tok);
+	return res;
+}
+
+/* 1 if some member name is escaped or single-quoted (json-c strict takes
+ * both): the scanner leaves those documents to the whole-tree parse. */
+static int odd_names(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i + 1;
+		int esc = 0;
+
+		if (p[i] == '\'')
+			return 1;
+		if (p[i] != '"')
+			continue;
+		for (; j < n && p[j] != '"'; j++)
+			if (p[j] == '\\') {
+				esc = 1;
+				j++;
+			}
+		for (i = j + 1; i < n && (p[i] == ' ' || p[i] == '\t' ||
+					  p[i] == '\n' || p[i] == '\r'); i++)
+			;
+		if (esc && i < n && p[i] == ':')
+			return 1;
+		i--;
+	}
+	return 0;
+}
+
+/* Scanner results: accepted, or declined where that is allowed. */
+static int accepted_total, declined_total;
+
+/* 1 if every way of reading doc agrees with the whole-tree parse: the
+ * same tree, or JSCAN_ODD (the caller then parses the whole tree). */
+static int agrees(const char *doc, size_t n, int depth, char *why, size_t whyn)
+{
+	char *want = tree_doc(doc, n, depth);
+	int same = 1;
+
+	for (int hand = 0; hand <= 4 && same; hand++) {
+		for (int mode = M_VALUE; mode <= M_SKIP && same; mode++) {
+			char *got = scan_doc(doc, n, depth, hand, (enum mode)mode);
+			int declined = got == NULL && want != NULL && hand > 0 &&
+				       odd_names(doc, n);
+
+			same = (got == NULL && want == NULL) || declined ||
+			       (got != NULL && want != NULL && strcmp(got, want) == 0);
+			accepted_total += got != NULL;
+			declined_total += declined;
+			if (!same)
+				snprintf(why, whyn, "depth %d hand %d mode %d: got %s want %s",
+					 depth, hand, mode, got ? got : "(rejected)",
+					 want ? want : "(rejected)");
+			free(got);
+		}
+	}
+	free(want);
+	return same;
+}
+
+static void test_fixed_docs(void)
+{
+	static const char *const docs[] = {
+		"{}", "[]", " {} ", "{\"a\":1}", "{\"a\":1,}", "[1,]", "[,1]", "{,}",
+		"{\"a\":1 \"b\":2}", "[1 2]", "{'a':1}", "{\"a\":'b'}", "{a:1}",
+		"{\"a\":1}x", "{\"a\":1}{}", "{\"a\":1} \n\t\r", "{\v\"a\":1}",
+		"{\"a\":1/*c*/}", "{\"a\":[1,{\"b\":[2,[3,[4]]]}],\"c\":{\"d\":{}}}",
+		"{\"\\u0061\":1}", "{\"a\\\"b\":1}", "{\"a\":\"x\\\"y\\\\\"}",
+		"{\"a\":\"\\u00e9\\ud83d\\ude00\"}", "{\"a\":01}", "{\"a\":-0}",
+		"{\"a\":1.5e3,\"b\":-2,\"c\":1E-2}", "{\"a\":NaN}", "{\"a\":Infinity}",
+		"{\"a\":-Infinity}", "{\"a\":nan}", "{\"a\":True}", "{\"a\":nul}",
+		"{\"a\":null,\"b\":true,\"c\":false}", "{\"a\":1,\"a\":[2],\"a\":3}",
+		"{\"a\":18446744073709551616}", "{\"a\":999999999999999999}",
+		"{\"a\":1000000000000000000}", "{\"a\":\"tab\there\"}",
+		"{\"a\":\"\x01\x1f\"}", "{\"\x01\":1}", "{\"a\":[{}]}", "{\"a\":[[]]}",
+		"{\"a\":1", "{\"a\":", "{\"a\"", "{\"a", "{", "[", "", " ", "1", "\"s\"",
+		"null", "[1]", "{\"a\":1e}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":+1}",
+		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":[1,2,3,4]}",
+		"{\"a\":{\"b\":1,\"c\":\"d\"},\"e\":[{\"f\":null}]}",
+		"{\"\xff\xfe\":\"\xc3\x28\"}", "{\"a\":tru}", "{\"a\":truex}",
+		"{\"a\":1,\"b\":[]}", "{ \"a\" : { \"b\" : [ 1 , 2 ] } }",
+	};
+	char why[512];
+
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		int all = 1;
+		char what[160];
+
+		for (int depth = 1; depth <= 6 && all; depth++)
+			all = agrees(docs[i], strlen(docs[i]), depth, why, sizeof why);
+		snprintf(what, sizeof what, "agrees with json-c strict: %.100s", docs[i]);
+		ok(all, what);
+		if (!all)
+			printf("#   %s\n", why);
+	}
+}
+
+/* Small deterministic generator of JSON, sometimes mutated. */
+static uint64_t rng_state = 8460;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static void gen_ws(char **o)
+{
+	static const char ws[] = "  \t\n\r";
+
+	while (rnd(4) == 0)
+		*(*o)++ = ws[rnd(5)];
+}
+
+static void gen_str(char **o)
+{
+	static const char *const parts[] = {
+		"a", "b", "key", "\\\"", "\\\\", "\\n", "\\u0041", "\\ud83d\\ude00",
+		"\xc3\xa9", "-", " ", ",", "}", "]", ":"
+	};
+
+	*(*o)++ = '"';
+	for (unsigned k = rnd(4); k > 0; k--) {
+		const char *p = parts[rnd(sizeof parts / sizeof parts[0])];
+
+		memcpy(*o, p, strlen(p));
+		*o += strlen(p);
+	}
+	*(*o)++ = '"';
+}
+
+/* Member names: mostly plain, as in reports; sometimes anything. */
+static void gen_key(char **o)
+{
+	static const char *const names[] = {
+		"\"policies\"", "\"a\"", "\"result-type\"", "\"\"", "\"\xc3\xa9\""
+	};
+	const char *p;
+
+	if (rnd(10) == 0) {
+		gen_str(o);
+		return;
+	}
+	p = names[rnd(sizeof names / sizeof names[0])];
+	memcpy(*o, p, strlen(p));
+	*o += strlen(p);
+}
+
+static void gen_value(char **o, int depth)
+{
+	static const char *const scalars[] = {
+		"0", "1", "42", "-3", "1.5", "2e9", "true", "false", "null",
+		"123456789012345678", "1234567890123456789", "07"
+	};
+	unsigned k = depth > 5 ? 2 + rnd(2) : rnd(4);
+
+	gen_ws(o);
+	if (k < 2) {
+		char open = k == 0 ? '{' : '[';
+		unsigned n = rnd(4);
+
+		*(*o)++ = open;
+		gen_ws(o);
+		for (unsigned i = 0; i < n; i++) {
+			if (i > 0)
+				*(*o)++ = ',';
+			if (open == '{') {
+				gen_ws(o);
+				gen_key(o);
+				gen_ws(o);
+				*(*o)++ = ':';
+			}
+			gen_value(o, depth + 1);
+		}
+		*(*o)++ = open == '{' ? '}' : ']';
+	} else if (k == 2) {
+		gen_str(o);
+	} else {
+		const char *p = scalars[rnd(sizeof scalars / sizeof scalars[0])];
+
+		memcpy(*o, p, strlen(p));
+		*o += strlen(p);
+	}
+	gen_ws(o);
+}
+
+static void test_generated(void)
+{
+	static const char mut[] = "{}[],:\"\\ntfe-.01 /'\t\vxIN";
+	char doc[1 << 16], why[512];
+	int bad = 0, accepted = 0, total = 0;
+
+	for (int round = 0; round < 1500 && bad < 3; round++) {
+		char *o = doc;
+		size_t n;
+
+		*o++ = '{';
+		for (unsigned i = 0, m = rnd(4); i < m; i++) {
+			if (i > 0)
+				*o++ = ',';
+			gen_key(&o);
+			*o++ = ':';
+			gen_value(&o, 1);
+		}
+		*o++ = '}';
+		n = (size_t)(o - doc);
+		/* half the documents get one to three byte edits */
+		for (unsigned k = rnd(2) ? 1 + rnd(3) : 0; k > 0 && n > 1; k--) {
+			size_t at = rnd((unsigned)n);
+
+			switch (rnd(3)) {
+			case 0: memmove(doc + at, doc + at + 1, n - at - 1); n--; break;
+			case 1: memmove(doc + at + 1, doc + at, n - at); n++; doc[at] = mut[rnd(sizeof mut - 1)]; break;
+			default: doc[at] = mut[rnd(sizeof mut - 1)];
+			}
+		}
+		for (int depth = 1; depth <= 6; depth++) {
+			total++;
+			if (!agrees(doc, n, depth, why, sizeof why)) {
+				bad++;
+				printf("# disagree on %.*s\n#   %s\n", (int)n, doc, why);
+				break;
+			}
+			if (depth == 6) {
+				char *t = tree_doc(doc, n, depth);
+
+				accepted += t != NULL;
+				free(t);
+			}
+		}
+	}
+	ok(bad == 0, "generated documents: piecewise reading agrees with json-c strict");
+	ok(accepted > 300 && accepted < 1200, "the generator made both valid and invalid documents");
+	ok(accepted_total > 20 * declined_total, "the scanner seldom declines a valid document");
+	printf("# %d checks, %d valid documents, %d scans accepted, %d declined\n",
+	       total, accepted, accepted_total, declined_total);
+}
+
+static void test_walk_positions(void)
+{
+	const char *doc = " { \"org\" : \"A\\\"B\" , \"list\": [ 1 , {\"x\":null} ,\"s\"] ,\"n\":null}  ";
+	size_t n = strlen(doc);
+	char *p = dup_exact(doc, n);
+	struct jscan s;
+	struct jscan_span k;
+	json_object *v;
+
+	jscan_init(&s, p, n, 64);
+	is_int(jscan_enter(&s), JSCAN_OK, "enter the top object");
+	is_int(s.at.level, 1, "one container open");
+	is_int(jscan_key(&s, &k), JSCAN_OK, "first member");
+	is_mem(k.p, k.n, "org", 3, "its name, as a span");
+	is_int(jscan_value(&s, &v), JSCAN_OK, "json-c reads the escaped string");
+	is_str(json_object_get_string(v), "A\"B", "unescaped by json-c");
+	json_object_put(v);
+	is_int(jscan_key(&s, &k), JSCAN_OK, "second member");
+	ok(jscan_key_is(&k, "list") && !jscan_key_is(&k, "lis") && !jscan_key_is(&k, "lists"),
+	   "jscan_key_is compares the whole name");
+	is_int(jscan_enter(&s), JSCAN_OK, "enter the array");
+	is_int(jscan_next(&s), JSCAN_OK, "element 0");
+	is_int(jscan_value(&s, &v), JSCAN_OK, "a number");
+	is_int(json_object_get_int(v), 1, "its value");
+	json_object_put(v);
+	is_int(jscan_next(&s), JSCAN_OK, "element 1");
+	is_int(jscan_skip(&s), JSCAN_OK, "skipped");
+	is_int(jscan_next(&s), JSCAN_OK, "element 2");
+	is_int(jscan_skip(&s), JSCAN_OK, "string skipped");
+	is_int(jscan_next(&s), JSCAN_END, "end of the array");
+	is_int(s.at.level, 1, "back in the object");
+	is_int(jscan_key(&s, &k), JSCAN_OK, "third member");
+	is_int(jscan_value(&s, &v), JSCAN_OK, "null is JSCAN_OK");
+	ok(v == NULL, "with no object");
+	is_int(jscan_key(&s, &k), JSCAN_END, "end of the object");
+	is_int(jscan_done(&s), JSCAN_OK, "only whitespace left");
+	is_int(jscan_key(&s, &k), JSCAN_ODD, "no container open: odd");
+	jscan_free(&s);
+	free(p);
+}
+
+static void test_flat(void)
+{
+	const char *doc = "[{\"a\":\"x y\", \"n\" : 0 ,\"m\":999999999999999999,"
+			  "\"t\":true,\"f\":false,\"z\":null,\"a\":\"\"}, {}]";
+	size_t n = strlen(doc);
+	char *p = dup_exact(doc, n);
+	struct jscan s;
+	struct jscan_flat f;
+
+	jscan_init(&s, p, n, 64);
+	jscan_enter(&s);
+	jscan_next(&s);
+	is_int(jscan_flat(&s, &f), JSCAN_OK, "flat object read by hand");
+	is_int(f.n, 7, "seven members, duplicates kept in order");
+	is_mem(f.m[0].key.p, f.m[0].key.n, "a", 1, "first name");
+	is_mem(f.m[0].text.p, f.m[0].text.n, "x y", 3, "string bytes");
+	ok(f.m[1].kind == JSCAN_INT && f.m[1].i == 0, "0");
+	ok(f.m[2].kind == JSCAN_INT && f.m[2].i == 999999999999999999LL, "18 digits");
+	is_mem(f.m[2].text.p, f.m[2].text.n, "999999999999999999", 18, "number text");
+	ok(f.m[3].kind == JSCAN_TRUE && f.m[4].kind == JSCAN_FALSE && f.m[5].kind == JSCAN_NULL,
+	   "literals");
+	ok(f.m[6].kind == JSCAN_STRING && f.m[6].text.n == 0, "empty string");
+	is_int(jscan_next(&s), JSCAN_OK, "next element");
+	is_int(jscan_flat(&s, &f), JSCAN_OK, "empty object");
+	is_int(f.n, 0, "no members");
+	is_int(jscan_next(&s), JSCAN_END, "array ends");
+	jscan_free(&s);
+	free(p);
+}
+
+/* jscan_flat leaves these to json-c, without consuming anything. */
+static void test_flat_declines(void)
+{
+	static const char *const docs[] = {
+		"{\"a\":\"\\n\"}", "{\"\\u0061\":1}", "{\"a\":-1}", "{\"a\":1.0}",
+		"{\"a\":1e3}", "{\"a\":01}", "{\"a\":1000000000000000000}",
+		"{\"a\":[1]}", "{\"a\":{}}", "{\"a\":nul}", "{\"a\":truex}",
+		"{\"a\":1,}", "{\"a\":1", "{'a':1}", "[1]", "\"s\"",
+		"{\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,\"f\":1,\"g\":1,\"h\":1,"
+		"\"i\":1,\"j\":1,\"k\":1,\"l\":1,\"m\":1,\"n\":1,\"o\":1,\"p\":1,\"q\":1}",
+	};
+
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		size_t n = strlen(docs[i]);
+		char *p = dup_exact(docs[i], n), what[160];
+		struct jscan s;
+		struct jscan_flat f;
+
+		jscan_init(&s, p, n, 64);
+		snprintf(what, sizeof what, "flat declines %.100s, at the same place", docs[i]);
+		ok(jscan_flat(&s, &f) == JSCAN_ODD && s.at.pos == 0, what);
+		jscan_free(&s);
+		free(p);
+	}
+}
+
+static void test_depth(void)
+{
+	/* depth 2: the top object may hold scalars and empty containers */
+	const char *doc = "{\"a\":{\"b\":1}}";
+	size_t n = strlen(doc);
+	char *p = dup_exact(doc, n);
+	struct jscan s;
+	struct jscan_span k;
+	struct jscan_flat f;
+	json_object *v;
+
+	jscan_init(&s, p, n, 2);
+	jscan_enter(&s);
+	is_int(jscan_key(&s, &k), JSCAN_OK, "depth 2: member of the top object");
+	is_int(jscan_flat(&s, &f), JSCAN_ODD, "flat refuses a non-empty object at the limit");
+	is_int(jscan_value(&s, &v), JSCAN_ODD, "json-c: nesting too deep");
+	jscan_free(&s);
+	jscan_init(&s, p, n, 1);
+	jscan_enter(&s);
+	is_int(jscan_key(&s, &k), JSCAN_ODD, "depth 1: no members at all");
+	jscan_free(&s);
+	jscan_init(&s, p, n, 0);
+	is_int(s.max_depth, 1, "depth below 1 counts as 1");
+	jscan_free(&s);
+	free(p);
+}
+
+static void test_skip(void)
+{
+	const char *doc = "[\"a\\\\\",\"b\\\"]\", {\"c\":[\"]\",{}]}, 12e3 ,true]";
+	size_t n = strlen(doc);
+	char *p = dup_exact(doc, n);
+	struct jscan s;
+	size_t ends[4];
+	int k = 0;
+
+	jscan_init(&s, p, n, 64);
+	jscan_enter(&s);
+	while (k < 4 && jscan_next(&s) == JSCAN_OK && jscan_skip(&s) == JSCAN_OK)
+		ends[k++] = s.at.pos;
+	is_int(k, 4, "four elements skipped");
+	is_int(ends[0], 6, "string ending in an escaped backslash");
+	is_int(ends[1], 13, "string holding an escaped quote and a bracket");
+	is_int(ends[2], 29, "nested containers with a bracket in a string");
+	is_int(ends[3], 36, "a number and the blank after it");
+	is_int(jscan_next(&s), JSCAN_OK, "last element");
+	is_int(jscan_skip(&s), JSCAN_OK, "literal");
+	is_int(jscan_next(&s), JSCAN_END, "end");
+	jscan_free(&s);
+	free(p);
+	p = dup_exact("[\"abc", 5);
+	jscan_init(&s, p, 5, 64);
+	jscan_enter(&s);
+	jscan_next(&s);
+	is_int(jscan_skip(&s), JSCAN_ODD, "unterminated string");
+	jscan_free(&s);
+	free(p);
+}
+
+int main(void)
+{
+	test_walk_positions();
+	test_flat();
+	test_flat_declines();
+	test_depth();
+	test_skip();
+	test_fixed_docs();
+	test_generated();
+	return tap_done();
+}

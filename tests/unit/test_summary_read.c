@@ -1,0 +1,314 @@
+/* Unit tests for tlsrpt-summary's dates, hash map and spool line reader. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "summap.h"
+#include "sumdate.h"
+#include "sumread.h"
+#include "util.h"
+#include "../tap.h"
+
+static void test_dates(void)
+{
+	char out[SUM_DATE_LEN + 1];
+	long day = -1;
+
+	ok(sum_date_parse("1970-01-01", 10, &day) == 0 && day == 0, "epoch is day 0");
+	ok(sum_date_parse("2026-05-18", 10, &day) == 0 && day == 20591, "2026-05-18 is day 20591");
+	sum_date_format(20591, out);
+	is_str(out, "2026-05-18", "day 20591 formats back");
+	ok(sum_date_parse("2024-02-29", 10, &day) == 0, "leap day 2024 accepted");
+	sum_date_format(day, out);
+	is_str(out, "2024-02-29", "leap day round trip");
+	ok(sum_date_parse("2000-02-29", 10, &day) == 0, "leap day 2000 accepted");
+	ok(sum_date_parse("2100-02-29", 10, &day) < 0, "2100 is no leap year");
+	ok(sum_date_parse("2026-02-30", 10, &day) < 0, "February 30 rejected");
+	ok(sum_date_parse("2026-13-01", 10, &day) < 0, "month 13 rejected");
+	ok(sum_date_parse("2026-5-18", 9, &day) < 0, "short form rejected");
+	ok(sum_date_parse("2026-05-18x", 11, &day) < 0, "trailing byte rejected");
+	ok(sum_date_parse("2026-05-1", 10, &day) < 0, "length beyond the string's digits rejected");
+	ok(sum_date_parse("1969-12-31", 10, &day) < 0, "before 1970 rejected");
+	is_int(sum_date_of(0), 0, "time 0 is day 0");
+	is_int(sum_date_of(86399), 0, "last second of day 0");
+	is_int(sum_date_of(1779105600), 20591, "2026-05-18T12:00:00Z");
+	is_int(sum_date_of(-1), -1, "one second before the epoch is day -1");
+}
+
+static void test_map(void)
+{
+	struct sum_map m;
+	long *v, *w;
+	void **all;
+
+	sum_map_init(&m, sizeof(long), 40, NULL);
+	is_int(sum_map_get(&m, "a", 1, 0, (void **)&v), SUM_MAP_FULL, "lookup without create misses");
+	ok(v == NULL, "miss gives NULL");
+	is_int(sum_map_get(&m, "a", 1, 1, (void **)&v), SUM_MAP_NEW, "create");
+	is_int(*v, 0, "new value is zeroed");
+	*v = 7;
+	is_int(sum_map_get(&m, "a\0b", 3, 1, (void **)&w), SUM_MAP_NEW, "key with NUL is distinct");
+	is_int(sum_map_get(&m, "a", 1, 1, (void **)&w), SUM_MAP_FOUND, "found again");
+	ok(w == v && *w == 7, "same value");
+	is_str(sum_map_key(&m, v), "a", "key stored with value");
+	for (int i = 0; i < 38; i++) {
+		char k[16];
+
+		snprintf(k, sizeof k, "k%d", i);
+		if (sum_map_get(&m, k, strlen(k), 1, (void **)&w) != SUM_MAP_NEW)
+			break;
+		*w = i;
+	}
+	is_int(m.n, 40, "40 keys after growth");
+	is_int(sum_map_get(&m, "x", 1, 1, (void **)&w), SUM_MAP_FULL, "cap refuses a new key");
+	is_int(sum_map_get(&m, "k37", 3, 1, (void **)&w), SUM_MAP_FOUND, "old keys survive rehash");
+	is_int(*w, 37, "with their values");
+	all = sum_map_values(&m);
+	ok(all != NULL, "values listed");
+	free(all);
+	sum_map_free(&m, NULL);
+	is_int(m.n, 0, "freed");
+}
+
+static void test_arena(void)
+{
+	struct sum_arena a;
+	struct sum_map m;
+	char *p, *q, *big;
+	long *v;
+	int zero = 1;
+
+	sum_arena_init(&a);
+	p = sum_arena_alloc(&a, 3);
+	q = sum_arena_alloc(&a, 5);
+	ok(p != NULL && q != NULL && (size_t)(q - p) == _Alignof(max_align_t), "aligned bump");
+	big = sum_arena_alloc(&a, 100000);
+	ok(big != NULL, "big request");
+	for (size_t i = 0; i < 100000; i++)
+		zero &= big[i] == 0;
+	ok(zero, "zeroed");
+	ok(sum_arena_alloc(&a, 8) == q + _Alignof(max_align_t), "small ones continue the block");
+	for (int i = 0; i < 20000; i++)
+		if (sum_arena_alloc(&a, 24) == NULL)
+			break;
+	ok(sum_arena_alloc(&a, (size_t)-1) == NULL, "impossible size refused");
+	sum_map_init(&m, sizeof(long), 100, &a);
+	ok(sum_map_get(&m, "k", 1, 1, (void **)&v) == SUM_MAP_NEW && *v == 0, "map entry in arena");
+	sum_map_free(&m, NULL);
+	sum_arena_free(&a);
+	ok(a.blocks == NULL, "arena freed");
+}
+
+struct got {
+	int n;
+	char domain[64], ptype[32], mode[16], org[64], rt[64], warn[64];
+	unsigned long long success, failed, dsess;
+	size_t ndetails, nwarnings;
+	long day;
+};
+
+static int collect(void *arg, long day, const struct sum_rec *r, struct err *e)
+{
+	struct got *g = arg;
+
+	(void)e;
+	g->n++;
+	g->day = day;
+	snprintf(g->domain, sizeof g->domain, "%s", r->domain);
+	snprintf(g->ptype, sizeof g->ptype, "%s", r->policy_type);
+	snprintf(g->mode, sizeof g->mode, "%s", r->mode ? r->mode : "(null)");
+	snprintf(g->org, sizeof g->org, "%s", r->org ? r->org : "(null)");
+	g->success = r->success;
+	g->failed = r->failed;
+	g->ndetails = r->ndetails;
+	g->nwarnings = r->nwarnings;
+	snprintf(g->rt, sizeof g->rt, "%s", r->ndetails ? r->details[0].result_type : "");
+	g->dsess = r->ndetails ? r->details[0].sessions : 0;
+	snprintf(g->warn, sizeof g->warn, "%s", r->nwarnings ? r->warnings[0] : "");
+	return 0;
+}
+
+#define REC(mode, extra) "{\"organization_name\":\"Org\",\"policy_domain\":\"example.com\"," \
+	"\"policy_type\":\"sts\",\"policy_strings\":[\"version: STSv1\",\"" mode "\"]," \
+	"\"successful_session_count\":10,\"failed_session_count\":2" extra "}"
+
+static int line(struct sum_read *r, const char *s, struct got *g, struct sum_read_stats *st)
+{
+	return sum_read_line(r, s, strlen(s), 5, collect, g, st, NULL);
+}
+
+static void test_lines(void)
+{
+	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
+	struct sum_read_stats st = { 0, 0, 0, 0 };
+	struct got g = { 0 };
+	static const char nul_line[] = "{\"a\":1}\0{}";
+
+	ok(r != NULL, "reader created");
+	line(r, REC("mode: enforce", ",\"failure_details\":[{\"result_type\":\"certificate-expired\","
+		    "\"failed_session_count\":2,\"sending_mta_ip\":null}],\"warnings\":[\"w1\"]"), &g, &st);
+	is_int(g.n, 1, "record handed over");
+	is_str(g.domain, "example.com", "domain");
+	is_str(g.mode, "enforce", "mode from policy_strings");
+	is_int(g.success, 10, "successful count");
+	is_int(g.failed, 2, "failed count");
+	is_str(g.rt, "certificate-expired", "result type");
+	is_int(g.dsess, 2, "detail sessions");
+	is_str(g.warn, "w1", "warning");
+	is_int(g.day, 5, "day passed through");
+	line(r, REC("mode:testing  ", ""), &g, &st);
+	is_str(g.mode, "testing", "mode without space, trailing blanks");
+	line(r, REC("mode: bogus", ""), &g, &st);
+	is_str(g.mode, "(null)", "unknown mode is NULL");
+	line(r, REC("mode: enforce", ",\"failure_details\":null,\"warnings\":null") "\r", &g, &st);
+	is_int(g.n, 4, "nulls and CR accepted");
+	is_int(st.skipped, 0, "nothing skipped so far");
+	line(r, "   ", &g, &st);
+	is_int(st.lines, 4, "blank line not counted");
+	line(r, "not json", &g, &st);
+	line(r, "{\"policy_domain\":\"example.com\"", &g, &st);
+	line(r, "[1,2]", &g, &st);
+	line(r, "{\"policy_domain\":\"x\",\"policy_type\":\"sts\",\"failed_session_count\":1}", &g, &st);
+	line(r, REC("mode: enforce", ",\"x\":1") "garbage", &g, &st);
+	is_int(st.skipped, 5, "garbage, truncated, array, missing count, trailing bytes skipped");
+	sum_read_line(r, nul_line, sizeof nul_line - 1, 5, collect, &g, &st, NULL);
+	is_int(st.skipped, 6, "NUL inside a line skipped");
+	line(r, "{\"policy_domain\":\"x\",\"policy_type\":\"sts\",\"successful_session_count\":-1,"
+	     "\"failed_session_count\":1}", &g, &st);
+	line(r, "{\"policy_domain\":\"x\",\"policy_type\":\"sts\",\"successful_session_count\":\"5\","
+	     "\"failed_session_count\":1}", &g, &st);
+	line(r, "{\"policy_domain\":\"x\",\"policy_type\":\"sts\",\"successful_session_count\":1,"
+	     "\"failed_session_count\":1,\"failure_details\":[7]}", &g, &st);
+	line(r, "{\"policy_domain\":\"\xff\",\"policy_type\":\"sts\",\"successful_session_count\":1,"
+	     "\"failed_session_count\":1}", &g, &st);
+	is_int(st.skipped, 10, "negative, string count, non-object detail, bad UTF-8 skipped");
+	is_int(g.n, 4, "none of them handed over");
+	is_int(st.records, 4, "records counted");
+	sum_read_require(r, "\"result_type\"");
+	line(r, REC("mode: enforce", ""), &g, &st);
+	line(r, "garbage without the needle", &g, &st);
+	is_int(st.filtered, 2, "lines without the needle not parsed");
+	line(r, REC("mode: enforce", ",\"failure_details\":[{\"result_type\":\"x\"}]"), &g, &st);
+	is_int(g.n, 5, "line with the needle parsed");
+	is_str(g.rt, "x", "its detail read");
+	sum_read_require(r, NULL);
+	line(r, REC("mode: enforce", ""), &g, &st);
+	is_int(g.n, 6, "filter off again");
+	sum_read_free(r);
+}
+
+/* Write s to a temporary file and read it back through sum_read_fd. */
+static void read_text(struct sum_read *r, const char *s, size_t n, struct got *g,
+		      struct sum_read_stats *st)
+{
+	char path[] = "/tmp/test_summary_read.XXXXXX";
+	int fd = mkstemp(path);
+
+	ok(fd >= 0 && write(fd, s, n) == (ssize_t)n && lseek(fd, 0, SEEK_SET) == 0, "temp file");
+	unlink(path);
+	memset(st, 0, sizeof *st);
+	ok(sum_read_fd(r, fd, 3, collect, g, st, NULL) == 0, "file read");
+	close(fd);
+}
+
+static void test_stream(void)
+{
+	struct sum_read *r = sum_read_new(100000, NULL);
+	struct sum_read_stats st;
+	struct got g = { 0 };
+	struct buf b;
+	const char *rec = REC("mode: enforce", "");
+
+	buf_init(&b);
+	/* a record padded past the 64 KiB chunk, then one too long, then a
+	 * normal one without its final newline */
+	buf_append_str(&b, rec);
+	b.n--;
+	buf_append_str(&b, ",\"pad\":\"");
+	for (int i = 0; i < 70000; i++)
+		buf_append_byte(&b, 'x');
+	buf_append_str(&b, "\"}\n{\"too\":\"");
+	for (int i = 0; i < 150000; i++)
+		buf_append_byte(&b, 'y');
+	buf_append_str(&b, "\"}\n\n");
+	buf_append_str(&b, rec);
+	read_text(r, (char *)b.p, b.n, &g, &st);
+	is_int(st.lines, 3, "three non-empty lines");
+	is_int(st.records, 2, "line across chunks and last line without newline parsed");
+	is_int(st.skipped, 1, "over-long line skipped");
+	is_int(g.n, 2, "two records handed over");
+	read_text(r, "{\"a\":", 5, &g, &st);
+	is_int(st.skipped, 1, "truncated last line skipped");
+	sum_read_free(r);
+	buf_free(&b);
+}
+
+static int stop(void *arg, long day, const struct sum_rec *r, struct err *e)
+{
+	(void)arg;
+	(void)day;
+	(void)r;
+	return err_set(e, ERR_TEMP, "stop here");
+}
+
+static void test_day_files(void)
+{
+	char dir[] = "/tmp/test_summary_day.XXXXXX", path[256];
+	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
+	struct sum_read_stats st = { 0, 0, 0, 0 };
+	struct got g = { 0 };
+	struct err e;
+	unsigned long q = 99;
+	int dfd, fd;
+	long day;
+
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	sum_date_parse("2026-05-18", 10, &day);
+	is_int(sum_read_day(r, dfd, day, collect, &g, &st, &e), 0, "missing day file is no error");
+	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ok(fd >= 0 && write(fd, REC("mode: enforce", "") "\n", strlen(REC("mode: enforce", "")) + 1) > 0,
+	   "day file written");
+	close(fd);
+	is_int(sum_read_day(r, dfd, day, collect, &g, &st, &e), 1, "day file read");
+	is_int(g.day, day, "records carry the file's day");
+	is_int(sum_read_day(r, dfd, day, stop, &g, &st, &e), -1, "callback error stops");
+	is_str(e.reason, "2026-05-18.jsonl: stop here", "reason names the file");
+	snprintf(path, sizeof path, "%s/2026-05-17.jsonl", dir);
+	mkdir(path, 0700);
+	is_int(sum_read_day(r, dfd, day - 1, collect, &g, &st, &e), -1, "a directory is refused");
+	is_int(e.cls, ERR_CONFIG, "as a configuration error");
+	is_int(sum_read_quarantine(dfd, &q, &e), 0, "no quarantine is fine");
+	is_int(q, 0, "and counts 0");
+	snprintf(path, sizeof path, "%s/quarantine", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof path, "%s/quarantine/new", dir);
+	mkdir(path, 0700);
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/quarantine/new/m%d", dir, i);
+		close(open(path, O_WRONLY | O_CREAT, 0600));
+	}
+	snprintf(path, sizeof path, "%s/quarantine/new/.hidden", dir);
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	is_int(sum_read_quarantine(dfd, &q, &e), 0, "quarantine counted");
+	is_int(q, 3, "three messages, dot files ignored");
+	close(dfd);
+	sum_read_free(r);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	ok(system(path) == 0, "cleanup");
+}
+
+int main(void)
+{
+	test_dates();
+	test_map();
+	test_arena();
+	test_lines();
+	test_stream();
+	test_day_files();
+	return tap_done();
+}
