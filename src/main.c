@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "expire.h"
 #include "ingest.h"
 #include "limits.h"
 #include "message.h"
@@ -43,6 +44,7 @@ struct options {
 	struct limits limits;
 	char **files;
 	size_t n_files;
+	int expire_days;         /* --expire DAYS; 0 = deliver */
 };
 
 static struct options opt;
@@ -77,6 +79,7 @@ static void usage(FILE *f)
 		"                  [--max-message BYTES] [--max-report BYTES] [--lock-timeout SECONDS]\n"
 		"                  [--log syslog|stderr] [--quiet] [--file PATH...]\n"
 		"                  [--trust-authserv-id ID...] [--require-dkim] [--cgi]\n"
+		"       tlsrpt-lda --expire DAYS [--spool DIR]\n"
 		"       tlsrpt-lda --help | --version\n"
 		"\n"
 		"Reads one SMTP TLS report email (RFC 8460) on stdin and appends one JSON\n"
@@ -97,6 +100,8 @@ static void usage(FILE *f)
 		"  --require-dkim        quarantine mail without an aligned DKIM pass\n"
 		"  --cgi                 answer one HTTPS POST as a CGI program (the default\n"
 		"                        when GATEWAY_INTERFACE is set)\n"
+		"  --expire DAYS         delete daily files and quarantined mail older than\n"
+		"                        DAYS (UTC; never today), then exit\n"
 		"\n"
 		"Exit status: 0 stored, duplicate or quarantined; 75 temporary failure\n"
 		"(the MTA retries); 64 usage; 65 invalid report with --reject-invalid.\n"
@@ -120,7 +125,7 @@ static int parse_size(const char *s, size_t *out)
 
 enum {
 	OPT_MAX_MESSAGE = 256, OPT_MAX_REPORT, OPT_LOCK_TIMEOUT, OPT_LOG, OPT_REJECT,
-	OPT_CGI, OPT_TRUST, OPT_REQUIRE_DKIM
+	OPT_CGI, OPT_TRUST, OPT_REQUIRE_DKIM, OPT_EXPIRE
 };
 
 /* Combinations that cannot work, found before anything is read. */
@@ -133,6 +138,10 @@ static int check_options(int files, int cgi_env)
 	/* under a web server, unless importing files by hand */
 	if (cgi_env && !files)
 		opt.cgi = 1;
+	if (opt.expire_days > 0 && (files || opt.to_stdout || opt.cgi)) {
+		fprintf(stderr, "tlsrpt-lda: --expire is a command of its own\n");
+		return -1;
+	}
 	if (opt.cgi && (files || opt.to_stdout)) {
 		fprintf(stderr, "tlsrpt-lda: --cgi cannot be combined with --file or --stdout\n");
 		return -1;
@@ -153,6 +162,7 @@ static int parse_options(int argc, char **argv, int cgi_env)
 		{ "cgi", no_argument, NULL, OPT_CGI },
 		{ "trust-authserv-id", required_argument, NULL, OPT_TRUST },
 		{ "require-dkim", no_argument, NULL, OPT_REQUIRE_DKIM },
+		{ "expire", required_argument, NULL, OPT_EXPIRE },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -188,6 +198,11 @@ static int parse_options(int argc, char **argv, int cgi_env)
 		case OPT_MAX_REPORT:
 			if (parse_size(optarg, &opt.limits.max_report) < 0)
 				return -1;
+			break;
+		case OPT_EXPIRE:
+			if (parse_size(optarg, &secs) < 0 || secs > 100000)
+				return -1;
+			opt.expire_days = (int)secs;
 			break;
 		case OPT_LOCK_TIMEOUT:
 			if (parse_size(optarg, &secs) < 0 || secs > 86400)
@@ -538,6 +553,26 @@ static int run_cgi(void)
 	return respond(status, text);
 }
 
+/* --expire DAYS: retention, run from cron; never part of a delivery. */
+static int run_expire(void)
+{
+	struct expire_stats st;
+	struct err e;
+	const char *fixed = getenv("TLSRPT_LDA_NOW");
+	time_t now = fixed != NULL ? (time_t)strtoll(fixed, NULL, 10) : time(NULL);
+
+	err_clear(&e);
+	memset(&st, 0, sizeof st);
+	if (expire_spool(opt.spool, opt.expire_days, now, &st, &e) < 0) {
+		logmsg(LOG_ERR, "expire failed reason=\"%s\" deleted=%lu quarantine_deleted=%lu",
+		       e.reason, st.daily_deleted, st.quarantine_deleted);
+		return e.cls == ERR_USAGE ? EXIT_USAGE : EXIT_TEMPFAIL;
+	}
+	logmsg(LOG_INFO, "expired days=%d deleted=%lu quarantine_deleted=%lu kept=%lu",
+	       opt.expire_days, st.daily_deleted, st.quarantine_deleted, st.kept);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	int cgi_env = cgi_detect(getenv("GATEWAY_INTERFACE"));
@@ -564,6 +599,8 @@ int main(int argc, char **argv)
 	}
 	if (opt.cgi)
 		return run_cgi();
+	if (opt.expire_days > 0)
+		return run_expire();
 	err_clear(&e);
 	if (!opt.to_stdout && spool_open(&sp, opt.spool, &e) < 0) {
 		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
