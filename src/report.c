@@ -44,7 +44,7 @@
 #define INNER_DEPTH 2     /* JSON-in-a-string: one array of strings */
 #define JSON_LEN_MAX ((size_t)INT_MAX)  /* json-c takes an int length */
 #define POOL_BLOCK ((size_t)64 << 10)   /* bytes per string pool block */
-#define POOL_SLOTS0 ((size_t)1024)      /* initial hash slots */
+#define POOL_SLOTS0 ((size_t)256)       /* initial hash slots (a power of 2) */
 #define IP_CACHE 64                     /* is_ip() answers remembered */
 
 /* What a member lookup found. */

@@ -291,6 +291,61 @@ static void test_through_parse(void)
 	report_free(&r);
 }
 
+/* A batch of tens of megabytes (laid out once, written into memory
+ * reserved once): the same bytes as one detail's line repeated, with
+ * strings that need escapes and cleaning, so the first pass undercounts. */
+static void test_big_batch(void)
+{
+	enum { N = 40000 };
+	struct report r;
+	struct policy *p;
+	struct buf one, big;
+	struct err e;
+	const char *d0, *d1;
+	size_t head, tail, each, ok_bytes = 1;
+
+	make_report(&r);
+	add_policy(&r, "example.com");
+	p = &r.policies[0];
+	add_detail(p, "starttls-not-supported", 12);
+	p->details[0].sending_mta_ip = strdup("192.0.2.1");
+	p->details[0].receiving_mx_helo = strdup("q\"\x01\xff end");
+	p->details[0].additional_info_uri = strdup("https://x.example/a/b?c=d");
+	buf_init(&one);
+	record_format(&r, &META, &one, &e);
+	p->details = realloc(p->details, N * sizeof *p->details);
+	for (size_t i = 1; i < N; i++)
+		p->details[i] = p->details[0];
+	p->n_details = N;
+	buf_init(&big);
+	buf_append_str(&big, "x\n");
+	is_int(record_format(&r, &META, &big, &e), 0, "big: formatted");
+	/* one detail: from "failure_details":[ to the ] that closes it */
+	d0 = strstr((const char *)one.p, "\"failure_details\":[") + 19;
+	d1 = strstr(d0, "}],") + 1;
+	head = (size_t)(d0 - (const char *)one.p);
+	each = (size_t)(d1 - d0);
+	tail = one.n - head - each;
+	is_int(big.n, 2 + head + N * (each + 1) - 1 + tail, "big: exact size");
+	ok(big.n > (8u << 20), "big: over 8 MiB");
+	ok(memcmp(big.p, "x\n", 2) == 0 && memcmp(big.p + 2, one.p, head) == 0,
+	   "big: earlier contents, then the line's start");
+	for (size_t i = 0; i < N && ok_bytes; i++) {
+		const unsigned char *at = big.p + 2 + head + i * (each + 1);
+
+		ok_bytes = memcmp(at, d0, each) == 0 &&
+			   at[each] == (i + 1 < N ? ',' : ']');
+	}
+	ok(ok_bytes, "big: every detail the same bytes");
+	ok(memcmp(big.p + big.n - tail, d1, tail) == 0, "big: the line's end");
+	is_int(big.p[big.n], 0, "big: NUL-terminated");
+	for (size_t i = 1; i < N; i++)
+		memset(&p->details[i], 0, sizeof p->details[i]);
+	buf_free(&one);
+	buf_free(&big);
+	report_free(&r);
+}
+
 int main(void)
 {
 	test_golden_full();
@@ -298,5 +353,6 @@ int main(void)
 	test_escaping();
 	test_lines();
 	test_through_parse();
+	test_big_batch();
 	return tap_done();
 }

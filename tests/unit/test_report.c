@@ -1,6 +1,8 @@
 /* Unit tests for report.c: every tolerance (value + exact warnings), every
- * rejection (exact class and reason), the date-time parser, and the
- * hostile-input edges (depth, NUL, 64-bit counts, invalid UTF-8). */
+ * rejection (exact class and reason), the date-time parser, the
+ * hostile-input edges (depth, NUL, 64-bit counts, invalid UTF-8), and that
+ * the piecewise reading gives exactly what the whole-tree parse gives
+ * (member order, repeats, precedence of rejections, limits). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -824,6 +826,348 @@ static void test_warning_cap(void)
 	free(json);
 }
 
+/* ---- piecewise reading ------------------------------------------------ */
+
+/* The whole outcome of the last parse as text: the reason, or every field
+ * and every warning. */
+static char *outcome(int rc)
+{
+	struct buf b;
+	char num[64];
+
+	buf_init(&b);
+	if (rc != 0) {
+		snprintf(num, sizeof num, "rejected %d: ", (int)E.cls);
+		buf_append_str(&b, num);
+		buf_append_str(&b, E.reason);
+		return buf_steal(&b);
+	}
+#define S(s) (buf_append_str(&b, (s) ? (s) : "(null)"), buf_append_byte(&b, '|'))
+#define N(v) (snprintf(num, sizeof num, "%lld|", (long long)(v)), buf_append_str(&b, num))
+	S(R.organization_name); S(R.contact_info); S(R.report_id);
+	S(R.begin_date); S(R.end_date); N(R.begin); N(R.n_policies);
+	for (size_t i = 0; i < R.warnings.n; i++)
+		S(R.warnings.v[i]);
+	for (size_t i = 0; i < R.n_policies; i++) {
+		const struct policy *p = &R.policies[i];
+
+		buf_append_str(&b, "\n");
+		S(p->policy_type); S(p->policy_domain);
+		N(p->successful_session_count); N(p->failed_session_count);
+		for (size_t j = 0; j < p->policy_strings.n; j++)
+			S(p->policy_strings.v[j]);
+		for (size_t j = 0; j < p->mx_host_patterns.n; j++)
+			S(p->mx_host_patterns.v[j]);
+		for (size_t j = 0; j < p->n_details; j++) {
+			const struct failure_detail *d = &p->details[j];
+
+			S(d->result_type); N(d->failed_session_count);
+			S(d->sending_mta_ip); S(d->receiving_ip);
+			S(d->receiving_mx_hostname); S(d->receiving_mx_helo);
+			S(d->additional_info_uri); S(d->failure_reason_code);
+		}
+		for (size_t j = 0; j < p->warnings.n; j++)
+			S(p->warnings.v[j]);
+	}
+#undef S
+#undef N
+	return buf_steal(&b);
+}
+
+/* doc read piecewise and, with an escaped member name added (the scanner
+ * leaves those to the whole-tree parse), the original way: same outcome.
+ * Returns the piecewise outcome for further checks (caller frees). */
+static char *both_ways(const char *doc, const char *what)
+{
+	const char *brace = strchr(doc, '{');
+	size_t at = brace ? (size_t)(brace - doc) + 1 : 0;
+	char *whole = malloc(strlen(doc) + 16), *a, *b, msg[200];
+
+	memcpy(whole, doc, at);
+	strcpy(whole + at, "\"\\u0078\":0,");
+	strcat(whole, doc + at);
+	a = outcome(raw(doc));
+	b = outcome(raw(whole));
+	snprintf(msg, sizeof msg, "%s: piecewise = whole tree", what);
+	ok(strcmp(a, b) == 0, msg);
+	if (strcmp(a, b) != 0)
+		printf("#   piecewise: %s\n#   whole:     %s\n", a, b);
+	free(b);
+	free(whole);
+	return a;
+}
+
+static void same(const char *sqdoc, const char *what)
+{
+	char *d = sq(sqdoc);
+
+	free(both_ways(d, what));
+	free(d);
+}
+
+#define DATES_OK "'date-range':{'start-datetime':'2024-01-09T00:00:00Z'," \
+	"'end-datetime':'2024-01-09T23:59:59Z'}"
+#define DETAILS "'failure-details':[{" DETAIL_OK ",'sending-mta-ip':'bad'}," \
+	"null,{'result-type':'x','failed-session-count':'3','receiving-ip':" \
+	"'192.0.2.1','extra':[1,{'a':2}]},{'result-type':'validation-failure'," \
+	"'receiving-mx-hostname':'mx\\\\u00e9\\\\n'}]"
+
+static void test_piecewise_order(void)
+{
+	char *canon, *moved, *d;
+
+	/* members in any order give the same report */
+	d = sq(HEAD "'policies':[{" POLICY "," SUMMARY "," DETAILS "}]}");
+	canon = both_ways(d, "canonical order");
+	free(d);
+	d = sq("{'policies':[{" DETAILS "," SUMMARY "," POLICY "}],'report-id':"
+	       "'id-1','contact-info':'c@example'," DATES_OK ",'organization-"
+	       "name':'Org'}");
+	moved = both_ways(d, "report fields after policies, details first");
+	free(d);
+	ok(strcmp(canon, moved) == 0, "member order does not matter");
+	free(canon);
+	free(moved);
+	same(HEAD "'policies':[{" SUMMARY "," DETAILS ",'x':1," POLICY "}]}",
+	     "details between summary and policy");
+	same(HEAD "'policies':[{" DETAILS "," POLICY "}]}",
+	     "details first, no summary: the summary is missing");
+	same("{'organization-name':'A','organization-name':'B'," DATES_OK
+	     ",'report-id':'r','report-id':null,'policies':[{" POLICY ","
+	     "'summary':5," SUMMARY "}]}", "repeated members: the last wins");
+	same(HEAD "'policies':[{" POLICY "," SUMMARY "," DETAILS ",'policy':"
+	     "{'policy-type':'tlsa'}}]}", "policy repeated after the details");
+	same(HEAD "'policies':[{" POLICY "," SUMMARY "," DETAILS ","
+	     "'failure-details':[]}]}", "failure-details repeated");
+	same(HEAD "'policies':[{" POLICY "," SUMMARY "}],'policies':[{'policy':"
+	     "{'policy-type':'tlsa','policy-domain':'b'}," SUMMARY "}]}",
+	     "policies repeated");
+	same(WITH_DETAIL("'result-type':'a','failed-session-count':1,'result-"
+			 "type':'validation-failure','failed-session-count':'2'"),
+	     "a detail repeating names");
+	same(HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-details':{"
+	     DETAIL_OK "}},{" POLICY "," SUMMARY ",'failure-details':'x'},{"
+	     POLICY "," SUMMARY ",'failure-details':null}]}",
+	     "failure-details that are not an array");
+	same(HEAD "'policies':null}", "policies null");
+	same(HEAD "'policies':{}}", "policies an object");
+	same(HEAD "'policies':[]}", "policies empty");
+	same(HEAD "'policies':[{" POLICY "," SUMMARY "},7]}",
+	     "a policy that is not an object");
+	same(HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-details':[{"
+	     "'failed-session-count':-1}]}]}", "a rejected detail");
+}
+
+static void test_piecewise_precedence(void)
+{
+	/* the checks run in parse order whatever the member order */
+	rejected(pq("{'policies':[{'summary':{}}]," DATES_OK ",'report-id':'i'}"),
+		 "missing organization-name", "report field before policies");
+	rejected(pq(HEAD "'policies':[{" POLICY ",'summary':{'total-successful-"
+		    "session-count':1},'failure-details':[{'failed-session-"
+		    "count':-1}]},{'summary':5}]}"),
+		 "policies[0].failure-details[0].failed-session-count is "
+		 "negative", "first policy first");
+	rejected(pq(HEAD "'policies':[{'failure-details':[{'failed-session-"
+		    "count':-1}]," POLICY ",'summary':null}]}"),
+		 "missing policies[0].summary", "summary before details");
+	/* a rejection found early still yields to a syntax error later */
+	rejected(pq("{'organization-name':5,'policies':[],'x':[1 2]}"),
+		 "JSON: array value separator ',' expected at offset 44",
+		 "syntax error after a rejection");
+	rejected(pq(HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-details':"
+		    "[{'failed-session-count':-1},{'a':1 'b'}]}]}"),
+		 "JSON: object value separator ',' expected at offset 437",
+		 "syntax error after a rejected detail");
+	rejected(pq(HEAD "'policies':[{'failure-details':1x," POLICY ","
+		    SUMMARY "}]}"), "JSON: number expected at offset 198",
+		 "details skipped first, then not JSON when read");
+	accepted(pq(HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-details'"
+		    ":[{" DETAIL_OK "},]}]}"),
+		 "non-strict JSON accepted\npolicies[0]: total-failure-session-"
+		 "count 0 differs from sum of failure-details 2",
+		 "trailing comma in the details: non-strict, whole tree");
+}
+
+static void test_piecewise_limits(void)
+{
+	const char *doc = HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-"
+			  "details':[{" DETAIL_OK "}]}]}";
+
+	/* policy strings and detail members sit at depth 5: json-c's limit
+	 * counts from 1 */
+	L.max_json_depth = 6;
+	accepted(pq(doc), "policies[0]: total-failure-session-count 0 differs "
+		 "from sum of failure-details 2", "depth 6 is enough");
+	L.max_json_depth = 5;
+	rejected(pq(doc), "JSON nesting deeper than 5", "depth 5 is not");
+	same(doc, "depth 5 both ways");
+	L.max_json_depth = 4;
+	same(doc, "depth 4 both ways");
+	L.max_json_depth = 2;
+	rejected(pq(doc), "JSON nesting deeper than 2", "depth 2");
+	L.max_json_depth = LIMIT_MAX_JSON_DEPTH;
+	L.max_string = 11;
+	rejected(pq(HEAD "'policies':[{'policy':{'policy-type':'sts','policy-"
+		    "domain':'example.com'}," SUMMARY ",'failure-details':[{"
+		    "'sending-mta-ip':'192.0.2.100'},{'sending-mta-ip':"
+		    "'192.0.2.1000'}]}]}"),
+		 "string longer than 11 bytes at policies[0].failure-details[1]"
+		 ".sending-mta-ip", "max_string in a detail");
+	L.max_string = LIMIT_MAX_STRING;
+}
+
+/* Detail strings are pooled: one copy per distinct string. */
+static void test_piecewise_pool(void)
+{
+	const struct failure_detail *d;
+
+	accepted(pq(HEAD "'policies':[{" POLICY ",'summary':{'total-successful-"
+		    "session-count':1,'total-failure-session-count':2},'failure-"
+		    "details':[{'result-type':'validation-failure','sending-mta-"
+		    "ip':'192.0.2.1','failed-session-count':1},{'result-type':"
+		    "'validation-failure','sending-mta-ip':'192.0.2.1','failed-"
+		    "session-count':1}]}]}"), "", "two like details");
+	d = R.policies[0].details;
+	ok(d[0].result_type == d[1].result_type &&
+	   d[0].sending_mta_ip == d[1].sending_mta_ip, "stored once");
+	is_str(d[1].sending_mta_ip, "192.0.2.1", "with its value");
+}
+
+/* Random reports: member order, repeats, types and mutations vary; both
+ * ways of reading must agree on every one. */
+static unsigned long long gen_state = 8460;
+
+static unsigned gen(unsigned n)
+{
+	gen_state ^= gen_state << 13;
+	gen_state ^= gen_state >> 7;
+	gen_state ^= gen_state << 17;
+	return (unsigned)(gen_state % n);
+}
+
+/* An object of some of members m (a few twice) and extra (once, if not
+ * NULL), in random order. */
+static void gen_object(struct buf *b, const char *const *m, size_t n,
+		       const char *extra)
+{
+	const char *pick[20];
+	size_t k = 0;
+
+	if (extra != NULL)
+		pick[k++] = extra;
+	for (size_t i = 0; i < n && k < 18; i++)
+		if (gen(3) != 0) {
+			pick[k++] = m[i];
+			if (gen(10) == 0)
+				pick[k++] = m[i];
+		}
+	for (size_t i = k; i > 1; i--) {
+		size_t j = gen((unsigned)i);
+		const char *t = pick[i - 1];
+
+		pick[i - 1] = pick[j];
+		pick[j] = t;
+	}
+	buf_append_str(b, "{");
+	for (size_t i = 0; i < k; i++) {
+		buf_append_str(b, i ? ", " : "");
+		buf_append_str(b, pick[i]);
+	}
+	buf_append_str(b, "}");
+}
+
+static void gen_details(struct buf *b)
+{
+	/* flat members, some names twice with other values ... */
+	static const char *const det[] = {
+		"'result-type':'validation-failure'", "'failed-session-count':1",
+		"'failed-session-count':'2'", "'sending-mta-ip':'192.0.2.1'",
+		"'receiving-mx-hostname':'mx'", "'result-type':null",
+		"'receiving-mx-host-name':5", "'additional-info-uri':'u'",
+		"'result-type':'x'", "'sending-mta-ip':true",
+	};
+	/* ... and some that make json-c read the detail */
+	static const char *const odd[] = {
+		"'failed-session-count':1.5", "'receiving-ip':'\\u00e9'",
+		"'extra':{'a':[]}", "'failed-session-count':-0",
+	};
+
+	buf_append_str(b, "'failure-details':[");
+	for (unsigned j = 0, m = gen(4); j < m; j++) {
+		buf_append_str(b, j ? "," : "");
+		if (gen(6) == 0)
+			buf_append_str(b, gen(2) ? "null" : "[1]");
+		else
+			gen_object(b, det, sizeof det / sizeof det[0],
+				   gen(4) ? NULL : odd[gen(4)]);
+	}
+	buf_append_str(b, "]");
+}
+
+static void gen_report(struct buf *b)
+{
+	static const char *const head[] = {
+		"'organization-name':'Org'", "'contact-info':'c'",
+		"'report-id':'r'", DATES_OK, "'organization-name':5",
+		"'x':[{'y':null}]",
+	};
+	static const char *const pol[] = {
+		POLICY, SUMMARY, "'failure-details':[]", "'summary':{}",
+		"'policy':{'policy-type':'tlsa','policy-string':'[\\\"a\\\"]'}",
+	};
+	struct buf pols, one, det;
+
+	buf_init(&pols);
+	buf_append_str(&pols, "'policies':[");
+	for (unsigned i = 0, n = 1 + gen(3); i < n; i++) {
+		buf_init(&one);
+		buf_init(&det);
+		if (gen(2))
+			gen_details(&det);
+		gen_object(&one, pol, sizeof pol / sizeof pol[0],
+			   det.n ? (const char *)det.p : NULL);
+		buf_append_str(&pols, i ? "," : "");
+		buf_append(&pols, one.p, one.n);
+		buf_free(&one);
+		buf_free(&det);
+	}
+	buf_append_str(&pols, "]");
+	buf_reset(b);
+	gen_object(b, head, sizeof head / sizeof head[0], (const char *)pols.p);
+	buf_free(&pols);
+}
+
+static void test_piecewise_generated(void)
+{
+	struct buf b;
+	int bad = 0;
+
+	buf_init(&b);
+	for (int i = 0; i < 1500 && bad < 3; i++) {
+		char *d, *a, *w, *whole;
+		size_t n;
+
+		gen_report(&b);
+		d = sq((const char *)b.p);
+		n = strlen(d);
+		whole = malloc(n + 16);
+		memcpy(whole, "{\"\\u0078\":0,", 12);
+		memcpy(whole + 12, d + 1, n);
+		a = outcome(raw(d));
+		w = outcome(raw(whole));
+		if (strcmp(a, w) != 0 && bad++ == 0)
+			printf("# differ on %s\n#   piecewise: %s\n#   whole: %s\n",
+			       d, a, w);
+		free(a);
+		free(w);
+		free(whole);
+		free(d);
+	}
+	ok(bad == 0, "1500 generated reports: piecewise = whole tree");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	limits_default(&L);
@@ -843,6 +1187,11 @@ int main(void)
 	test_details();
 	test_strings();
 	test_warning_cap();
+	test_piecewise_order();
+	test_piecewise_precedence();
+	test_piecewise_limits();
+	test_piecewise_pool();
+	test_piecewise_generated();
 	report_free(&R);
 	return tap_done();
 }
