@@ -1,0 +1,272 @@
+# Shared helpers for the end-to-end tests (tests/e2e/*.sh): root check,
+# package installs, a world-readable copy of the binary, a tiny SMTP
+# client on bash's /dev/tcp, bounded waits on a log file.  Sourced after
+# tests/lib.sh (TAP helpers, report_eml, dump_spool).
+e2e_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${top_srcdir:=$(cd "$e2e_dir/../.." && pwd)}"
+if [ -z "${top_builddir:-}" ]; then
+	top_builddir=$top_srcdir
+	[ -x "$top_srcdir/build/tlsrpt-lda" ] && top_builddir=$top_srcdir/build
+fi
+. "$top_srcdir/tests/lib.sh"
+# delivery times are real under an MTA; the fixed clock only for direct runs
+unset TLSRPT_LDA_NOW
+export DEBIAN_FRONTEND=noninteractive
+# a signal still runs the scripts' EXIT trap (stops the MTA, cleans up)
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# where the tests send mail: the one domain every test MTA accepts
+E2E_DOMAIN=tlsrpt.test
+E2E_SENDER=reports@sender.example
+
+# Skip the whole script unless we can install and run an MTA.
+e2e_require_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root to install and run $1"
+	command -v apt-get >/dev/null 2>&1 || skip_all "needs apt-get (Debian) to install $1"
+	command -v jq >/dev/null 2>&1 || skip_all "needs jq"
+	if [ ! -x "$LDA" ]; then
+		echo "Bail out! no tlsrpt-lda binary at $LDA (set LDA=...)"
+		exit 1
+	fi
+}
+
+# e2e_install PKG...: install what is missing (apt-get update only when
+# the first try fails); skip the script when apt cannot.
+e2e_install() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$tmp/apt.log" 2>&1 && return 0
+	apt-get update -qq >>"$tmp/apt.log" 2>&1
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$tmp/apt.log" 2>&1 ||
+		skip_all "apt-get cannot install ${missing[*]}: $(grep -m1 '^E:' "$tmp/apt.log")"
+}
+
+# A test directory every user can traverse (the MTA runs the binary and
+# writes the spool as nobody), holding bin/tlsrpt-lda.
+e2e_tmpdir() {
+	tmp=$(mktemp -d /tmp/tlsrpt-e2e.XXXXXX)
+	chmod 0755 "$tmp"
+	install -d -m 0755 "$tmp/bin"
+	install -m 0755 "$LDA" "$tmp/bin/tlsrpt-lda"
+	BIN=$tmp/bin/tlsrpt-lda
+}
+
+# e2e_spool DIR [USER]: an empty spool owned by USER (nobody), as the
+# recipes tell users to create it
+e2e_spool() {
+	local u=${2:-nobody}
+	install -d -o "$u" -g "$(id -gn "$u")" -m 0750 "$1"
+}
+
+# The dedicated user of the recipes in contrib/, created as they say
+# (and removed again at exit when this script created it).
+e2e_user() {
+	getent passwd _tlsrpt >/dev/null && return 0
+	adduser --quiet --system --group --home /var/spool/tlsrpt --no-create-home _tlsrpt >/dev/null ||
+		{ echo "Bail out! cannot create the user _tlsrpt"; exit 1; }
+	E2E_USER_CREATED=1
+}
+e2e_user_cleanup() {
+	[ -n "${E2E_USER_CREATED:-}" ] || return 0
+	deluser --quiet --system _tlsrpt >/dev/null 2>&1
+	delgroup --quiet --system _tlsrpt >/dev/null 2>&1
+	E2E_USER_CREATED=
+}
+
+# snippet FILE SPOOL: the active lines (no comments, no blank lines) of
+# contrib/FILE, with the test's binary, spool and mail domain in place of
+# /usr/local/bin/tlsrpt-lda, /var/spool/tlsrpt and example.com.  The
+# tests run the recipes exactly as shipped, but for these paths.
+snippet() {
+	sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' \
+		-e "s|/usr/local/bin/tlsrpt-lda|$BIN|g" -e "s|/var/spool/tlsrpt|$2|g" \
+		-e "s|example\.com|$E2E_DOMAIN|g" "$top_srcdir/contrib/$1"
+}
+
+# The test mails: examples/*.eml plus three generated reports.
+e2e_mails() {
+	local f
+	install -d -m 0755 "$tmp/mail"
+	for f in "$top_srcdir"/examples/*.eml; do
+		[ -e "$f" ] && cp "$f" "$tmp/mail/"
+	done
+	report_eml "Example Org" e2e-1 2026-05-18 example.com 3 >"$tmp/mail/zz-e2e-1.eml"
+	report_eml "Example Org" e2e-2 2026-05-18 example.net 0 >"$tmp/mail/zz-e2e-2.eml"
+	report_eml "Other Org" e2e-3 2026-05-17 example.com 7 >"$tmp/mail/zz-e2e-3.eml"
+	# fed to the retry and duplicate scenarios, never in the main set
+	install -d -m 0755 "$tmp/extra"
+	report_eml "Example Org" e2e-retry 2026-05-19 example.com 5 >"$tmp/extra/retry.eml"
+	printf 'From: someone@spam.example\nTo: tlsrpt@%s\nSubject: cheap pills\nMessage-ID: <spam1@spam.example>\n\nBuy now.\n' \
+		"$E2E_DOMAIN" >"$tmp/extra/spam.eml"
+	chmod 0644 "$tmp"/mail/* "$tmp"/extra/*
+}
+
+# e2e_expected SPOOL RECIPIENT: what the MTA deliveries must produce,
+# printed as e2e_records does: each mail of $tmp/mail delivered straight
+# to the binary with the recipient in the environment (none when empty),
+# as README says MTAs provide it.
+e2e_expected() {
+	local f rc
+	install -d -m 0755 "$1"
+	for f in "$tmp"/mail/*.eml; do
+		ORIGINAL_RECIPIENT=$2 "$BIN" --spool "$1" --log stderr --quiet <"$f"
+		rc=$?
+		[ "$rc" -eq 0 ] || { echo "direct delivery of ${f##*/} failed (exit $rc)"; return 1; }
+	done
+	e2e_records "$1"
+}
+
+# e2e_records SPOOL: the records (less received_at), by daily file, and
+# the number of quarantined mails
+e2e_records() {
+	local f
+	for f in "$1"/*.jsonl; do
+		[ -e "$f" ] || continue
+		echo "== ${f##*/}"
+		jq -c 'del(.received_at)' "$f"
+	done
+	echo "quarantined: $(find "$1/quarantine/new" -type f 2>/dev/null | wc -l)"
+}
+
+# SMTP on /dev/tcp: smtp_send FROM RCPT FILE submits FILE (LF or CRLF,
+# dot-stuffed here) and sets SMTP_ID to the queue id from the final 250.
+smtp_reply() {
+	local want=$1 line
+	while IFS= read -r -t 20 -u 3 line; do
+		line=${line%$'\r'}
+		SMTP_LINE=$line
+		case $line in
+		[0-9][0-9][0-9]-*) continue ;;
+		"$want "*) return 0 ;;
+		*) echo "# smtp: unexpected reply: $line"; return 1 ;;
+		esac
+	done
+	echo "# smtp: no reply (wanted $want)"
+	return 1
+}
+smtp_send() {
+	local from=$1 rcpt=$2 file=$3 rc=1
+	SMTP_ID=
+	exec 3<>/dev/tcp/127.0.0.1/25 || return 1
+	if smtp_reply 220 &&
+		printf 'EHLO client.test\r\n' >&3 && smtp_reply 250 &&
+		printf 'MAIL FROM:<%s>\r\n' "$from" >&3 && smtp_reply 250 &&
+		printf 'RCPT TO:<%s>\r\n' "$rcpt" >&3 && smtp_reply 250 &&
+		printf 'DATA\r\n' >&3 && smtp_reply 354 &&
+		awk '{ sub(/\r$/, ""); if (substr($0, 1, 1) == ".") $0 = "." $0; printf "%s\r\n", $0 }' "$file" >&3 &&
+		printf '.\r\n' >&3 && smtp_reply 250; then
+		rc=0
+		case $SMTP_LINE in
+		*"queued as "*) SMTP_ID=${SMTP_LINE##*queued as } ;;
+		*"id="*) SMTP_ID=${SMTP_LINE##*id=} ;;
+		esac
+		SMTP_ID=${SMTP_ID%% *}
+		printf 'QUIT\r\n' >&3
+		smtp_reply 221 >/dev/null
+	fi
+	exec 3<&- 3>&-
+	return $rc
+}
+
+# wait_log FILE ERE [COUNT [SECONDS]]: until FILE has COUNT lines matching
+# ERE (default 1 line, 30 s).  Fails on time-out.
+wait_log() {
+	local file=$1 re=$2 count=${3:-1} secs=${4:-30} i
+	for ((i = 0; i < secs * 5; i++)); do
+		[ "$(grep -Ec -- "$re" "$file" 2>/dev/null)" -ge "$count" ] && return 0
+		sleep 0.2
+	done
+	echo "# timed out after ${secs}s waiting for $count x /$re/ in $file"
+	return 1
+}
+
+# wait_port: until something listens on 127.0.0.1:25 (10 s)
+wait_port() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		(exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# e2e_check_records LABEL SPOOL RECIPIENT OWNER: the tests every recipe
+# runs after delivering all of $tmp/mail to SPOOL (RECIPIENT empty when
+# the MTA passes none, so "recipient" must be null).
+e2e_check_records() {
+	local label=$1 spool=$2 rcpt=$3 owner=$4 want_rcpt=${3:-null} f
+	is "$label: records equal a direct delivery (less received_at)" \
+		"$(e2e_records "$spool")" "$(e2e_expected "$tmp/want-${label//[^a-z0-9]/_}" "$rcpt")"
+	set -- "$spool"/*.jsonl
+	is "$label: generated reports stored with their fields" \
+		"$(jq -r 'select(.report_id | startswith("e2e-")) | [.organization_name, .report_id, .policy_domain, .failed_session_count, .message_id, .submitter, .source, .recipient // "null"] | @tsv' "$@" | sort)" \
+		"$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+			'Example Org' e2e-1 example.com 3 '<e2e-1@sender.example>' sender.example mail "$want_rcpt" \
+			'Example Org' e2e-2 example.net 0 '<e2e-2@sender.example>' sender.example mail "$want_rcpt" \
+			'Other Org' e2e-3 example.com 7 '<e2e-3@sender.example>' sender.example mail "$want_rcpt")"
+	is "$label: \"recipient\" on every record is $want_rcpt" \
+		"$(jq -r '.recipient // "null"' "$@" | sort -u)" "$want_rcpt"
+	is "$label: received_at is the delivery time" \
+		"$(jq -r .received_at "$@" | grep -cvx "$(date -u +%Y-%m-%d)T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z")" 0
+	is "$label: daily files owned by $owner, mode 0640" \
+		"$(stat -c '%U %a' "$@" | sort -u)" "$owner 640"
+}
+
+# e2e_count SPOOL REPORT_ID: how many records of that report are stored
+e2e_count() {
+	cat "$1"/*.jsonl 2>/dev/null | jq -r --arg id "$2" 'select(.report_id == $id) | .report_id' | wc -l
+}
+
+# e2e_quarantined SPOOL SUBJECT: the quarantined copies of that mail
+# (kept as received: CRLF when Dovecot pipes it)
+e2e_quarantined() { grep -lE "^Subject: $2"$'\r?$' "$1"/quarantine/new/* 2>/dev/null; }
+
+# A throw-away user with its home in $tmp, for the recipes that live in
+# a user's home (procmail, maildrop) or deliver as one (Dovecot):
+# created fresh and removed at exit (e2e_testuser_cleanup).
+E2E_TESTUSER=tlsrpt-e2e
+e2e_testuser() {
+	home=$tmp/home
+	e2e_testuser_cleanup
+	adduser --quiet --system --group --home "$home" "$E2E_TESTUSER" >/dev/null ||
+		{ echo "Bail out! cannot create the user $E2E_TESTUSER"; exit 1; }
+	E2E_TESTUSER_CREATED=1
+}
+e2e_testuser_cleanup() {
+	getent passwd "$E2E_TESTUSER" >/dev/null || return 0
+	deluser --quiet --system "$E2E_TESTUSER" >/dev/null 2>&1
+	delgroup --quiet --system "$E2E_TESTUSER" >/dev/null 2>&1
+	rm -f "/var/mail/$E2E_TESTUSER"
+}
+
+# e2e_local RCPT CMD...: run CMD as the test user the way Postfix's
+# local(8) runs a mailbox_command: its environment only, umask 077.
+e2e_local() {
+	local r=$1
+	shift
+	runuser -u "$E2E_TESTUSER" -- env -i PATH=/usr/bin:/bin HOME="$home" \
+		USER="$E2E_TESTUSER" LOGNAME="$E2E_TESTUSER" SHELL=/bin/sh \
+		SENDER="$E2E_SENDER" RECIPIENT="$r" ORIGINAL_RECIPIENT="$r" \
+		LOCAL="${r%@*}" DOMAIN="${r#*@}" \
+		sh -c 'umask 077; exec "$@"' sh "$@"
+}
+
+# e2e_each RCPT CMD...: e2e_local for every mail of $tmp/mail; prints
+# the exit codes that were not 0 ("all 0" when none)
+e2e_each() {
+	local f rc out=
+	for f in "$tmp"/mail/*.eml; do
+		e2e_local "$@" <"$f" 2>>"$tmp/stderr"
+		rc=$?
+		[ "$rc" -eq 0 ] || out="$out ${f##*/}:$rc"
+	done
+	echo "${out:- all 0}"
+}
+
+# e2e_mailbox DIR: how many mails a maildir holds (new and cur)
+e2e_mailbox() { find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l; }
