@@ -40,9 +40,9 @@ e2e_install() {
 			missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$tmp/apt.log" 2>&1 && return 0
+	apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" >"$tmp/apt.log" 2>&1 && return 0
 	apt-get update -qq >>"$tmp/apt.log" 2>&1
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$tmp/apt.log" 2>&1 ||
+	apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends "${missing[@]}" >>"$tmp/apt.log" 2>&1 ||
 		skip_all "apt-get cannot install ${missing[*]}: $(grep -m1 '^E:' "$tmp/apt.log")"
 }
 
