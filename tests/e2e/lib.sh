@@ -122,13 +122,15 @@ e2e_expected() {
 }
 
 # e2e_records SPOOL: the records (less received_at), by daily file, and
-# the number of quarantined mails
+# the number of quarantined mails.  Sorted within each file: an MTA runs
+# deliveries in parallel, so the order of the lines is not the order of
+# submission.
 e2e_records() {
 	local f
 	for f in "$1"/*.jsonl; do
 		[ -e "$f" ] || continue
 		echo "== ${f##*/}"
-		jq -c 'del(.received_at)' "$f"
+		jq -c 'del(.received_at)' "$f" | sort
 	done
 	echo "quarantined: $(find "$1/quarantine/new" -type f 2>/dev/null | wc -l)"
 }
@@ -195,6 +197,27 @@ wait_port() {
 	return 1
 }
 
+# e2e_spool_examples SPOOL: the records of examples/*.eml in SPOOL, and
+# e2e_golden_examples: the ones tests/golden.sh expects of them
+# (tests/data/golden/examples/*.out); both as "FILE<TAB>record" lines,
+# less received_at and recipient, sorted
+e2e_spool_examples() {
+	local f
+	for f in "$1"/*.jsonl; do
+		[ -e "$f" ] || continue
+		jq -r --arg f "${f##*/}" 'select(.report_id | startswith("e2e-") | not) |
+			del(.received_at, .recipient) | "\($f)\t\(tojson)"' "$f"
+	done | sort
+}
+e2e_golden_examples() {
+	awk '/^== .*\.jsonl ==$/ { f = $2; next } /^\{/ { print f "\t" $0 }' \
+		"$top_srcdir"/tests/data/golden/examples/*.out |
+		jq -R -r 'split("\t") as [$f, $j] | ($j | fromjson | del(.received_at, .recipient)) as $r | "\($f)\t\($r | tojson)"' |
+		sort
+}
+# the day the script started: a run across midnight (UTC) delivers on two
+E2E_DAY0=$(date -u +%F)
+
 # e2e_check_records LABEL SPOOL RECIPIENT OWNER: the tests every recipe
 # runs after delivering all of $tmp/mail to SPOOL (RECIPIENT empty when
 # the MTA passes none, so "recipient" must be null).
@@ -203,6 +226,8 @@ e2e_check_records() {
 	is "$label: records equal a direct delivery (less received_at)" \
 		"$(e2e_records "$spool")" "$(e2e_expected "$tmp/want-${label//[^a-z0-9]/_}" "$rcpt")"
 	set -- "$spool"/*.jsonl
+	is "$label: examples' records equal tests/data/golden/examples (less received_at, recipient)" \
+		"$(e2e_spool_examples "$spool")" "$(e2e_golden_examples)"
 	is "$label: generated reports stored with their fields" \
 		"$(jq -r 'select(.report_id | startswith("e2e-")) | [.organization_name, .report_id, .policy_domain, .failed_session_count, .message_id, .submitter, .source, .recipient // "null"] | @tsv' "$@" | sort)" \
 		"$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
@@ -212,7 +237,7 @@ e2e_check_records() {
 	is "$label: \"recipient\" on every record is $want_rcpt" \
 		"$(jq -r '.recipient // "null"' "$@" | sort -u)" "$want_rcpt"
 	is "$label: received_at is the delivery time" \
-		"$(jq -r .received_at "$@" | grep -cvx "$(date -u +%Y-%m-%d)T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z")" 0
+		"$(jq -r .received_at "$@" | grep -cvxE "($E2E_DAY0|$(date -u +%F))T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")" 0
 	is "$label: daily files owned by $owner, mode 0640" \
 		"$(stat -c '%U %a' "$@" | sort -u)" "$owner 640"
 }
@@ -235,7 +260,6 @@ e2e_testuser() {
 	e2e_testuser_cleanup
 	adduser --quiet --system --group --home "$home" "$E2E_TESTUSER" >/dev/null ||
 		{ echo "Bail out! cannot create the user $E2E_TESTUSER"; exit 1; }
-	E2E_TESTUSER_CREATED=1
 }
 e2e_testuser_cleanup() {
 	getent passwd "$E2E_TESTUSER" >/dev/null || return 0
