@@ -149,6 +149,7 @@ struct sum_agg {
 	uint64_t records, records_hist, records_warn, dropped;
 	/* filled by the caller from the reader */
 	uint64_t skipped, skipped_hist;
+	uint64_t duplicates;        /* copies of one report (merged spools), not counted */
 	unsigned long quarantined;
 	/* after sum_agg_finish */
 	struct sum_domain **doms;

@@ -608,6 +608,8 @@ static void text_quality(struct text *t)
 	quality_row(t, "days with reports", a->days_with_data, note);
 	if (a->dropped > 0)
 		quality_row(t, "records dropped", a->dropped, "(too many domains)");
+	if (a->duplicates > 0)
+		quality_row(t, "duplicate records", a->duplicates, "(counted once)");
 	if (a->top_warnings.n > 0) {
 		put(t, "  ");
 		col(t, "Most frequent warnings", 30);

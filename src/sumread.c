@@ -32,6 +32,8 @@ struct sum_read {
 	size_t det_cap;
 	const char **warn;
 	size_t warn_cap;
+	uint64_t *seen;            /* record hashes of this file, 0 = free */
+	size_t seen_cap, seen_n;   /* seen_cap a power of 2 (or 0) */
 	char chunk[CHUNK];
 };
 
@@ -63,6 +65,7 @@ void sum_read_free(struct sum_read *r)
 	buf_free(&r->line);
 	free(r->det);
 	free(r->warn);
+	free(r->seen);
 	free(r);
 }
 
@@ -234,6 +237,107 @@ static int extract(struct sum_read *r, struct json_object *o, struct sum_rec *re
 	return bad;
 }
 
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+#define SEEN_MIN ((size_t)1024)
+
+/* The length goes in first so that ("ab","c") and ("a","bc") differ. */
+static uint64_t hash_field(uint64_t h, const char *p)
+{
+	size_t n = p ? strlen(p) : (size_t)-1;
+
+	for (size_t i = 0; i < sizeof n; i++)
+		h = (h ^ ((n >> (8 * i)) & 0xff)) * FNV_PRIME;
+	for (size_t i = 0; p != NULL && i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
+	return h;
+}
+
+static const char *member_json(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
+		return NULL;
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+/* 0 when the record has no report_id (never a duplicate). */
+static uint64_t record_hash(struct json_object *o, const struct sum_rec *rec)
+{
+	static const char *const keys[] = { "report_id", "begin_date", "policy_strings",
+					    "mx_host_patterns" };
+	struct json_object *id;
+	uint64_t h = FNV_OFFSET;
+
+	if (!json_object_object_get_ex(o, "report_id", &id) || !json_object_is_type(id, json_type_string))
+		return 0;
+	h = hash_field(h, rec->org);
+	h = hash_field(h, rec->domain);
+	h = hash_field(h, rec->policy_type);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		h = hash_field(h, member_json(o, keys[i]));
+	return h ? h : 1;
+}
+
+static int seen_grow(struct sum_read *r)
+{
+	size_t cap = r->seen_cap ? r->seen_cap * 2 : SEEN_MIN;
+	uint64_t *old = r->seen, *t = calloc(cap, sizeof *t);
+
+	if (t == NULL)
+		return -1;
+	for (size_t i = 0; i < r->seen_cap; i++) {
+		size_t j = (size_t)old[i] & (cap - 1);
+
+		if (old[i] == 0)
+			continue;
+		while (t[j] != 0)
+			j = (j + 1) & (cap - 1);
+		t[j] = old[i];
+	}
+	free(old);
+	r->seen = t;
+	r->seen_cap = cap;
+	return 0;
+}
+
+/* 1 when h was seen before in this file, 0 when now remembered, -1 ENOMEM. */
+static int seen_check(struct sum_read *r, uint64_t h)
+{
+	size_t j;
+
+	if ((r->seen_n + 1) * 2 > r->seen_cap && seen_grow(r) < 0)
+		return -1;
+	j = (size_t)h & (r->seen_cap - 1);
+	for (; r->seen[j] != 0; j = (j + 1) & (r->seen_cap - 1))
+		if (r->seen[j] == h)
+			return 1;
+	r->seen[j] = h;
+	r->seen_n++;
+	return 0;
+}
+
+/* 1 (and counted) when rec duplicates an earlier record of this file,
+ * 0 when new, -1 ENOMEM. */
+static int already_seen(struct sum_read *r, struct json_object *o, const struct sum_rec *rec,
+			struct sum_read_stats *st)
+{
+	uint64_t h = record_hash(o, rec);
+	int rc = h ? seen_check(r, h) : 0;
+
+	if (rc > 0)
+		st->duplicates++;
+	return rc;
+}
+
+static void seen_reset(struct sum_read *r)
+{
+	if (r->seen_n > 0)
+		memset(r->seen, 0, r->seen_cap * sizeof *r->seen);
+	r->seen_n = 0;
+}
+
 void sum_read_require(struct sum_read *r, const char *needle)
 {
 	r->needle = needle;
@@ -268,11 +372,14 @@ int sum_read_line(struct sum_read *r, const char *p, size_t n, long day,
 		return 0;
 	}
 	rc = extract(r, o, &rec);
+	if (rc > 0)
+		st->skipped++;
+	else if (rc == 0)
+		rc = already_seen(r, o, &rec, st);
 	if (rc == 0) {
 		st->records++;
 		rc = fn(arg, day, &rec, e);
 	} else if (rc > 0) {
-		st->skipped++;
 		rc = 0;
 	} else {
 		rc = err_nomem(e);
@@ -323,6 +430,7 @@ int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
 
 	buf_reset(&r->line);
 	r->discarding = 0;
+	seen_reset(r);
 	for (;;) {
 		ssize_t got = read(fd, r->chunk, sizeof r->chunk);
 

@@ -6,7 +6,16 @@
  * memory stays at one line plus one tree however large the spool is.
  * A line that is not JSON, not an object, too long, or lacks the record
  * keys written by tlsrpt-lda (policy_domain, policy_type and the two
- * session counts) is skipped and counted, never fatal. */
+ * session counts) is skipped and counted, never fatal.
+ *
+ * A spool merged from several MX hosts (contrib/rsyslog) holds one copy
+ * of a report per host that received it.  Within a daily file a record
+ * whose reporter-given identity (organization_name, report_id,
+ * begin_date, policy_domain, policy_type, policy_strings,
+ * mx_host_patterns) was already seen is counted as a duplicate and not
+ * handed on, so each report counts once.  Only a 64-bit hash per record
+ * of the current file is kept; records without a report_id are never
+ * treated as duplicates. */
 #ifndef TLSRPT_SUMREAD_H
 #define TLSRPT_SUMREAD_H
 
@@ -42,6 +51,7 @@ struct sum_read_stats {
 	uint64_t records;          /* lines handed to the callback */
 	uint64_t skipped;          /* unparsable or invalid lines */
 	uint64_t filtered;         /* lines without the required bytes, not parsed */
+	uint64_t duplicates;       /* records already seen in this file */
 };
 
 /* Return 0 to go on, -1 (with e set) to stop reading. */

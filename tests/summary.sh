@@ -105,6 +105,40 @@ for f in "$tmp"/spool/*.jsonl; do sed 's/$/\r/' "$f" >"$tmp/crlf/${f##*/}"; done
 if sed 's/^Spool: crlf$/Spool: spool/' "$tmp/crlf.out" | cmp -s - "$DATA/text.out"; then
 	pass "CRLF spool reads the same"; else fail "CRLF spool reads the same"; fi
 
+# A spool merged from two MX hosts (contrib/rsyslog) holds each report
+# twice, with different received_at: each report still counts once, and
+# the copies are reported as duplicates; a record without report_id is
+# never taken for a copy.
+mkdir "$tmp/merged" && cp -r "$tmp/spool/quarantine" "$tmp/merged/" &&
+for f in "$tmp"/spool/*.jsonl; do
+	{ cat "$f"; grep '"report_id":"' "$f" |
+		sed 's/"received_at":"[^"]*"/"received_at":"2099-01-01T00:00:00Z"/'; } >"$tmp/merged/${f##*/}"
+done
+(cd "$tmp" && "$BIN" --spool merged --today 2026-05-18 >merged.out 2>&1)
+sed -e 's/^Spool: merged$/Spool: spool/' -e '/duplicate records/d' "$tmp/merged.out" >"$tmp/merged.cmp"
+if cmp -s "$tmp/merged.cmp" "$DATA/text.out"; then
+	pass "merged spool: every report counted once"; else fail "merged spool: every report counted once"; fi
+(cd "$tmp" && "$BIN" --spool spool --today 2026-05-18 --format json >one.json 2>&1;
+	"$BIN" --spool merged --today 2026-05-18 --format json >merged.json 2>&1)
+if python3 - "$tmp/one.json" "$tmp/merged.json" <<'PY'
+import json, sys
+one, two = (json.load(open(f)) for f in sys.argv[1:3])
+q1, q2 = one["data_quality"], two["data_quality"]
+assert q1["duplicate_records"] == 0, q1
+assert q2["duplicate_records"] == q1["records"] > 0, (q1, q2)
+del q2["duplicate_records"], q1["duplicate_records"]
+two["window"]["spool"] = one["window"]["spool"]
+assert one == two, "merged spool differs beyond data quality"
+PY
+then pass "merged spool: JSON equal, duplicates counted"; else fail "merged spool: JSON equal, duplicates counted"; fi
+printf '%s\n' '{"organization_name":"A","policy_domain":"d.example","policy_type":"sts","successful_session_count":1,"failed_session_count":0}' \
+	'{"organization_name":"A","policy_domain":"d.example","policy_type":"sts","successful_session_count":1,"failed_session_count":0}' \
+	>"$tmp/noid.jsonl"
+mkdir "$tmp/noid" && mv "$tmp/noid.jsonl" "$tmp/noid/2026-05-18.jsonl"
+(cd "$tmp" && "$BIN" --spool noid --today 2026-05-18 --format json >noid.json 2>&1)
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data_quality"]; assert (d["records"], d["duplicate_records"]) == (2, 0), d' "$tmp/noid.json"; then
+	pass "records without report_id are never duplicates"; else fail "records without report_id are never duplicates"; fi
+
 # JSON is one valid document whose status matches --check.
 if python3 - "$tmp/json.out" <<'PY'
 import json, sys

@@ -143,7 +143,7 @@ static int line(struct sum_read *r, const char *s, struct got *g, struct sum_rea
 static void test_lines(void)
 {
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
-	struct sum_read_stats st = { 0, 0, 0, 0 };
+	struct sum_read_stats st = { 0, 0, 0, 0, 0 };
 	struct got g = { 0 };
 	static const char nul_line[] = "{\"a\":1}\0{}";
 
@@ -258,7 +258,7 @@ static void test_day_files(void)
 {
 	char dir[] = "/tmp/test_summary_day.XXXXXX", path[256];
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
-	struct sum_read_stats st = { 0, 0, 0, 0 };
+	struct sum_read_stats st = { 0, 0, 0, 0, 0 };
 	struct got g = { 0 };
 	struct err e;
 	unsigned long q = 99;
