@@ -9,6 +9,8 @@
  *  - duplicate markers live in .seen/XX/<16 hex>[-N], each holding the
  *    exact key, so the check costs the same however large the spool grows
  *    and a hash collision cannot hide another reporter's report;
+ *  - a journal in the lock file makes an interrupted delivery (SIGKILL,
+ *    crash) all or nothing: see journal_begin;
  *  - quarantine is a maildir: tmp/ + O_EXCL, write, fsync, rename to new/. */
 #include <errno.h>
 #include <fcntl.h>
@@ -215,19 +217,11 @@ static int open_append(int dirfd, const char *name, int *created, struct err *e)
 	return fd;
 }
 
-/* Append all of p[0..n) or nothing: truncate back on any failure. */
-static int append_whole(int dirfd, const char *name, const unsigned char *p,
-			size_t n, struct err *e)
+/* Append all of p[0..n) to fd (opened by open_append, old_size long) or
+ * nothing: truncate back on any failure.  Closes fd. */
+static int append_whole(int dirfd, int fd, int created, off_t old_size, const char *name,
+			const unsigned char *p, size_t n, struct err *e)
 {
-	int created, fd = open_append(dirfd, name, &created, e);
-	struct stat st;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0) {
-		temp_errno(e, "stat", name);
-		goto fail_close;
-	}
 	if (write_all(fd, p, n) < 0 || fsync(fd) < 0) {
 		temp_errno(e, "write", name);
 		goto fail_truncate;
@@ -243,7 +237,7 @@ static int append_whole(int dirfd, const char *name, const unsigned char *p,
 	}
 	return 0;
 fail_truncate:
-	if (ftruncate(fd, st.st_size) == 0)
+	if (ftruncate(fd, old_size) == 0)
 		fsync(fd);
 fail_close:
 	if (fd >= 0)
@@ -251,16 +245,24 @@ fail_close:
 	return -1;
 }
 
-/* Undo an append made under the lock (the marker could not be written). */
-static void truncate_back(int dirfd, const char *name, off_t size)
+/* Cut a daily file back to size (an append that did not complete).  A
+ * file that is gone, no longer than size, or not one we can have appended
+ * to (a symlink, a directory: open_append refuses those) is left alone. */
+static int truncate_to(int dirfd, const char *name, off_t size)
 {
-	int fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	int rc = 0;
 
 	if (fd < 0)
-		return;
-	if (ftruncate(fd, size) == 0)
-		fsync(fd);
+		return errno == ENOENT || errno == ELOOP || errno == EISDIR || errno == ENXIO ? 0 : -1;
+	if (fstat(fd, &st) < 0)
+		rc = -1;
+	else if (S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_size > size &&
+		 (ftruncate(fd, size) < 0 || fsync(fd) < 0))
+		rc = -1;
 	close(fd);
+	return rc;
 }
 
 static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
@@ -357,32 +359,141 @@ static int write_marker(int seendir, const char *slot, const struct buf *key, st
 	return 0;
 }
 
-/* Under the lock: duplicate check, append, marker. */
+/* The journal.  While a delivery holds the lock, the lock file holds one
+ * line naming what it is about to do:
+ *   "tlsrpt-journal 1 <daily file> <its size before> <marker slot> <key length>\n"
+ * written and fsync'd before the append, and emptied once the marker is
+ * written.  A delivery killed in between (SIGKILL, OOM killer, crash)
+ * leaves the line behind, and the next lock holder settles it first: if
+ * the marker is there and whole, the append completed and stays;
+ * otherwise the daily file is cut back to its old size (a torn or
+ * unmarked append is removed) and a partial marker deleted, so the MTA's
+ * retry stores the report exactly once. */
+static int journal_clear(struct spool *s, struct err *e)
+{
+	if (ftruncate(s->lockfd, 0) < 0)
+		return temp_errno(e, "clear journal in", ".lock");
+	return 0;
+}
+
+static int journal_begin(struct spool *s, const char *file, off_t old_size,
+			 const char *slot, size_t keylen, struct err *e)
+{
+	char line[160];
+	int k = snprintf(line, sizeof line, "tlsrpt-journal 1 %s %lld %s %zu\n", file,
+			 (long long)old_size, slot, keylen);
+	ssize_t w;
+
+	if (ftruncate(s->lockfd, 0) < 0)
+		return temp_errno(e, "write journal to", ".lock");
+	do
+		w = pwrite(s->lockfd, line, (size_t)k, 0);
+	while (w < 0 && errno == EINTR);
+	if (w != k) {
+		if (w >= 0)
+			errno = ENOSPC;
+		return temp_errno(e, "write journal to", ".lock");
+	}
+	if (fdatasync(s->lockfd) < 0)
+		return temp_errno(e, "write journal to", ".lock");
+	return 0;
+}
+
+/* Names we format ourselves: "YYYY-MM-DD.jsonl" and "xx/<16 hex>[-N]". */
+static int journal_names_ok(const char *file, const char *slot)
+{
+	char day[11];
+	size_t n = strlen(slot);
+
+	if (strlen(file) != 16 || strcmp(file + 10, ".jsonl") != 0)
+		return 0;
+	memcpy(day, file, 10);
+	day[10] = '\0';
+	if (!spool_valid_day(day) || n < 19 || slot[2] != '/')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (i != 2 && !((slot[i] >= '0' && slot[i] <= '9') || (slot[i] >= 'a' && slot[i] <= 'f') ||
+				(i >= 19 && slot[i] == '-')))
+			return 0;
+	return 1;
+}
+
+/* Settle what a journal left behind (see above).  An incomplete or
+ * unreadable journal line means the append never started: only cleared. */
+static int journal_settle(struct spool *s, int seendir, struct err *e)
+{
+	char line[161], file[32], slot[64];
+	long long old;
+	size_t keylen;
+	struct stat st;
+	ssize_t r;
+	int used = 0;
+
+	do
+		r = pread(s->lockfd, line, sizeof line - 1, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return temp_errno(e, "read journal in", ".lock");
+	if (r == 0)
+		return 0;
+	line[r] = '\0';
+	if (sscanf(line, "tlsrpt-journal 1 %31s %lld %63s %zu%n", file, &old, slot, &keylen, &used) == 4 &&
+	    used == r - 1 && line[used] == '\n' && old >= 0 && journal_names_ok(file, slot)) {
+		int marked = fstatat(seendir, slot, &st, AT_SYMLINK_NOFOLLOW) == 0;
+
+		if (!marked && errno != ENOENT)
+			return temp_errno(e, "journal: stat marker", slot);
+		if (!marked || !S_ISREG(st.st_mode) || (size_t)st.st_size != keylen) {
+			if (unlinkat(seendir, slot, 0) < 0 && errno != ENOENT)
+				return temp_errno(e, "journal: remove partial marker", slot);
+			if (truncate_to(s->dirfd, file, (off_t)old) < 0)
+				return temp_errno(e, "journal: roll back", file);
+		}
+	}
+	return journal_clear(s, e);
+}
+
+/* Under the lock: settle a journal, duplicate check, append, marker. */
 static int store_locked(struct spool *s, const char *file, const struct buf *key,
 			const unsigned char *lines, size_t n, struct err *e)
 {
 	char slot[64];
 	struct stat st;
-	int seen, seendir = open_subdir(s->dirfd, ".seen", e);
-	off_t old_size = 0;
+	struct err ignored;
+	int seen, fd, created, seendir = open_subdir(s->dirfd, ".seen", e);
 
 	if (seendir < 0)
 		return -1;
+	if (journal_settle(s, seendir, e) < 0)
+		goto fail;
 	if (find_marker(seendir, key, slot, sizeof slot, &seen, e) < 0)
 		goto fail;
 	if (seen) {
 		err_set(e, ERR_DUPLICATE, "duplicate");
 		goto fail;
 	}
-	if (fstatat(s->dirfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		old_size = st.st_size;
-	if (append_whole(s->dirfd, file, lines, n, e) < 0)
+	/* the journal goes out once the file is open: nothing to undo before */
+	if ((fd = open_append(s->dirfd, file, &created, e)) < 0)
 		goto fail;
-	if (write_marker(seendir, slot, key, e) < 0) {
-		/* without a marker a retry would store the lines twice */
-		truncate_back(s->dirfd, file, old_size);
+	if (fstat(fd, &st) < 0) {
+		temp_errno(e, "stat", file);
+		close(fd);
 		goto fail;
 	}
+	if (journal_begin(s, file, st.st_size, slot, key->n, e) < 0) {
+		close(fd);
+		journal_settle(s, seendir, &ignored);
+		goto fail;
+	}
+	if (append_whole(s->dirfd, fd, created, st.st_size, file, lines, n, e) < 0 ||
+	    write_marker(seendir, slot, key, e) < 0) {
+		/* undo the append (a retry would store the lines twice); if
+		 * that fails too, the journal stays for the next delivery */
+		journal_settle(s, seendir, &ignored);
+		goto fail;
+	}
+	/* if this fails, the next delivery finds the marker: nothing to undo */
+	journal_clear(s, &ignored);
 	close(seendir);
 	return 0;
 fail:
@@ -479,9 +590,15 @@ static int quarantine_into(int qfd, const unsigned char *msg, size_t n,
 		goto unlink;
 	}
 	fd = -1;
-	if (renameat(tmpfd, name, newfd, name) < 0 || fsync(newfd) < 0) {
+	if (renameat(tmpfd, name, newfd, name) < 0) {
 		temp_errno(e, "rename into quarantine/new/", name);
 		goto unlink;
+	}
+	if (fsync(newfd) < 0) {
+		/* exit 75 makes the MTA retry: take this copy back */
+		temp_errno(e, "fsync quarantine/new for", name);
+		unlinkat(newfd, name, 0);
+		goto out;
 	}
 	rc = 0;
 	goto out;

@@ -20,8 +20,9 @@ void spool_close(struct spool *s);
 
 /* Store one report's lines into "<day>.jsonl" (day is "YYYY-MM-DD",
  * validated here) exactly once per (org, report_id):
- *   lock (bounded wait) -> duplicate check -> one append -> fsync ->
- *   duplicate marker -> unlock.
+ *   lock (bounded wait) -> settle a journal left by a killed delivery ->
+ *   duplicate check -> journal -> one append -> fsync -> duplicate
+ *   marker -> empty the journal -> unlock.
  * Any failure after the append truncates the file back to its old size.
  * Returns 0 stored, or -1 with ERR_DUPLICATE, ERR_TEMP or ERR_CONFIG. */
 int spool_store(struct spool *s, const char *day, const char *org,
