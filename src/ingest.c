@@ -76,8 +76,10 @@ void ingest_free(struct ingest_result *r)
 	ingest_init(r);
 }
 
-/* Unfolded, RFC 2047-decoded, UTF-8-clean text of a header field. */
-static char *header_text(const struct headers *h, const char *name)
+/* Unfolded, RFC 2047-decoded, UTF-8-clean text of a header field, or
+ * NULL when it is absent; out of memory also sets *nomem, because a
+ * header lost to ENOMEM must not be read as a header not sent. */
+static char *header_text(const struct headers *h, const char *name, int *nomem)
 {
 	const struct header_field *f = header_find(h, name);
 	struct buf unfolded, decoded;
@@ -90,6 +92,8 @@ static char *header_text(const struct headers *h, const char *name)
 	if (header_unfold(f->value, f->value_n, &unfolded) == 0 &&
 	    header_decode_words(unfolded.p ? unfolded.p : (const unsigned char *)"", unfolded.n, &decoded) == 0)
 		s = buf_steal(&decoded);
+	if (s == NULL)
+		*nomem = 1;
 	buf_free(&unfolded);
 	buf_free(&decoded);
 	return s;
@@ -181,21 +185,22 @@ static void read_authres(const struct headers *h, const struct strlist *trusted,
 }
 
 static int read_envelope(const struct headers *h, const struct strlist *trusted,
-			 struct envelope *env)
+			 struct envelope *env, struct err *e)
 {
 	const struct header_field *ct = header_find(h, "Content-Type");
 	char *domain, *subject;
+	int nomem = 0;
 
 	memset(env, 0, sizeof *env);
-	env->message_id = header_text(h, "Message-ID");
-	env->submitter = header_text(h, "TLS-Report-Submitter");
+	env->message_id = header_text(h, "Message-ID", &nomem);
+	env->submitter = header_text(h, "TLS-Report-Submitter", &nomem);
 	if (ct == NULL || header_media_type(ct->value, ct->value_n, env->top_type, sizeof env->top_type) < 0)
 		strcpy(env->top_type, "text/plain");
-	if ((domain = header_text(h, "TLS-Report-Domain")) != NULL) {
+	if ((domain = header_text(h, "TLS-Report-Domain", &nomem)) != NULL) {
 		env->header_domain = dup_domain(domain, strlen(domain));
 		free(domain);
 	}
-	if ((subject = header_text(h, "Subject")) != NULL) {
+	if ((subject = header_text(h, "Subject", &nomem)) != NULL) {
 		env->subject_domain = subject_domain(subject);
 		free(subject);
 	}
@@ -207,10 +212,10 @@ static int read_envelope(const struct headers *h, const struct strlist *trusted,
 		env->report_domain_from = "Subject";
 	}
 	read_authres(h, trusted, &env->authres);
-	return 0;
+	return nomem ? err_nomem(e) : 0;
 }
 
-static enum cte parse_cte(const struct headers *h)
+static enum cte parse_cte(const struct headers *h, int *nomem)
 {
 	const struct header_field *f = header_find(h, "Content-Transfer-Encoding");
 	enum cte c = CTE_UNKNOWN;
@@ -220,8 +225,10 @@ static enum cte parse_cte(const struct headers *h)
 	if (f == NULL)
 		return CTE_IDENTITY;
 	buf_init(&b);
-	if (header_unfold(f->value, f->value_n, &b) < 0)
+	if (header_unfold(f->value, f->value_n, &b) < 0) {
+		*nomem = 1;
 		return CTE_UNKNOWN;
+	}
 	/* the token alone: some mailers append a comment or parameters */
 	len = b.p ? strcspn((const char *)b.p, " \t;(") : 0;
 	if (span_ieq(b.p, len, "base64"))
@@ -317,7 +324,7 @@ static enum mime_action collect_part(const struct mime_part *part, void *ctx)
 	c->body_n = part->body_n;
 	c->index = part->index;
 	c->depth = part->depth;
-	c->cte = parse_cte(part->headers);
+	c->cte = parse_cte(part->headers, &w->nomem);
 	snprintf(c->media_type, sizeof c->media_type, "%s", part->media_type);
 	part_filename(part->headers, c->filename, sizeof c->filename);
 	c->rank = rank_part(c->media_type, c->filename);
@@ -624,7 +631,7 @@ int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
 		goto out;
 	}
 	if (header_parse(p + skip, n - skip, l, &h, &body_off, e) < 0 ||
-	    read_envelope(&h, ienv->trusted_authserv_ids, &env) < 0)
+	    read_envelope(&h, ienv->trusted_authserv_ids, &env, e) < 0)
 		goto out;
 	if (env.report_domain == NULL && ienv->filename != NULL) {
 		env.report_domain = env.name_domain = filename_domain(ienv->filename);

@@ -149,6 +149,8 @@ static int check_options(int files, int cgi_env)
 	return 0;
 }
 
+/* -1 bad usage, OPTIONS_NOMEM out of memory (a retry can succeed). */
+#define OPTIONS_NOMEM (-2)
 static int parse_options(int argc, char **argv, int cgi_env)
 {
 	static const struct option longopts[] = {
@@ -175,7 +177,7 @@ static int parse_options(int argc, char **argv, int cgi_env)
 	/* room for every argument: --file PATH repeated, then operands */
 	opt.files = calloc((size_t)argc + 1, sizeof *opt.files);
 	if (opt.files == NULL)
-		return -1;
+		return OPTIONS_NOMEM;
 	opt.spool = DEFAULT_SPOOL_DIR;
 	limits_default(&opt.limits);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -188,8 +190,10 @@ static int parse_options(int argc, char **argv, int cgi_env)
 		case OPT_CGI: opt.cgi = 1; break;
 		case OPT_REQUIRE_DKIM: opt.require_dkim = 1; break;
 		case OPT_TRUST:
-			if (optarg[0] == '\0' || strlist_add(&opt.trusted, optarg) < 0)
+			if (optarg[0] == '\0')
 				return -1;
+			if (strlist_add(&opt.trusted, optarg) < 0)
+				return OPTIONS_NOMEM;
 			break;
 		case OPT_MAX_MESSAGE:
 			if (parse_size(optarg, &opt.limits.max_message) < 0)
@@ -589,7 +593,12 @@ int main(int argc, char **argv)
 		logmsg(LOG_NOTICE, "http 400 reason=\"query string without '=' refused\"");
 		return respond(400, "bad request: query string not accepted");
 	}
-	if (parse_options(argc, argv, cgi_env) < 0) {
+	rc = parse_options(argc, argv, cgi_env);
+	if (rc == OPTIONS_NOMEM) {
+		logmsg(LOG_ERR, "deferred reason=\"out of memory\"");
+		return cgi_env || opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
+	}
+	if (rc < 0) {
 		if (!cgi_env && !opt.cgi) {
 			usage(stderr);
 			return EXIT_USAGE;
