@@ -16,6 +16,7 @@ run() {
 run base64 "$C/base64"
 run qp "$C/qp"
 run inflate "$C/inflate"
+run inflate_rt "$C/inflate_rt" "$C/report"
 run report "$C/report"
 run authres "$C/authres"
 run mime "$C/mime" "$top_srcdir/tests/data/golden" "$top_srcdir/examples"
