@@ -177,7 +177,7 @@ static void x_axis(struct html *h, double slot, const char *legend)
 	for (long i = 0; i < nd; i += step) {
 		sum_date_format(a->o.since + i, day);
 		putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-		     ML + (i + 0.5) * slot, CH - MB + 14, day + 5);
+		     ML + ((double)i + 0.5) * slot, CH - MB + 14, day + 5);
 	}
 	putf(h, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", ML, CH - 4, legend);
 }
@@ -221,7 +221,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 	for (long i = 0; i < nd && max > 0; i++) {
 		size_t idx = (size_t)(a->o.since + i - a->start);
 		const struct sum_day *sd = &d->days[idx];
-		double x = ML + i * slot + (slot - bw) / 2;
+		double x = ML + (double)i * slot + (slot - bw) / 2;
 		double hs = ph * (double)sd->success / (double)max, hf = ph * (double)sd->failed / (double)max;
 
 		sum_date_format(a->o.since + i, day);
@@ -231,7 +231,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 		if (sd->failed > 0)
 			bar(h, x, CH - MB - hs - (hf < 1 ? 1 : hf), bw, hf < 1 ? 1 : hf, "#cf222e", tip);
 		if (day_flags(d, idx))
-			putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#9a6700\">"
+			putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:#9a6700\">"
 			     "&#9650;</text>\n", x + bw / 2, CH - MB - hs - hf - 3);
 	}
 	x_axis(h, slot, "sessions per day (largest per reporter); \xe2\x96\xb2 flagged day");
@@ -271,7 +271,7 @@ static void chart_rate(struct html *h, const struct sum_domain *d)
 		sum_date_format(a->o.since + i, day);
 		sum_fmt_rate(bp, r);
 		snprintf(tip, sizeof tip, "%s: %s %% failed", day, r);
-		bar(h, ML + i * slot + (slot - bw) / 2, CH - MB - (hr < 1 ? 1 : hr), bw,
+		bar(h, ML + (double)i * slot + (slot - bw) / 2, CH - MB - (hr < 1 ? 1 : hr), bw,
 		    hr < 1 ? 1 : hr, "#cf222e", tip);
 	}
 	y = CH - MB - ph * limit / top;
@@ -491,6 +491,9 @@ static void quality(struct html *h)
 	if (a->dropped > 0)
 		putf(h, "<tr><td>Records dropped (too many domains)</td><td class=\"n\">%" PRIu64
 		     "</td></tr>\n", a->dropped);
+	if (a->duplicates > 0)
+		putf(h, "<tr><td>Duplicate records (counted once)</td><td class=\"n\">%" PRIu64
+		     "</td></tr>\n", a->duplicates);
 	put(h, "</tbody>\n</table>\n");
 	top_table(h, "Most frequent warnings", "Records", &a->top_warnings);
 	flush(h);
