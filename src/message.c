@@ -10,7 +10,11 @@
 
 #include "message.h"
 
-#define READ_CHUNK ((size_t)64 << 10)
+/* Reads of at most READ_CHUNK; with the buffer's NUL a first block of
+ * 64 KiB holds a typical mail and stays below malloc's mmap threshold, so
+ * a delivery does not map and unmap memory just to read its input. */
+#define READ_CHUNK (((size_t)64 << 10) - 1)
+#define READ_MIN ((size_t)4 << 10)   /* less room than this: grow first */
 
 /* read(2) that retries EINTR and waits out EAGAIN on a non-blocking fd. */
 static ssize_t read_retry(int fd, void *p, size_t n)
@@ -56,8 +60,11 @@ int message_read_fd(int fd, size_t max, struct buf *out, int *truncated, struct 
 		return err_nomem(e);
 	while (kept < max) {
 		size_t want = max - kept < READ_CHUNK ? max - kept : READ_CHUNK;
+		size_t room = out->cap - out->n - 1;   /* cap > n: appended above */
 
-		if (buf_reserve(out, want) < 0)
+		if (room >= READ_MIN || room >= want)
+			want = want < room ? want : room;
+		else if (buf_reserve(out, want) < 0)
 			return err_nomem(e);
 		r = read_retry(fd, out->p + out->n, want);
 		if (r < 0)

@@ -16,12 +16,9 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "record.h"
 
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-#define HUGE_MIN ((size_t)8 << 20)   /* batches worth huge pages */
 #define ONES ((uint64_t)0x0101010101010101)
 #define HIGHS ((uint64_t)0x8080808080808080)
 
@@ -278,22 +275,6 @@ static void policy_line(struct out *o, const struct report *r,
 	RAW(o, "]}\n");
 }
 
-/* Ask for huge pages over the whole 2 MiB pages inside p[0..n); only a
- * hint, so any failure is ignored. */
-static void advise_huge(unsigned char *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-	uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	uintptr_t z = ((uintptr_t)p + n) & ~(HUGE_PAGE - 1);
-
-	if (z > a)
-		(void)madvise((void *)a, z - a, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)n;
-#endif
-}
-
 int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, struct err *e)
 {
@@ -306,10 +287,9 @@ int record_format(const struct report *r, const struct record_meta *meta,
 	for (size_t i = 0; i < r->n_policies; i++)
 		policy_line(&o, r, &r->policies[i], meta);
 	o.measure = 0;
+	/* a batch of MEM_HUGE_MIN or more gets huge pages (buf_reserve) */
 	if (buf_reserve(out, o.need) < 0)
 		o.failed = 1;
-	else if (o.need >= HUGE_MIN)
-		advise_huge(out->p + out->n, out->cap - out->n);
 	for (size_t i = 0; i < r->n_policies && !o.failed; i++)
 		policy_line(&o, r, &r->policies[i], meta);
 	buf_free(&o.tmp);

@@ -452,6 +452,51 @@ static void test_bomb(const struct limits *l)
 	buf_free(&r.out);
 }
 
+/* Outputs of MEM_HUGE_MIN and more are reserved at once from the size
+ * the gzip trailer announces: a hint that may be wrong (several members,
+ * bytes after the stream), which must never change the output. */
+static void test_gzip_big(const struct limits *l)
+{
+	struct res r = { 0 };
+	struct buf text, g, two;
+	uint32_t x = 8460;
+
+	buf_init(&text);
+	buf_init(&g);
+	buf_init(&two);
+	while (text.n < MEM_HUGE_MIN + 333333) {
+		char word[32];
+
+		x = x * 1103515245u + 12345u;
+		snprintf(word, sizeof word, "{\"n\":%u},", (unsigned)(x >> 16));
+		if (buf_append_str(&text, word) < 0)
+			die("buf_append");
+	}
+	gz(&g, text.p, text.n);
+	run(&r, g.p, g.n, l);
+	ok(ok_output(&r, text.p, text.n, 0), "gzip big: output reserved from the trailer");
+
+	gz(&two, text.p, 1000);
+	gz(&two, text.p + 1000, text.n - 1000);
+	run(&r, two.p, two.n, l);
+	ok(ok_output(&r, text.p, text.n, INFLATE_WARN_MULTI_MEMBER),
+	   "gzip big: two members, the trailer tells only the last one's size");
+
+	buf_append(&g, "\0\0\0\x02", 4);
+	run(&r, g.p, g.n, l);
+	ok(ok_output(&r, text.p, text.n, INFLATE_WARN_TRAILING_GARBAGE),
+	   "gzip big: trailing bytes that claim 32 MiB");
+
+	buf_append(&g, "junk", 4);
+	run(&r, g.p, g.n, l);
+	ok(ok_output(&r, text.p, text.n, INFLATE_WARN_TRAILING_GARBAGE),
+	   "gzip big: trailing bytes that claim more than the caps");
+	buf_free(&text);
+	buf_free(&g);
+	buf_free(&two);
+	buf_free(&r.out);
+}
+
 int main(void)
 {
 	struct limits l;
@@ -459,6 +504,7 @@ int main(void)
 	limits_default(&l);
 	test_sniff();
 	test_gzip(&l);
+	test_gzip_big(&l);
 	test_gzip_truncated(&l);
 	test_gzip_corrupt(&l);
 	test_zlib(&l);

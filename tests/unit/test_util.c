@@ -1,6 +1,7 @@
 /* Unit tests for util.c: buffers, lists, checked arithmetic, UTF-8. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../tap.h"
 #include "util.h"
@@ -21,6 +22,51 @@ static void test_buf(void)
 	char *s = buf_steal(&b);
 	is_str(s, "", "steal of empty buffer is an empty string");
 	free(s);
+}
+
+/* Growing past MEM_HUGE_MIN switches mem_grow from realloc to a fresh
+ * block: the contents must come along, byte for byte. */
+static void test_grow_big(void)
+{
+	struct buf b;
+	unsigned char chunk[4096];
+	size_t want = MEM_HUGE_MIN * 2 + 123, bad = 0;
+	unsigned char *p = NULL, *q;
+
+	buf_init(&b);
+	while (b.n < want && bad == 0) {
+		for (size_t i = 0; i < sizeof chunk; i++)
+			chunk[i] = (unsigned char)((b.n + i) * 7 % 251);
+		if (buf_append(&b, chunk, want - b.n < sizeof chunk ? want - b.n : sizeof chunk) < 0)
+			bad = 1;
+	}
+	for (size_t i = 0; i < b.n && bad == 0; i++)
+		if (b.p[i] != (unsigned char)(i * 7 % 251))
+			bad = i + 1;
+	ok(bad == 0 && b.n == want && b.p[b.n] == '\0',
+	   "buffer grown past MEM_HUGE_MIN keeps its bytes and its NUL");
+	ok(b.cap >= MEM_HUGE_MIN * 2, "big buffer capacity");
+	buf_free(&b);
+
+	p = mem_grow(NULL, 0, 64);
+	ok(p != NULL, "mem_grow from NULL");
+	if (p == NULL)
+		return;
+	memset(p, 'x', 64);
+	bad = 0;
+	for (size_t n = 128; n <= MEM_HUGE_MIN * 2 && bad == 0; n *= 2) {
+		if ((q = mem_grow(p, n / 2, n)) == NULL) {
+			bad = 1;
+			break;
+		}
+		p = q;
+		for (size_t i = 0; i < n / 2 && bad == 0; i++)
+			if (p[i] != 'x')
+				bad = 2;
+		memset(p + n / 2, 'x', n / 2);
+	}
+	ok(bad == 0, "mem_grow keeps the used bytes below and above MEM_HUGE_MIN");
+	free(p);
 }
 
 static void test_strlist(void)
@@ -80,6 +126,7 @@ static void test_utf8(void)
 int main(void)
 {
 	test_buf();
+	test_grow_big();
 	test_strlist();
 	test_arith();
 	test_span();
