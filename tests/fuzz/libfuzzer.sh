@@ -1,9 +1,9 @@
 #!/bin/bash
 # TAP wrapper around tests/fuzz/run-fuzzers for tests/run-all: one test
-# per libFuzzer target, run for FUZZ_SECONDS (default 45) each.
+# per libFuzzer target, run for FUZZ_SECONDS (default 30) each.
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v clang >/dev/null || skip_all "clang not installed"
-secs=${FUZZ_SECONDS:-45}
+secs=${FUZZ_SECONDS:-30}
 work=$(cd "$top_builddir" && pwd)/fuzz-work
 for t in base64 qp inflate inflate_rt mime report ingest authres; do
 	if out=$(FUZZ_WORK="$work" "$top_srcdir/tests/fuzz/run-fuzzers" "$secs" "$t" 2>&1); then
