@@ -34,15 +34,12 @@ static void putf(struct html *h, const char *fmt, ...) __attribute__((format(pri
 
 static void putf(struct html *h, const char *fmt, ...)
 {
-	char tmp[512];
 	va_list ap;
-	int len;
 
 	va_start(ap, fmt);
-	len = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (len < 0 || buf_append(&h->b, tmp, (size_t)len < sizeof tmp ? (size_t)len : sizeof tmp - 1) < 0)
+	if (buf_vappendf(&h->b, fmt, ap) < 0)
 		h->nomem = 1;
+	va_end(ap);
 }
 
 /* Clean (no control characters), cut to max code points, escape. */

@@ -93,34 +93,18 @@ long sum_clean(struct buf *out, const char *s, size_t max)
 	return n;
 }
 
-static int appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int appendf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int len;
-
-	va_start(ap, fmt);
-	len = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return -1;
-	return buf_append(b, tmp, (size_t)len < sizeof tmp ? (size_t)len : sizeof tmp - 1);
-}
-
 static int detail_spike(const struct sum_agg *a, const struct sum_flag *f, struct buf *out)
 {
 	char r[16];
 
 	sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
-	if (appendf(out, "%" PRIu64 " of %" PRIu64 " sessions failed (%s %%)",
+	if (buf_appendf(out, "%" PRIu64 " of %" PRIu64 " sessions failed (%s %%)",
 		    f->failed, f->sessions, r) < 0)
 		return -1;
-	if (f->by_median && appendf(out, ", at least %.4g x the trailing %d-day median of %.1f",
+	if (f->by_median && buf_appendf(out, ", at least %.4g x the trailing %d-day median of %.1f",
 				    a->o.spike_factor, SUM_MEDIAN_DAYS, f->median) < 0)
 		return -1;
-	if (f->by_rate && appendf(out, ", above %.2f %% on a policy in mode enforce",
+	if (f->by_rate && buf_appendf(out, ", above %.2f %% on a policy in mode enforce",
 				  a->o.enforce_rate) < 0)
 		return -1;
 	return buf_append_byte(out, '.');
@@ -133,12 +117,12 @@ int sum_flag_detail(const struct sum_agg *a, const struct sum_flag *f, struct bu
 	switch (f->kind) {
 	case SUM_FLAG_RATE:
 		sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
-		return appendf(out, "%s %% of %" PRIu64 " sessions failed in the window, above "
+		return buf_appendf(out, "%s %% of %" PRIu64 " sessions failed in the window, above "
 			       "the critical %.2f %%.", r, f->sessions, a->o.critical_rate);
 	case SUM_FLAG_NEW_TYPE:
 		if (buf_append_str(out, "Result type ") < 0 || sum_clean(out, f->what, 0) < 0)
 			return -1;
-		return appendf(out, " (%" PRIu64 " sessions) did not appear in the %d days "
+		return buf_appendf(out, " (%" PRIu64 " sessions) did not appear in the %d days "
 			       "before the window%s.", f->sessions, SUM_HISTORY_DAYS,
 			       f->critical ? "; the policy is in mode enforce" : "");
 	case SUM_FLAG_SPIKE:
@@ -147,7 +131,7 @@ int sum_flag_detail(const struct sum_agg *a, const struct sum_flag *f, struct bu
 		sum_date_format(a->o.until - SUM_SILENT_LAST + 1, day);
 		if (sum_clean(out, f->what, 0) < 0)
 			return -1;
-		return appendf(out, " reported on %u of the %d days before %s and not since.",
+		return buf_appendf(out, " reported on %u of the %d days before %s and not since.",
 			       f->prior, SUM_SILENT_PRIOR, day);
 	}
 	return 0;
@@ -166,13 +150,13 @@ static int status_item(const struct sum_flag *f, struct buf *out)
 	switch (f->kind) {
 	case SUM_FLAG_RATE:
 		sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
-		return appendf(out, "%s %% failed", r);
+		return buf_appendf(out, "%s %% failed", r);
 	case SUM_FLAG_NEW_TYPE:
 		return buf_append_str(out, "new failure type ") < 0 ||
 			sum_clean(out, f->what, 48) < 0 ||
-			appendf(out, " on %s", day) < 0 ? -1 : 0;
+			buf_appendf(out, " on %s", day) < 0 ? -1 : 0;
 	case SUM_FLAG_SPIKE:
-		return appendf(out, "spike on %s (%" PRIu64 " failed)", day, f->failed);
+		return buf_appendf(out, "spike on %s (%" PRIu64 " failed)", day, f->failed);
 	case SUM_FLAG_SILENT:
 		return buf_append_str(out, "silent reporter ") < 0 ||
 			sum_clean(out, f->what, 48) < 0 ? -1 : 0;
@@ -187,7 +171,7 @@ static int status_flags(const struct sum_agg *a, struct buf *out)
 
 	for (size_t i = 0; i < a->nflags; i++)
 		ncrit += a->flags[i].critical != 0;
-	if (appendf(out, "%zu flag%s (%zu critical): ", a->nflags,
+	if (buf_appendf(out, "%zu flag%s (%zu critical): ", a->nflags,
 		    a->nflags == 1 ? "" : "s", ncrit) < 0)
 		return -1;
 	for (int pass = 1; pass >= 0; pass--) {
@@ -199,7 +183,7 @@ static int status_flags(const struct sum_agg *a, struct buf *out)
 				return -1;
 		}
 	}
-	if (a->nflags > shown && appendf(out, "; and %zu more", a->nflags - shown) < 0)
+	if (a->nflags > shown && buf_appendf(out, "; and %zu more", a->nflags - shown) < 0)
 		return -1;
 	return 0;
 }
@@ -220,19 +204,19 @@ int sum_status(const struct sum_agg *a, struct buf *out)
 	sum_date_format(a->o.since, since);
 	sum_date_format(a->o.until, until);
 	sum_fmt_rate(sum_rate_bp(failed, sum_sat_add(ok, failed)), r);
-	if (appendf(out, "TLSRPT %s - ", sum_state_name(s)) < 0)
+	if (buf_appendf(out, "TLSRPT %s - ", sum_state_name(s)) < 0)
 		return -1;
 	if (s == SUM_UNKNOWN) {
-		if (appendf(out, "no reports from %s to %s", since, until) < 0)
+		if (buf_appendf(out, "no reports from %s to %s", since, until) < 0)
 			return -1;
 	} else if (a->nflags == 0) {
-		if (appendf(out, "%zu domain%s, %" PRIu64 " sessions, %s %% failed, no flags",
+		if (buf_appendf(out, "%zu domain%s, %" PRIu64 " sessions, %s %% failed, no flags",
 			    a->ndoms, a->ndoms == 1 ? "" : "s", sum_sat_add(ok, failed), r) < 0)
 			return -1;
 	} else if (status_flags(a, out) < 0) {
 		return -1;
 	}
-	return appendf(out, " | sessions=%" PRIu64 " failed=%" PRIu64 " flags=%zu critical=%zu"
+	return buf_appendf(out, " | sessions=%" PRIu64 " failed=%" PRIu64 " flags=%zu critical=%zu"
 		       " quarantined=%lu skipped_lines=%" PRIu64, sum_sat_add(ok, failed), failed, a->nflags,
 		       ncrit, a->quarantined, a->skipped);
 }
@@ -262,15 +246,12 @@ static void putf(struct text *t, const char *fmt, ...) __attribute__((format(pri
 
 static void putf(struct text *t, const char *fmt, ...)
 {
-	char tmp[512];
 	va_list ap;
-	int len;
 
 	va_start(ap, fmt);
-	len = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (len < 0 || buf_append(&t->b, tmp, (size_t)len < sizeof tmp ? (size_t)len : sizeof tmp - 1) < 0)
+	if (buf_vappendf(&t->b, fmt, ap) < 0)
 		t->nomem = 1;
+	va_end(ap);
 }
 
 /* ANSI SGR code ("1" bold, "31" red, "33" yellow, "0" reset) on a tty. */

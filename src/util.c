@@ -104,6 +104,33 @@ int buf_append_byte(struct buf *b, unsigned char c)
 	return buf_append(b, &c, 1);
 }
 
+int buf_vappendf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int len;
+
+	va_copy(again, ap);
+	len = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	/* reserve one more: vsnprintf writes the NUL the buffer keeps anyway */
+	if (len < 0 || buf_reserve(b, (size_t)len + 1) < 0)
+		return -1;
+	vsnprintf((char *)b->p + b->n, (size_t)len + 1, fmt, ap);
+	b->n += (size_t)len;
+	return 0;
+}
+
+int buf_appendf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vappendf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 char *buf_steal(struct buf *b)
 {
 	char *s;

@@ -3,6 +3,7 @@
 #ifndef TLSRPT_UTIL_H
 #define TLSRPT_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@ int buf_reserve(struct buf *b, size_t extra);        /* 0 or -1 (ENOMEM / overfl
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_append_str(struct buf *b, const char *s);
 int buf_append_byte(struct buf *b, unsigned char c);
+/* Append printf-formatted text (any length).  0, or -1 on ENOMEM or a
+ * format error (b then unchanged). */
+int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vappendf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 /* Hand the contents over as a malloc'd NUL-terminated string; b is reset. */
 char *buf_steal(struct buf *b);
 

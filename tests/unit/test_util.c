@@ -24,6 +24,26 @@ static void test_buf(void)
 	free(s);
 }
 
+/* buf_appendf has no length cap (the printers it replaced cut at 511). */
+static void test_appendf(void)
+{
+	struct buf b;
+	char big[2000];
+
+	buf_init(&b);
+	ok(buf_appendf(&b, "%s=%d", "n", 42) == 0, "appendf");
+	ok(buf_appendf(&b, ";%05.1f", 2.25) == 0, "appendf again");
+	is_str((char *)b.p, "n=42;002.2", "appendf appends, NUL-terminated");
+	is_int(b.n, 10, "appendf length");
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	buf_reset(&b);
+	ok(buf_appendf(&b, "<%s>", big) == 0, "appendf of 2001 bytes");
+	is_int(b.n, 2001, "nothing cut");
+	ok(b.p[0] == '<' && b.p[1999] == 'x' && b.p[2000] == '>' && b.p[2001] == '\0', "ends intact");
+	buf_free(&b);
+}
+
 /* Growing past MEM_HUGE_MIN switches mem_grow from realloc to a fresh
  * block: the contents must come along, byte for byte. */
 static void test_grow_big(void)
@@ -126,6 +146,7 @@ static void test_utf8(void)
 int main(void)
 {
 	test_buf();
+	test_appendf();
 	test_grow_big();
 	test_strlist();
 	test_arith();
