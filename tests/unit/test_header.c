@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "header.h"
 #include "../tap.h"
@@ -22,13 +21,6 @@ static unsigned char *dup_exact(const char *s, size_t n)
 	return p;
 }
 
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Field i of h as "name|value" (raw value), for compact assertions. */
 static const char *field_str(const struct headers *h, size_t i)
@@ -207,7 +199,6 @@ static void test_limits(void)
 	struct parsed r;
 	size_t big = 1000000, n;
 	char *s;
-	double t0;
 
 	limits_default(&l);
 	l.max_headers = 3;
@@ -242,11 +233,9 @@ static void test_limits(void)
 	for (size_t i = 0; i < big; i++)
 		memcpy(s + i * 5, "a: b\n", 5);
 	s[n - 1] = '\n';
-	t0 = now_sec();
 	parse(&r, s, n);
 	is_int(r.rc, -1, "1M header lines fail");
 	is_str(r.e.reason, "too many header fields (limit 1000)", "1M header lines: reason");
-	ok(now_sec() - t0 < 2.0, "1M header lines fail fast");
 	parsed_free(&r);
 
 	/* and a million continuation lines of one field hit the length limit */
@@ -260,12 +249,10 @@ static void test_limits(void)
 	/* a 1 MB single line */
 	memset(s, 'x', n);
 	memcpy(s, "Subject: ", 9);
-	t0 = now_sec();
 	parse(&r, s, (size_t)1 << 20);
 	is_int(r.rc, -1, "1 MB header line fails");
 	is_int(r.e.cls, ERR_INPUT, "1 MB header line: ERR_INPUT");
 	is_str(r.e.reason, "header field longer than 65536 bytes", "1 MB header line: reason");
-	ok(now_sec() - t0 < 2.0, "1 MB header line fails fast");
 	parsed_free(&r);
 	free(s);
 }
@@ -408,7 +395,6 @@ static void test_encoded_words(void)
 	struct buf b;
 	size_t n = 1 << 20;
 	char *s;
-	double t0;
 
 	check_words("Report Domain: example.com", "Report Domain: example.com", "plain text");
 	check_words("=?UTF-8?B?w6lkw6k=?=", "\xc3\xa9" "d\xc3\xa9", "B word");
@@ -455,10 +441,8 @@ static void test_encoded_words(void)
 		abort();
 	for (size_t i = 0; i < n; i++)
 		s[i] = "=?a"[i % 3];
-	t0 = now_sec();
 	is_int(header_decode_words((unsigned char *)s, n, &b), 0, "1 MB of word starts");
 	is_int(b.n, n, "1 MB of word starts copied");
-	ok(now_sec() - t0 < 2.0, "1 MB of word starts is fast");
 	buf_free(&b);
 	free(s);
 }

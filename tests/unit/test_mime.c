@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mime.h"
 #include "../tap.h"
@@ -427,20 +426,12 @@ static char *nested(size_t levels, int close)
 	return buf_steal(&b);
 }
 
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void test_depth(void)
 {
 	struct limits l;
 	struct run r;
 	char *m;
-	double t0;
 
 	limits_default(&l);
 	l.max_mime_depth = 3;
@@ -463,11 +454,9 @@ static void test_depth(void)
 
 	/* 10,000 nested multiparts, unclosed (each level scans to the end) */
 	m = nested(10000, 0);
-	t0 = now_sec();
 	walk(&r, m);
 	is_int(r.rc, -1, "10,000 nested multiparts fail");
 	is_str(r.e.reason, "MIME nesting deeper than 16", "10,000 nested: reason");
-	ok(now_sec() - t0 < 2.0, "10,000 nested multiparts fail fast");
 	run_free(&r);
 	free(m);
 }
@@ -477,7 +466,6 @@ static void test_parts_limit(void)
 	struct limits l;
 	struct run r;
 	struct buf b;
-	double t0;
 
 	static const char four[] = "Content-Type: multipart/mixed; boundary=b\n\n"
 		"--b\n\n1\n--b\n\n2\n--b\n\n3\n--b\n\n4\n--b--\n";
@@ -503,11 +491,9 @@ static void test_parts_limit(void)
 	for (size_t i = 0; i < 100000; i++)
 		buf_append_str(&b, "--b\nContent-Type: text/plain\n\nx\n");
 	buf_append_str(&b, "--b--\n");
-	t0 = now_sec();
 	walk(&r, (const char *)b.p);
 	is_int(r.rc, -1, "100,000 parts fail");
 	is_str(r.e.reason, "more than 1000 MIME parts", "100,000 parts: reason");
-	ok(now_sec() - t0 < 2.0, "100,000 parts fail fast");
 	run_free(&r);
 	buf_free(&b);
 }
