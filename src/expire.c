@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,9 +72,10 @@ static void remove_one(int dirfd, const char *name, const char *where,
 }
 
 /* Remove the old regular files of one directory: daily files by the date
- * in their name, quarantined messages (daily == 0) by their mtime. */
-static int sweep(int dirfd, const char *where, long cutoff, int daily,
-		 unsigned long *count, struct expire_stats *st, struct err *e)
+ * in their name, quarantined messages and markers (daily == 0) by their
+ * mtime. */
+static int sweep(int dirfd, const char *where, long cutoff, int daily, unsigned long *count,
+		 unsigned long *kept, struct expire_stats *st, struct err *e)
 {
 	struct dirent *d;
 	struct stat sb;
@@ -96,11 +98,36 @@ static int sweep(int dirfd, const char *where, long cutoff, int daily,
 		if (!daily)
 			day = day_of(sb.st_mtime);
 		if (day >= cutoff)
-			st->kept++;
+			(*kept)++;
 		else
 			remove_one(dirfd, d->d_name, where, count, st, e);
 	}
 	closedir(dir);
+	return 0;
+}
+
+/* Duplicate markers live in .seen/00 ... .seen/ff (see spool.c); names we
+ * did not make and symlinks are left alone. */
+static int sweep_markers(int fd, long cutoff, struct expire_stats *st, struct err *e)
+{
+	unsigned long kept = 0;
+	int seen = openat(fd, ".seen", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (seen < 0)
+		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open .seen: %s", strerror(errno));
+	for (unsigned i = 0; i < 256; i++) {
+		char sub[3], where[12];
+		int subfd;
+
+		snprintf(sub, sizeof sub, "%02x", i);
+		subfd = openat(seen, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (subfd < 0)
+			continue;
+		snprintf(where, sizeof where, ".seen/%s/", sub);
+		sweep(subfd, where, cutoff, 0, &st->markers_deleted, &kept, st, e);
+		close(subfd);
+	}
+	close(seen);
 	return 0;
 }
 
@@ -116,14 +143,17 @@ int expire_spool(const char *spool, int days, time_t now, struct expire_stats *s
 	fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, ERR_CONFIG, "open spool %s: %s", spool, strerror(errno));
-	rc = sweep(fd, "", cutoff, 1, &st->daily_deleted, st, e);
+	rc = sweep(fd, "", cutoff, 1, &st->daily_deleted, &st->kept, st, e);
 	qfd = rc < 0 ? -1 : openat(fd, "quarantine/new", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (rc == 0 && qfd < 0 && errno != ENOENT)
 		rc = err_set(e, ERR_CONFIG, "open quarantine/new: %s", strerror(errno));
 	if (qfd >= 0) {
-		rc = sweep(qfd, "quarantine/new/", cutoff, 0, &st->quarantine_deleted, st, e);
+		rc = sweep(qfd, "quarantine/new/", cutoff, 0, &st->quarantine_deleted,
+			   &st->kept, st, e);
 		close(qfd);
 	}
+	if (rc == 0)
+		rc = sweep_markers(fd, cutoff, st, e);
 	close(fd);
 	if (rc == 0 && st->failed > 0)
 		rc = -1;    /* e holds the first unlink failure */

@@ -100,8 +100,8 @@ static void usage(FILE *f)
 		"  --require-dkim        quarantine mail without an aligned DKIM pass\n"
 		"  --cgi                 answer one HTTPS POST as a CGI program (the default\n"
 		"                        when GATEWAY_INTERFACE is set)\n"
-		"  --expire DAYS         delete daily files and quarantined mail older than\n"
-		"                        DAYS (UTC; never today), then exit\n"
+		"  --expire DAYS         delete daily files, quarantined mail and duplicate\n"
+		"                        markers older than DAYS (UTC; never today), then exit\n"
 		"\n"
 		"Exit status: 0 stored, duplicate or quarantined; 75 temporary failure\n"
 		"(the MTA retries); 64 usage; 65 invalid report with --reject-invalid.\n"
@@ -568,12 +568,14 @@ static int run_expire(void)
 	err_clear(&e);
 	memset(&st, 0, sizeof st);
 	if (expire_spool(opt.spool, opt.expire_days, now, &st, &e) < 0) {
-		logmsg(LOG_ERR, "expire failed reason=\"%s\" deleted=%lu quarantine_deleted=%lu",
-		       e.reason, st.daily_deleted, st.quarantine_deleted);
+		logmsg(LOG_ERR, "expire failed reason=\"%s\" deleted=%lu quarantine_deleted=%lu"
+		       " markers_deleted=%lu", e.reason, st.daily_deleted, st.quarantine_deleted,
+		       st.markers_deleted);
 		return e.cls == ERR_USAGE ? EXIT_USAGE : EXIT_TEMPFAIL;
 	}
-	logmsg(LOG_INFO, "expired days=%d deleted=%lu quarantine_deleted=%lu kept=%lu",
-	       opt.expire_days, st.daily_deleted, st.quarantine_deleted, st.kept);
+	logmsg(LOG_INFO, "expired days=%d deleted=%lu quarantine_deleted=%lu markers_deleted=%lu"
+	       " kept=%lu", opt.expire_days, st.daily_deleted, st.quarantine_deleted,
+	       st.markers_deleted, st.kept);
 	return EXIT_OK;
 }
 

@@ -78,13 +78,24 @@ static void build(void)
 	touch("quarantine/new/fresh", NOW);
 	touch("quarantine/new/future", NOW + 10 * DAY);
 	touch("quarantine/tmp/old", NOW - 40 * DAY);
+	mk(".seen");
+	mk(".seen/00");
+	mk(".seen/ff");
+	mk(".seen/xy");                                  /* not a name we make */
+	touch(".seen/00/0000000000000001", NOW - 40 * DAY);
+	touch(".seen/00/0000000000000001-1", NOW - 31 * DAY);
+	touch(".seen/00/0000000000000002", NOW - 30 * DAY);   /* kept */
+	touch(".seen/ff/ff00000000000001", NOW - 90 * DAY);
+	touch(".seen/ff/ff00000000000002", NOW);
+	touch(".seen/xy/old", NOW - 90 * DAY);
+	touch(".seen/old", NOW - 90 * DAY);                   /* not in a subdirectory */
 }
 
 int main(void)
 {
 	struct expire_stats st;
 	struct err e;
-	char cmd[128];
+	char cmd[160];
 
 	snprintf(dir, sizeof dir, "/tmp/test_expire.XXXXXX");
 	ok(mkdtemp(dir) != NULL, "temp spool");
@@ -107,6 +118,12 @@ int main(void)
 	ok(exists("quarantine/new/edge") && exists("quarantine/new/fresh") &&
 	   exists("quarantine/new/future"), "young and future quarantine kept");
 	ok(exists("quarantine/tmp/old"), "quarantine/tmp untouched");
+	is_int(st.markers_deleted, 3, "three old duplicate markers deleted");
+	ok(!exists(".seen/00/0000000000000001") && !exists(".seen/00/0000000000000001-1") &&
+	   !exists(".seen/ff/ff00000000000001"), "old markers gone");
+	ok(exists(".seen/00/0000000000000002") && exists(".seen/ff/ff00000000000002"),
+	   "young markers kept");
+	ok(exists(".seen/xy/old") && exists(".seen/old"), "names we do not make untouched");
 
 	is_int(expire_spool(dir, 1, NOW, &st, &e), 0, "expire 1 day");
 	ok(exists("2026-05-18.jsonl") && exists("2026-05-19.jsonl"), "today and future survive 1");
@@ -132,9 +149,14 @@ int main(void)
 		ok(st.failed == 1 && st.daily_deleted == 1, "the other files still expired");
 		chmod(q, 0700);
 	}
-	snprintf(cmd, sizeof cmd, "rm -rf '%s/quarantine'", dir);
-	ok(system(cmd) == 0, "quarantine removed");
-	is_int(expire_spool(dir, 30, NOW, &st, &e), 0, "a spool without quarantine is fine");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/quarantine' '%s/.seen'", dir, dir);
+	ok(system(cmd) == 0, "quarantine and markers removed");
+	is_int(expire_spool(dir, 30, NOW, &st, &e), 0,
+	       "a spool without quarantine or markers is fine");
+	snprintf(cmd, sizeof cmd, "ln -s /tmp '%s/.seen'", dir);
+	ok(system(cmd) == 0, ".seen made a symlink");
+	is_int(expire_spool(dir, 30, NOW, &st, &e), -1, "a symlinked .seen is refused");
+	is_int(e.cls, ERR_CONFIG, "as a configuration error");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	ok(system(cmd) == 0, "cleanup");
 	return tap_done();
