@@ -106,36 +106,64 @@ static int sweep(int dirfd, const char *where, long cutoff, int daily, unsigned 
 	return 0;
 }
 
+/* Sweep, by mtime, the directory name (one component, never a symlink)
+ * below parent; a missing one is fine. */
+static int sweep_subdir(int parent, const char *name, const char *where, long cutoff,
+			unsigned long *count, unsigned long *kept, struct expire_stats *st,
+			struct err *e)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open %s: %s", where, strerror(errno));
+	sweep(fd, where, cutoff, 0, count, kept, st, e);
+	close(fd);
+	return 0;
+}
+
+/* Staged copies in quarantine/tmp are leftovers of killed deliveries,
+ * which the MTA retried; they are not counted as kept. */
+static int sweep_quarantine(int spool, long cutoff, struct expire_stats *st, struct err *e)
+{
+	unsigned long leftovers = 0;
+	int rc, fd = openat(spool, "quarantine", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open quarantine: %s", strerror(errno));
+	rc = sweep_subdir(fd, "new", "quarantine/new/", cutoff, &st->quarantine_deleted, &st->kept,
+			  st, e);
+	if (rc == 0)
+		rc = sweep_subdir(fd, "tmp", "quarantine/tmp/", cutoff, &st->quarantine_deleted,
+				  &leftovers, st, e);
+	close(fd);
+	return rc;
+}
+
 /* Duplicate markers live in .seen/00 ... .seen/ff (see spool.c); names we
- * did not make and symlinks are left alone. */
-static int sweep_markers(int fd, long cutoff, struct expire_stats *st, struct err *e)
+ * did not make are left alone. */
+static int sweep_markers(int spool, long cutoff, struct expire_stats *st, struct err *e)
 {
 	unsigned long kept = 0;
-	int seen = openat(fd, ".seen", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = 0, fd = openat(spool, ".seen", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
-	if (seen < 0)
+	if (fd < 0)
 		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open .seen: %s", strerror(errno));
-	for (unsigned i = 0; i < 256; i++) {
+	for (unsigned i = 0; i < 256 && rc == 0; i++) {
 		char sub[3], where[12];
-		int subfd;
 
 		snprintf(sub, sizeof sub, "%02x", i);
-		subfd = openat(seen, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (subfd < 0)
-			continue;
 		snprintf(where, sizeof where, ".seen/%s/", sub);
-		sweep(subfd, where, cutoff, 0, &st->markers_deleted, &kept, st, e);
-		close(subfd);
+		rc = sweep_subdir(fd, sub, where, cutoff, &st->markers_deleted, &kept, st, e);
 	}
-	close(seen);
-	return 0;
+	close(fd);
+	return rc;
 }
 
 int expire_spool(const char *spool, int days, time_t now, struct expire_stats *st,
 		 struct err *e)
 {
 	long cutoff = day_of(now) - days;
-	int fd, qfd, rc;
+	int fd, rc;
 
 	memset(st, 0, sizeof *st);
 	if (days < 1)
@@ -144,14 +172,8 @@ int expire_spool(const char *spool, int days, time_t now, struct expire_stats *s
 	if (fd < 0)
 		return err_set(e, ERR_CONFIG, "open spool %s: %s", spool, strerror(errno));
 	rc = sweep(fd, "", cutoff, 1, &st->daily_deleted, &st->kept, st, e);
-	qfd = rc < 0 ? -1 : openat(fd, "quarantine/new", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (rc == 0 && qfd < 0 && errno != ENOENT)
-		rc = err_set(e, ERR_CONFIG, "open quarantine/new: %s", strerror(errno));
-	if (qfd >= 0) {
-		rc = sweep(qfd, "quarantine/new/", cutoff, 0, &st->quarantine_deleted,
-			   &st->kept, st, e);
-		close(qfd);
-	}
+	if (rc == 0)
+		rc = sweep_quarantine(fd, cutoff, st, e);
 	if (rc == 0)
 		rc = sweep_markers(fd, cutoff, st, e);
 	close(fd);

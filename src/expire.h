@@ -1,11 +1,12 @@
 /* Retention for the spool (tlsrpt-lda --expire DAYS): delete the daily
- * files "YYYY-MM-DD.jsonl" whose date is more than DAYS days before
- * today (UTC), and quarantined messages in quarantine/new and duplicate
- * markers in .seen/XX/ whose modification time is.  A marker is written
- * at delivery, on or after its report's start date, which names the daily
- * file; so a marker goes after its report's records, and only a report
- * whose records are gone is forgotten (the summary drops duplicate lines
- * of reports dated in the future).  Names are matched exactly (10 digits and dashes
+ * files "YYYY-MM-DD.jsonl" whose date is more than DAYS days before today
+ * (UTC), and the quarantined messages (quarantine/new, and leftovers of
+ * killed deliveries in quarantine/tmp) and duplicate markers (.seen/XX/)
+ * whose modification time is.  A marker is written at delivery, on or
+ * after its report's start date, which names the daily file; so a marker
+ * goes after its report's records, and only a report whose records are
+ * gone is forgotten (the summary drops duplicate lines of a report that
+ * claims a future date).  Names are matched exactly (10 digits and dashes
  * of a real date, then ".jsonl"); nothing else in the spool is touched,
  * only regular files are removed (never through a symlink), and today and
  * future days are never deleted whatever DAYS is.  Nothing calls this by
@@ -19,7 +20,7 @@
 
 struct expire_stats {
 	unsigned long daily_deleted;      /* YYYY-MM-DD.jsonl files removed */
-	unsigned long quarantine_deleted; /* quarantine/new entries removed */
+	unsigned long quarantine_deleted; /* quarantine/new and tmp entries removed */
 	unsigned long markers_deleted;    /* .seen duplicate markers removed */
 	unsigned long kept;               /* daily files and messages still young enough */
 	unsigned long failed;             /* unlink failures (see the error) */

@@ -77,7 +77,8 @@ static void build(void)
 	touch("quarantine/new/edge2", NOW - 31 * DAY);  /* today - 31: goes */
 	touch("quarantine/new/fresh", NOW);
 	touch("quarantine/new/future", NOW + 10 * DAY);
-	touch("quarantine/tmp/old", NOW - 40 * DAY);
+	touch("quarantine/tmp/old", NOW - 40 * DAY);   /* a killed delivery's leftover */
+	touch("quarantine/tmp/busy", NOW);
 	mk(".seen");
 	mk(".seen/00");
 	mk(".seen/ff");
@@ -103,7 +104,7 @@ int main(void)
 	err_clear(&e);
 	is_int(expire_spool(dir, 30, NOW, &st, &e), 0, "expire 30 days");
 	is_int(st.daily_deleted, 2, "two daily files deleted");
-	is_int(st.quarantine_deleted, 2, "two quarantined messages deleted");
+	is_int(st.quarantine_deleted, 3, "two quarantined messages and a leftover deleted");
 	is_int(st.kept, 6, "three daily files and three messages kept");
 	is_int(st.failed, 0, "no failure");
 	ok(exists("2026-05-18.jsonl") && exists("2026-05-19.jsonl") && exists("2026-04-18.jsonl"),
@@ -117,7 +118,8 @@ int main(void)
 	ok(!exists("quarantine/new/old") && !exists("quarantine/new/edge2"), "old quarantine gone");
 	ok(exists("quarantine/new/edge") && exists("quarantine/new/fresh") &&
 	   exists("quarantine/new/future"), "young and future quarantine kept");
-	ok(exists("quarantine/tmp/old"), "quarantine/tmp untouched");
+	ok(!exists("quarantine/tmp/old") && exists("quarantine/tmp/busy"),
+	   "old quarantine/tmp leftover gone, a fresh one kept");
 	is_int(st.markers_deleted, 3, "three old duplicate markers deleted");
 	ok(!exists(".seen/00/0000000000000001") && !exists(".seen/00/0000000000000001-1") &&
 	   !exists(".seen/ff/ff00000000000001"), "old markers gone");
@@ -156,6 +158,10 @@ int main(void)
 	snprintf(cmd, sizeof cmd, "ln -s /tmp '%s/.seen'", dir);
 	ok(system(cmd) == 0, ".seen made a symlink");
 	is_int(expire_spool(dir, 30, NOW, &st, &e), -1, "a symlinked .seen is refused");
+	is_int(e.cls, ERR_CONFIG, "as a configuration error");
+	snprintf(cmd, sizeof cmd, "rm '%s/.seen' && ln -s /tmp '%s/quarantine'", dir, dir);
+	ok(system(cmd) == 0, "quarantine made a symlink");
+	is_int(expire_spool(dir, 30, NOW, &st, &e), -1, "a symlinked quarantine is refused");
 	is_int(e.cls, ERR_CONFIG, "as a configuration error");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	ok(system(cmd) == 0, "cleanup");
