@@ -112,17 +112,17 @@ static int sweep_subdir(int parent, const char *name, const char *where, long cu
 			unsigned long *count, unsigned long *kept, struct expire_stats *st,
 			struct err *e)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int rc, fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open %s: %s", where, strerror(errno));
-	sweep(fd, where, cutoff, 0, count, kept, st, e);
+	rc = sweep(fd, where, cutoff, 0, count, kept, st, e);
 	close(fd);
-	return 0;
+	return rc;
 }
 
-/* Staged copies in quarantine/tmp are leftovers of killed deliveries,
- * which the MTA retried; they are not counted as kept. */
+/* Staged copies in quarantine/tmp are leftovers of deliveries killed
+ * before the rename into new/, which the MTA saw fail; not counted as kept. */
 static int sweep_quarantine(int spool, long cutoff, struct expire_stats *st, struct err *e)
 {
 	unsigned long leftovers = 0;
