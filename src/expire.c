@@ -106,16 +106,28 @@ static int sweep(int dirfd, const char *where, long cutoff, int daily, unsigned 
 	return 0;
 }
 
-/* Sweep, by mtime, the directory name (one component, never a symlink)
- * below parent; a missing one is fine. */
+/* Open the directory name (one component, never a symlink) below parent:
+ * *fd = -1 when it does not exist, which is fine. */
+static int open_existing_dir(int parent, const char *name, const char *where, int *fd,
+			     struct err *e)
+{
+	*fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (*fd < 0 && errno != ENOENT)
+		return err_set(e, ERR_CONFIG, "open %s: %s", where, strerror(errno));
+	return 0;
+}
+
+/* Sweep, by mtime, the directory name below parent, if it exists. */
 static int sweep_subdir(int parent, const char *name, const char *where, long cutoff,
 			unsigned long *count, unsigned long *kept, struct expire_stats *st,
 			struct err *e)
 {
-	int rc, fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int rc, fd;
 
+	if (open_existing_dir(parent, name, where, &fd, e) < 0)
+		return -1;
 	if (fd < 0)
-		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open %s: %s", where, strerror(errno));
+		return 0;
 	rc = sweep(fd, where, cutoff, 0, count, kept, st, e);
 	close(fd);
 	return rc;
@@ -126,10 +138,12 @@ static int sweep_subdir(int parent, const char *name, const char *where, long cu
 static int sweep_quarantine(int spool, long cutoff, struct expire_stats *st, struct err *e)
 {
 	unsigned long leftovers = 0;
-	int rc, fd = openat(spool, "quarantine", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int rc, fd;
 
+	if (open_existing_dir(spool, "quarantine", "quarantine", &fd, e) < 0)
+		return -1;
 	if (fd < 0)
-		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open quarantine: %s", strerror(errno));
+		return 0;
 	rc = sweep_subdir(fd, "new", "quarantine/new/", cutoff, &st->quarantine_deleted, &st->kept,
 			  st, e);
 	if (rc == 0)
@@ -144,10 +158,12 @@ static int sweep_quarantine(int spool, long cutoff, struct expire_stats *st, str
 static int sweep_markers(int spool, long cutoff, struct expire_stats *st, struct err *e)
 {
 	unsigned long kept = 0;
-	int rc = 0, fd = openat(spool, ".seen", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = 0, fd;
 
+	if (open_existing_dir(spool, ".seen", ".seen", &fd, e) < 0)
+		return -1;
 	if (fd < 0)
-		return errno == ENOENT ? 0 : err_set(e, ERR_CONFIG, "open .seen: %s", strerror(errno));
+		return 0;
 	for (unsigned i = 0; i < 256 && rc == 0; i++) {
 		char sub[3], where[12];
 
