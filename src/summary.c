@@ -79,11 +79,12 @@ static const struct option longopts[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: tlsrpt-summary [--spool DIR] [--days N | --since YYYY-MM-DD [--until YYYY-MM-DD]]\n"
+	fputs("usage: tlsrpt-summary [--spool DIR]\n"
+	      "                      [--days N | --since YYYY-MM-DD [--until YYYY-MM-DD]]\n"
 	      "                      [--domain D]... [--format text|json|html] [--check]\n"
 	      "                      [--spike-factor X] [--spike-min N] [--enforce-rate PCT]\n"
-	      "                      [--critical-rate PCT] [--top N] [--color auto|always|never]\n"
-	      "                      [--today YYYY-MM-DD]\n"
+	      "                      [--critical-rate PCT] [--top N]\n"
+	      "                      [--color auto|always|never] [--today YYYY-MM-DD]\n"
 	      "       tlsrpt-summary --help | --version\n"
 	      "\n"
 	      "Reads the spool of tlsrpt-lda and tells, per policy domain and policy type,\n"
