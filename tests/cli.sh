@@ -124,6 +124,7 @@ help_covers() { # PROGRAM SOURCE MANPAGE
 		grep -Eq -- "^\.It (Fl [A-Za-z] , )?Fl -$name( |$)" "$man" || undocumented="$undocumented $name"
 	done
 	check "${prog##*/}: the source declares options ($n)" [ "$n" -ge 10 ]
+	is "${prog##*/} --help fits 80 columns" "$(awk 'length > 80' "$tmp/help")" ""
 	is "${prog##*/} --help describes every option" "$missing" ""
 	is "${man##*/} describes every option" "$undocumented" ""
 }
