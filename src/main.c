@@ -175,6 +175,40 @@ static int bad_option(int c, const struct option *longopts, const char *arg)
 	return -1;
 }
 
+/* The options with a checked value; -1 (the reason printed) when refused. */
+static int set_value(int c, const char *arg)
+{
+	size_t n;
+
+	switch (c) {
+	case OPT_MAX_MESSAGE:
+		return parse_count("--max-message", arg, SIZE_MAX / 2,
+				   "wants a number of bytes, at least 1", &opt.limits.max_message);
+	case OPT_MAX_REPORT:
+		return parse_count("--max-report", arg, SIZE_MAX / 2,
+				   "wants a number of bytes, at least 1", &opt.limits.max_report);
+	case OPT_EXPIRE:
+		if (parse_count("--expire", arg, 100000, "wants a number of days from 1 to 100000", &n) < 0)
+			return -1;
+		opt.expire_days = (int)n;
+		return 0;
+	case OPT_LOCK_TIMEOUT:
+		if (parse_count("--lock-timeout", arg, 86400, "wants a number of seconds from 1 to 86400",
+				&n) < 0)
+			return -1;
+		opt.limits.lock_timeout_ms = (unsigned)n * 1000u;
+		return 0;
+	default:        /* OPT_LOG */
+		if (strcmp(arg, "syslog") == 0)
+			opt.log = LOG_TO_SYSLOG;
+		else if (strcmp(arg, "stderr") == 0)
+			opt.log = LOG_TO_STDERR;
+		else
+			return bad_value("--log", arg, "wants syslog or stderr");
+		return 0;
+	}
+}
+
 /* Combinations that cannot work, found before anything is read. */
 static int check_options(int files, int cgi_env)
 {
@@ -218,7 +252,6 @@ static int parse_options(int argc, char **argv, int cgi_env)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	size_t n;
 	int c, files = 0;
 
 	/* room for every argument: --file PATH repeated, then operands */
@@ -243,35 +276,10 @@ static int parse_options(int argc, char **argv, int cgi_env)
 			if (strlist_add(&opt.trusted, optarg) < 0)
 				return OPTIONS_NOMEM;
 			break;
-		case OPT_MAX_MESSAGE:
-			if (parse_count("--max-message", optarg, SIZE_MAX / 2,
-					"wants a number of bytes, at least 1", &opt.limits.max_message) < 0)
+		case OPT_MAX_MESSAGE: case OPT_MAX_REPORT: case OPT_EXPIRE:
+		case OPT_LOCK_TIMEOUT: case OPT_LOG:
+			if (set_value(c, optarg) < 0)
 				return -1;
-			break;
-		case OPT_MAX_REPORT:
-			if (parse_count("--max-report", optarg, SIZE_MAX / 2,
-					"wants a number of bytes, at least 1", &opt.limits.max_report) < 0)
-				return -1;
-			break;
-		case OPT_EXPIRE:
-			if (parse_count("--expire", optarg, 100000, "wants a number of days from 1 to 100000",
-					&n) < 0)
-				return -1;
-			opt.expire_days = (int)n;
-			break;
-		case OPT_LOCK_TIMEOUT:
-			if (parse_count("--lock-timeout", optarg, 86400,
-					"wants a number of seconds from 1 to 86400", &n) < 0)
-				return -1;
-			opt.limits.lock_timeout_ms = (unsigned)n * 1000u;
-			break;
-		case OPT_LOG:
-			if (strcmp(optarg, "syslog") == 0)
-				opt.log = LOG_TO_SYSLOG;
-			else if (strcmp(optarg, "stderr") == 0)
-				opt.log = LOG_TO_STDERR;
-			else
-				return bad_value("--log", optarg, "wants syslog or stderr");
 			break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("tlsrpt-lda %s\n", PACKAGE_VERSION); exit(EXIT_OK);
