@@ -35,6 +35,21 @@ runs() {
 	[ "$rc" = "$want_rc" ] || sed 's/^/#   stderr: /' "$tmp/err" | head -n 5
 }
 
+# The guide's shape: the two Quick start commands a tool parses (the
+# first two 4-space-indented lines of the underlined "Quick start"
+# section), at most 400 lines, and a table of contents naming every section
+is "README: the Quick start commands" \
+	"$(awk '/^Quick start$/ { getline; q = /^-+$/; next }
+		q && /^[^ ].*$/ { t = $0 } q && /^-+$/ && t != "" { exit }
+		q && /^    [^ ]/ { print substr($0, 5); if (++n == 2) exit }' "$readme")" \
+	"./quickstart
+tests/run-all"
+check "README: at most 400 lines ($(wc -l <"$readme"))" [ "$(wc -l <"$readme")" -le 400 ]
+sections=$(awk 'prev != "" && /^-+$/ && length($0) == length(prev) { print prev } { prev = $0 }' "$readme")
+listed=$(awk '/^Contents$/ { c = 1; next } c && /^[A-Z]/ { exit }
+	c { print }' "$readme" | sed 's/  \+/\n/g' | sed -n 's/^ *[0-9]\+\. //p' | sort)
+is "README: the contents list every section" "$listed" "$(echo "$sections" | sort)"
+
 # Reading the spool
 runs "$readme" "jq: policies with failures" 0 \
 '{"policy_domain":"example.com","policy_type":"sts","failed_session_count":17}
