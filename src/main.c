@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #define EXIT_OK 0
 #define EXIT_USAGE 64
 #define EXIT_DATAERR 65
+#define EXIT_NOINPUT 66
 #define EXIT_TEMPFAIL 75
 
 enum log_target { LOG_TO_SYSLOG, LOG_TO_STDERR };
@@ -50,6 +52,7 @@ struct options {
 static struct options opt;
 
 static void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *log_safe(const char *s, char *out, size_t cap);
 
 /* One line per delivery.  Under an MTA stderr ends up in the bounce or
  * deferral reason, so problems also go there, always starting with our
@@ -76,9 +79,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tlsrpt-lda [--spool DIR] [--stdout] [--reject-invalid]\n"
-		"                  [--max-message BYTES] [--max-report BYTES] [--lock-timeout SECONDS]\n"
-		"                  [--log syslog|stderr] [--quiet] [--file PATH...]\n"
+		"                  [--max-message BYTES] [--max-report BYTES]\n"
+		"                  [--lock-timeout SECONDS] [--log syslog|stderr] [--quiet]\n"
 		"                  [--trust-authserv-id ID...] [--require-dkim] [--cgi]\n"
+		"                  [--file PATH...]\n"
 		"       tlsrpt-lda --expire DAYS [--spool DIR]\n"
 		"       tlsrpt-lda --help | --version\n"
 		"\n"
@@ -88,11 +92,13 @@ static void usage(FILE *f)
 		"\n"
 		"  --spool DIR           spool directory\n"
 		"  --stdout              print the records instead of storing them\n"
-		"  --file PATH...        import saved reports (.json, .json.gz, .gz, .zip, .eml)\n"
+		"  --file PATH...        import saved reports (.json, .json.gz, .gz, .zip or\n"
+		"                        .eml); every operand after it is a file too\n"
 		"  --reject-invalid      exit 65 (EX_DATAERR) instead of 0 for quarantined mail\n"
 		"  --max-message BYTES   largest message read (default %zu)\n"
 		"  --max-report BYTES    largest inflated report (default %zu)\n"
-		"  --lock-timeout SECS   longest wait for the spool lock (default %u)\n"
+		"  --lock-timeout SECONDS  longest wait for the spool lock, 1 to 86400\n"
+		"                        (default %u)\n"
 		"  --log syslog|stderr   where the one-line delivery log goes (default syslog)\n"
 		"  --quiet               no output except errors\n"
 		"  --trust-authserv-id ID  record DKIM results from Authentication-Results\n"
@@ -101,24 +107,40 @@ static void usage(FILE *f)
 		"  --cgi                 answer one HTTPS POST as a CGI program (the default\n"
 		"                        when GATEWAY_INTERFACE is set)\n"
 		"  --expire DAYS         delete daily files, quarantined mail and duplicate\n"
-		"                        markers older than DAYS (UTC; never today), then exit\n"
+		"                        markers older than DAYS, 1 to 100000 (UTC; never\n"
+		"                        today), then exit\n"
+		"  --help                print this text and exit\n"
+		"  --version             print the version and exit\n"
 		"\n"
 		"Exit status: 0 stored, duplicate or quarantined; 75 temporary failure\n"
-		"(the MTA retries); 64 usage; 65 invalid report with --reject-invalid.\n"
+		"(the MTA retries); 64 bad command line; 65 invalid report with\n"
+		"--reject-invalid, or a --file without a report; 66 a --file that cannot be\n"
+		"opened or is a directory.\n"
 		"As CGI: 201 stored, 200 duplicate, 400 invalid (quarantined), 503 retry.\n",
 		DEFAULT_SPOOL_DIR, LIMIT_MAX_MESSAGE, LIMIT_MAX_REPORT,
 		LIMIT_LOCK_TIMEOUT_MS / 1000);
 }
 
-static int parse_size(const char *s, size_t *out)
+/* A rejected command-line value: one line saying why, never the usage
+ * (under an MTA stderr lands in the bounce).  Returns -1. */
+static int bad_value(const char *name, const char *arg, const char *want)
+{
+	char safe[80];
+
+	fprintf(stderr, "tlsrpt-lda: %s \"%s\": %s\n", name, log_safe(arg, safe, sizeof safe), want);
+	return -1;
+}
+
+/* A whole number from 1 to max; -1 (with the reason printed) otherwise. */
+static int parse_count(const char *name, const char *s, size_t max, const char *want, size_t *out)
 {
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > SIZE_MAX / 2 || s[0] == '-')
-		return -1;
+	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > max || s[0] == '-')
+		return bad_value(name, s, want);
 	*out = (size_t)v;
 	return 0;
 }
@@ -127,6 +149,65 @@ enum {
 	OPT_MAX_MESSAGE = 256, OPT_MAX_REPORT, OPT_LOCK_TIMEOUT, OPT_LOG, OPT_REJECT,
 	OPT_CGI, OPT_TRUST, OPT_REQUIRE_DKIM, OPT_EXPIRE
 };
+
+/* What getopt_long rejected (opterr is off: its messages start with the
+ * full argv[0]), in our own one line. */
+static int bad_option(int c, const struct option *longopts, const char *arg)
+{
+	char safe[80];
+	const char *eq = strchr(arg, '=');
+
+	log_safe(arg, safe, sizeof safe);
+	if (c == ':') {
+		fprintf(stderr, "tlsrpt-lda: %s wants a value\n", safe);
+		return -1;
+	}
+	if (optopt != 0 && optopt < 256 && arg[0] == '-' && arg[1] != '-') {
+		fprintf(stderr, "tlsrpt-lda: unknown option -%c (see tlsrpt-lda --help)\n", optopt);
+		return -1;
+	}
+	for (const struct option *o = longopts; eq != NULL && o->name != NULL; o++)
+		if (strncmp(arg + 2, o->name, (size_t)(eq - arg - 2)) == 0 && o->has_arg == no_argument) {
+			fprintf(stderr, "tlsrpt-lda: --%s takes no value\n", o->name);
+			return -1;
+		}
+	fprintf(stderr, "tlsrpt-lda: unknown or ambiguous option \"%s\" (see tlsrpt-lda --help)\n", safe);
+	return -1;
+}
+
+/* The options with a checked value; -1 (the reason printed) when refused. */
+static int set_value(int c, const char *arg)
+{
+	size_t n;
+
+	switch (c) {
+	case OPT_MAX_MESSAGE:
+		return parse_count("--max-message", arg, SIZE_MAX / 2,
+				   "wants a number of bytes, at least 1", &opt.limits.max_message);
+	case OPT_MAX_REPORT:
+		return parse_count("--max-report", arg, SIZE_MAX / 2,
+				   "wants a number of bytes, at least 1", &opt.limits.max_report);
+	case OPT_EXPIRE:
+		if (parse_count("--expire", arg, 100000, "wants a number of days from 1 to 100000", &n) < 0)
+			return -1;
+		opt.expire_days = (int)n;
+		return 0;
+	case OPT_LOCK_TIMEOUT:
+		if (parse_count("--lock-timeout", arg, 86400, "wants a number of seconds from 1 to 86400",
+				&n) < 0)
+			return -1;
+		opt.limits.lock_timeout_ms = (unsigned)n * 1000u;
+		return 0;
+	default:        /* OPT_LOG */
+		if (strcmp(arg, "syslog") == 0)
+			opt.log = LOG_TO_SYSLOG;
+		else if (strcmp(arg, "stderr") == 0)
+			opt.log = LOG_TO_STDERR;
+		else
+			return bad_value("--log", arg, "wants syslog or stderr");
+		return 0;
+	}
+}
 
 /* Combinations that cannot work, found before anything is read. */
 static int check_options(int files, int cgi_env)
@@ -171,7 +252,6 @@ static int parse_options(int argc, char **argv, int cgi_env)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	size_t secs;
 	int c, files = 0;
 
 	/* room for every argument: --file PATH repeated, then operands */
@@ -180,7 +260,8 @@ static int parse_options(int argc, char **argv, int cgi_env)
 		return OPTIONS_NOMEM;
 	opt.spool = DEFAULT_SPOOL_DIR;
 	limits_default(&opt.limits);
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': opt.spool = optarg; break;
 		case 'o': opt.to_stdout = 1; break;
@@ -191,43 +272,27 @@ static int parse_options(int argc, char **argv, int cgi_env)
 		case OPT_REQUIRE_DKIM: opt.require_dkim = 1; break;
 		case OPT_TRUST:
 			if (optarg[0] == '\0')
-				return -1;
+				return bad_value("--trust-authserv-id", optarg, "wants an authserv-id, not nothing");
 			if (strlist_add(&opt.trusted, optarg) < 0)
 				return OPTIONS_NOMEM;
 			break;
-		case OPT_MAX_MESSAGE:
-			if (parse_size(optarg, &opt.limits.max_message) < 0)
-				return -1;
-			break;
-		case OPT_MAX_REPORT:
-			if (parse_size(optarg, &opt.limits.max_report) < 0)
-				return -1;
-			break;
-		case OPT_EXPIRE:
-			if (parse_size(optarg, &secs) < 0 || secs > 100000)
-				return -1;
-			opt.expire_days = (int)secs;
-			break;
-		case OPT_LOCK_TIMEOUT:
-			if (parse_size(optarg, &secs) < 0 || secs > 86400)
-				return -1;
-			opt.limits.lock_timeout_ms = (unsigned)secs * 1000u;
-			break;
-		case OPT_LOG:
-			if (strcmp(optarg, "syslog") == 0)
-				opt.log = LOG_TO_SYSLOG;
-			else if (strcmp(optarg, "stderr") == 0)
-				opt.log = LOG_TO_STDERR;
-			else
+		case OPT_MAX_MESSAGE: case OPT_MAX_REPORT: case OPT_EXPIRE:
+		case OPT_LOCK_TIMEOUT: case OPT_LOG:
+			if (set_value(c, optarg) < 0)
 				return -1;
 			break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("tlsrpt-lda %s\n", PACKAGE_VERSION); exit(EXIT_OK);
-		default: return -1;
+		default: return bad_option(c, longopts, argv[optind - 1]);
 		}
 	}
-	if (!files && optind != argc)
+	if (!files && optind != argc) {
+		char safe[80];
+
+		fprintf(stderr, "tlsrpt-lda: unexpected argument \"%s\" (the message comes on stdin;"
+			" saved reports go after --file)\n", log_safe(argv[optind], safe, sizeof safe));
 		return -1;
+	}
 	for (int i = optind; i < argc; i++)
 		opt.files[opt.n_files++] = argv[i];
 	return check_options(files, cgi_env);
@@ -399,22 +464,43 @@ static int run_mail(struct spool *sp)
 	return rc;
 }
 
+/* A --file that is not there or not for us to read: EX_NOINPUT, which no
+ * retry mends.  Running out of descriptors or memory, an I/O error: 75. */
+static int is_noinput(int errnum)
+{
+	return errnum == ENOENT || errnum == ENOTDIR || errnum == EACCES || errnum == EPERM ||
+		errnum == ELOOP || errnum == ENAMETOOLONG || errnum == EISDIR;
+}
+
+/* 0 read; otherwise the exit status, with e saying why (the caller names
+ * the file). */
 static int read_file(const char *path, struct buf *b, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), truncated = 0, rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), truncated = 0, rc, errnum = errno;
+	struct stat st;
 
-	if (fd < 0)
-		return err_set(e, errno == ENOENT || errno == EACCES ? ERR_INPUT : ERR_TEMP,
-			       "%s: %s", path, strerror(errno));
+	if (fd < 0) {
+		err_set(e, ERR_TEMP, "%s", strerror(errnum));
+		return is_noinput(errnum) ? EXIT_NOINPUT : EXIT_TEMPFAIL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		err_set(e, ERR_INPUT, "is a directory");
+		return EXIT_NOINPUT;
+	}
 	rc = message_read_fd(fd, opt.limits.max_message, b, &truncated, e);
 	close(fd);
-	if (rc == 0 && truncated)
-		return err_set(e, ERR_INPUT, "%s: larger than %zu bytes", path, opt.limits.max_message);
-	return rc;
+	if (rc < 0)
+		return EXIT_TEMPFAIL;
+	if (truncated) {
+		err_set(e, ERR_INPUT, "larger than %zu bytes (--max-message)", opt.limits.max_message);
+		return EXIT_DATAERR;
+	}
+	return 0;
 }
 
 /* --file: a human backfilling saved reports; bad files are reported, not
- * quarantined, and make the exit status 65. */
+ * quarantined, and make the exit status 65 (no report) or 66 (no file). */
 static int run_file(struct spool *sp, const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -434,20 +520,24 @@ static int run_file(struct spool *sp, const char *path)
 	ingest_init(&res);
 	err_clear(&e);
 	rc = read_file(path, &data, &e);
-	if (rc == 0)
+	if (rc > 0) {
+		logmsg(LOG_ERR, "%s: %s", path, e.reason);
+	} else {
 		rc = ingest_file(data.p ? data.p : (const unsigned char *)"", data.n,
 				 &opt.limits, &env, &res, &e);
-	if (rc == 0)
-		rc = deliver_report(sp, &res, NULL, NULL, &e);
-	if (rc < 0) {
-		logmsg(LOG_ERR, "%s: %s", path, e.reason);
-		rc = e.cls == ERR_INPUT || e.cls == ERR_NOREPORT ? EXIT_DATAERR : EXIT_TEMPFAIL;
+		if (rc == 0)
+			rc = deliver_report(sp, &res, NULL, NULL, &e);
+		if (rc < 0) {
+			logmsg(LOG_ERR, "%s: %s", path, e.reason);
+			rc = e.cls == ERR_INPUT || e.cls == ERR_NOREPORT ? EXIT_DATAERR : EXIT_TEMPFAIL;
+		}
 	}
 	ingest_free(&res);
 	buf_free(&data);
 	return rc;
 }
 
+/* The worst outcome wins: 75 (retry) over 66 (no file) over 65 (no report). */
 static int run_files(struct spool *sp)
 {
 	int worst = EXIT_OK;
@@ -455,7 +545,7 @@ static int run_files(struct spool *sp)
 	for (size_t i = 0; i < opt.n_files; i++) {
 		int rc = run_file(sp, opt.files[i]);
 
-		if (rc == EXIT_TEMPFAIL || (rc == EXIT_DATAERR && worst == EXIT_OK))
+		if (rc > worst)
 			worst = rc;
 	}
 	return worst;
@@ -601,10 +691,8 @@ int main(int argc, char **argv)
 		return cgi_env || opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
 	}
 	if (rc < 0) {
-		if (!cgi_env && !opt.cgi) {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if (!cgi_env && !opt.cgi)
+			return EXIT_USAGE;      /* the reason is printed, the usage is not */
 		logmsg(LOG_ERR, "deferred reason=\"bad command line (see tlsrpt-lda --help)\"");
 		return respond(503, "temporary failure, retry later");
 	}

@@ -79,11 +79,55 @@ static const struct option longopts[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: tlsrpt-summary [--spool DIR] [--days N | --since YYYY-MM-DD [--until YYYY-MM-DD]]\n"
+	fputs("usage: tlsrpt-summary [--spool DIR]\n"
+	      "                      [--days N | --since YYYY-MM-DD [--until YYYY-MM-DD]]\n"
 	      "                      [--domain D]... [--format text|json|html] [--check]\n"
 	      "                      [--spike-factor X] [--spike-min N] [--enforce-rate PCT]\n"
-	      "                      [--critical-rate PCT] [--top N] [--color auto|always|never]\n"
-	      "default: the last 7 days of " DEFAULT_SPOOL_DIR ", all domains, text\n", f);
+	      "                      [--critical-rate PCT] [--top N]\n"
+	      "                      [--color auto|always|never] [--today YYYY-MM-DD]\n"
+	      "       tlsrpt-summary --help | --version\n"
+	      "\n"
+	      "Reads the spool of tlsrpt-lda and tells, per policy domain and policy type,\n"
+	      "what fails TLS and what to fix.  Default: the last 7 days (UTC) of\n"
+	      DEFAULT_SPOOL_DIR ", all domains, as text.\n"
+	      "\n"
+	      "  -s, --spool DIR          spool directory\n"
+	      "  -d, --days N             the N days ending on --until, 1 to 3660 (default 7)\n"
+	      "      --since YYYY-MM-DD   first day of the window, instead of --days\n"
+	      "      --until YYYY-MM-DD   last day of the window (default today)\n"
+	      "      --domain D           only this policy domain; repeatable\n"
+	      "  -f, --format FORMAT      text, json or html (default text)\n"
+	      "  -c, --check              one status line, exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
+	      "                           3 UNKNOWN (monitoring-plugin style)\n"
+	      "      --spike-factor X     spike: failed sessions >= X times the 7-day median\n"
+	      "                           (default 3)\n"
+	      "      --spike-min N        ... and >= N failed sessions (default 10)\n"
+	      "      --enforce-rate PCT   spike: a rate above PCT on an enforce policy\n"
+	      "                           (default 0.5)\n"
+	      "      --critical-rate PCT  critical: a window rate above PCT (default 5)\n"
+	      "      --top N              entries in each ranked list, 1 to 1000 (default 5)\n"
+	      "      --color WHEN         auto, always or never: colour in the text format\n"
+	      "                           (default auto: a terminal, NO_COLOR unset)\n"
+	      "      --today YYYY-MM-DD   take this day as today (for tests and examples)\n"
+	      "  -h, --help               print this text and exit\n"
+	      "  -V, --version            print the version and exit\n"
+	      "\n"
+	      "Exit status: 0 written; 64 bad command line; 66 spool cannot be opened;\n"
+	      "74 read or write error.  With --check: 0 to 3 as above.\n", f);
+}
+
+/* The reason for a rejected value, for fail(): one line, the value quoted. */
+static const char *bad_value(const char *name, const char *arg, const char *want)
+{
+	static char line[200];
+	char safe[64];
+	size_t j = 0;
+
+	for (; *arg != '\0' && j + 1 < sizeof safe; arg++)
+		safe[j++] = (unsigned char)*arg < 0x20 || *arg == 0x7f ? '?' : *arg;
+	safe[j] = '\0';
+	snprintf(line, sizeof line, "%s \"%s\": %s", name, safe, want);
+	return line;
 }
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -173,6 +217,42 @@ static int set_word(struct cli *c, int opt, const char *arg, const char **msg)
 	return c->color == -2 ? -1 : 0;
 }
 
+/* What getopt_long refused: an unknown or ambiguous option, or a value
+ * given to one that takes none. */
+static const char *bad_option(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (optopt != 0 && optopt < 256 && arg[0] == '-' && arg[1] != '-') {
+		static char s[3] = "-";
+
+		s[1] = (char)optopt;
+		return bad_value("option", s, "unknown (see tlsrpt-summary --help)");
+	}
+	for (const struct option *o = longopts; eq != NULL && o->name != NULL; o++)
+		if (strncmp(arg + 2, o->name, (size_t)(eq - arg - 2)) == 0 && o->has_arg == no_argument)
+			return bad_value("option", arg, "takes no value");
+	return bad_value("option", arg, "unknown or ambiguous (see tlsrpt-summary --help)");
+}
+
+/* A value set_number or set_word refused: *msg gets "--NAME "VALUE": wants ...".
+ */
+static int bad_arg(const char *value, const char **msg)
+{
+	const char *want = *msg, *sp = strchr(want, ' ');
+	char name[32];
+	size_t n = sp != NULL ? (size_t)(sp - want) : 0;
+
+	if (n == 0 || n >= sizeof name) {
+		*msg = bad_value("value", value, want);
+		return -1;
+	}
+	memcpy(name, want, n);
+	name[n] = '\0';
+	*msg = bad_value(name, value, sp + 1);
+	return -1;
+}
+
 /* 0 to run, 1 when --help/--version was answered, -1 on a usage error
  * (*msg says why, NULL when getopt already did). */
 static int parse_args(struct cli *c, int argc, char **argv, const char **msg)
@@ -180,7 +260,8 @@ static int parse_args(struct cli *c, int argc, char **argv, const char **msg)
 	int opt;
 
 	*msg = NULL;
-	while ((opt = getopt_long(argc, argv, "s:d:f:chV", longopts, NULL)) != -1) {
+	opterr = 0;     /* its messages start with the full argv[0]; ours say why */
+	while ((opt = getopt_long(argc, argv, ":s:d:f:chV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': c->spool = optarg; break;
 		case OPT_SINCE: c->since = optarg; break;
@@ -195,18 +276,23 @@ static int parse_args(struct cli *c, int argc, char **argv, const char **msg)
 			break;
 		case 'f': case OPT_COLOR:
 			if (set_word(c, opt, optarg, msg) < 0)
-				return -1;
+				return bad_arg(optarg, msg);
 			break;
 		case 'h': usage(stdout); return 1;
 		case 'V': puts("tlsrpt-summary " PACKAGE_VERSION); return 1;
-		case '?': return -1;
+		case ':':
+			*msg = bad_value("option", argv[optind - 1], "wants a value");
+			return -1;
+		case '?':
+			*msg = bad_option(argv[optind - 1]);
+			return -1;
 		default:
 			if (set_number(c, opt, optarg, msg) < 0)
-				return -1;
+				return bad_arg(optarg, msg);
 		}
 	}
 	if (optind < argc) {
-		*msg = "unexpected argument";
+		*msg = bad_value("argument", argv[optind], "unexpected (see tlsrpt-summary --help)");
 		return -1;
 	}
 	return 0;
@@ -216,7 +302,7 @@ static int parse_day(const char *s, const char *what, long *day, const char **ms
 {
 	if (sum_date_parse(s, strlen(s), day) < 0) {
 		*msg = what;
-		return -1;
+		return bad_arg(s, msg);
 	}
 	return 0;
 }
@@ -341,6 +427,20 @@ static int output(const struct cli *c, const struct sum_agg *a)
 	return 0;
 }
 
+/* "cannot ... the spool DIR" for fail(): the path the user gave. */
+static const char *spool_what(const char *what, const char *spool)
+{
+	static char line[512];
+	char safe[400];
+	size_t j = 0;
+
+	for (; *spool != '\0' && j + 1 < sizeof safe; spool++)
+		safe[j++] = (unsigned char)*spool < 0x20 || *spool == 0x7f ? '?' : *spool;
+	safe[j] = '\0';
+	snprintf(line, sizeof line, "%s %s", what, safe);
+	return line;
+}
+
 static int run(struct cli *c)
 {
 	struct sum_agg a;
@@ -351,7 +451,7 @@ static int run(struct cli *c)
 	c->o.domains = &c->domains;
 	dirfd = open(c->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
-		return fail(c, EXIT_NOINPUT, "cannot open the spool", strerror(errno));
+		return fail(c, EXIT_NOINPUT, spool_what("cannot open the spool", c->spool), strerror(errno));
 	if (sum_agg_init(&a, &c->o, &e) < 0) {
 		close(dirfd);
 		return fail(c, EXIT_USAGE, e.reason, NULL);
@@ -362,7 +462,7 @@ static int run(struct cli *c)
 		rc = sum_agg_finish(&a, &e);
 	if (rc < 0)
 		rc = fail(c, e.cls == ERR_CONFIG ? EXIT_NOINPUT : EXIT_IOERR,
-			  "cannot read the spool", e.reason);
+			  spool_what("cannot read the spool", c->spool), e.reason);
 	else
 		rc = output(c, &a);
 	sum_agg_free(&a);
@@ -384,9 +484,7 @@ int main(int argc, char **argv)
 	if (rc == 0 && window(&c, &msg) < 0)
 		rc = -1;
 	if (rc < 0) {
-		if (!c.check)
-			usage(stderr);
-		rc = fail(&c, EXIT_USAGE, msg ? msg : "bad usage", NULL);
+		rc = fail(&c, EXIT_USAGE, msg ? msg : "bad command line", NULL);
 	} else if (rc == 0) {
 		rc = run(&c);
 	} else {
