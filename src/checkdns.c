@@ -329,7 +329,7 @@ static void check_domain(struct ctx *x)
 	if (mx_known)
 		dane(x, &mx, &tlsa);
 	sts = mta_sts(x);
-	if (sts == 0 && mx_known && !tlsa)
+	if (sts == 0 && mx_known && mx.n > 0 && !tlsa)
 		dc_add(x->l, DC_WARNING, x->d, "no MTA-STS record at _mta-sts.%s and no TLSA record on any MX: senders "
 		       "use TLS only when offered and reports cover that only; fix: publish an MTA-STS policy "
 		       "(RFC 8461: _mta-sts.%s TXT \"v=STSv1; id=YYYYMMDDNN\" and https://mta-sts.%s/.well-known/mta-sts.txt) "
