@@ -233,6 +233,45 @@ static void test_misc(void)
 	is_int(dc_worse(DC_OK, DC_UNKNOWN), DC_UNKNOWN, "UNKNOWN beats OK");
 }
 
+/* Random records from the characters that matter: every call returns
+ * one of its documented values (the sanitizer builds see the rest). */
+static void test_random(void)
+{
+	static const char *const pre[] = { "v=TLSRPTv1", "v=STSv1", "mailto:", "https://", "*.", "" };
+	static const char alpha[] = "v=;, \t%:/@.[]aZ09_-?*";
+	unsigned long r = 12345;
+	int bad = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char s[64], out[64], id[33];
+		const char *dom;
+		struct strlist rua;
+		size_t n;
+		int rc;
+
+		r = r * 6364136223846793005UL + 1442695040888963407UL;
+		strcpy(s, pre[(r >> 33) % 6]);
+		for (n = strlen(s); n < 10 + (r >> 40) % 40; n++) {
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			s[n] = alpha[(r >> 33) % (sizeof alpha - 1)];
+		}
+		s[n] = '\0';
+		strlist_init(&rua);
+		rc = dc_tlsrpt_parse((const unsigned char *)s, n, &rua, why, sizeof why);
+		bad += rc != 0 && rc != 1;
+		bad += rc == 1 && why[0] == '\0';
+		strlist_free(&rua);
+		rc = dc_sts_parse((const unsigned char *)s, n, id, why, sizeof why);
+		bad += (rc != 0 && rc != 1) || strlen(id) > 32;
+		rc = (int)dc_rua_uri(s, out, sizeof out, &dom, why, sizeof why);
+		bad += rc == DC_URI_MAILTO && (dom == NULL || strchr(out, '@') == NULL);
+		bad += rc < DC_URI_BAD || rc > DC_URI_HTTPS;
+		bad += dc_mx_match(s, s + n / 2) > 1;
+		why[0] = '\0';
+	}
+	is_int(bad, 0, "20000 random records: only documented results");
+}
+
 int main(void)
 {
 	test_tlsrpt();
@@ -241,5 +280,6 @@ int main(void)
 	test_match();
 	test_compare();
 	test_misc();
+	test_random();
 	return tap_done();
 }
