@@ -15,7 +15,7 @@
 
 [ "${TLSRPT_E2E:-}" = 1 ] || skip_all "end-to-end test: installs and runs dnsmasq; set TLSRPT_E2E=1 to run it"
 e2e_require_root dnsmasq-base
-CHECK=$top_builddir/tlsrpt-check-dns
+CHECK=${CHECK_DNS:-$top_builddir/tlsrpt-check-dns}
 [ -x "$CHECK" ] || { echo "Bail out! no tlsrpt-check-dns at $CHECK"; exit 1; }
 tmp=$(mktemp -d /tmp/tlsrpt-e2e.XXXXXX)
 chmod 0755 "$tmp"
@@ -79,6 +79,12 @@ txt-record=_smtp._tls.moved.test,"v=TLSRPTv1; rua=mailto:tlsrpt@good.test"
 txt-record=_mta-sts.moved.test,"v=STSv1; id=2026052001"
 mx-host=moved.test,mx1.moved.test,10
 mx-host=moved.test,mx3.moved.test,20
+# lda: a spool written by tlsrpt-lda from a report whose policy lists
+# mx.lda.test only; DNS has a second MX
+txt-record=_smtp._tls.lda.test,"v=TLSRPTv1; rua=mailto:tlsrpt@good.test"
+txt-record=_mta-sts.lda.test,"v=STSv1; id=1"
+mx-host=lda.test,mx.lda.test,10
+mx-host=lda.test,mx2.lda.test,20
 EOF
 
 # start_dns CONF: dnsmasq on the first free port from 10253; sets PORT
@@ -200,6 +206,16 @@ has "MX moved away: status line" "TLSRPT DNS CRITICAL - 1 domain: 1 critical, 1 
 run --spool "$tmp/spoolB" moved.test
 is "older policy that lists the MX hosts now: exit 0" "$rc" 0
 has "older policy: all match" "OK moved.test: all 2 MX hosts match the policy (mode enforce, latest report, begin_date 2026-05-17T00:00:00Z, in $tmp/spoolB/2026-05-18.jsonl)"
+
+# a spool as tlsrpt-lda writes it (report_eml: policy "mx: mx.lda.test", mode enforce)
+install -d "$tmp/spoolL"
+report_eml "Example Org" lda-1 2026-05-18 lda.test 0 | "$LDA" --spool "$tmp/spoolL"
+is "tlsrpt-lda stored the report" "$?" 0
+set -- "$tmp"/spoolL/*.jsonl
+run --spool "$tmp/spoolL" lda.test
+is "spool of tlsrpt-lda, an MX not in the policy: exit 2" "$rc" 2
+has "spool of tlsrpt-lda: critical naming mx2.lda.test" "CRITICAL lda.test: MX mx2.lda.test matches no mx: pattern of the enforce policy (latest report, begin_date 2026-05-18T00:00:00Z, in $1): senders that enforce your policy refuse mail to mx2.lda.test; fix: add \"mx: mx2.lda.test\" to https://mta-sts.lda.test/.well-known/mta-sts.txt and change id= in _mta-sts.lda.test"
+lacks "spool of tlsrpt-lda: mx.lda.test is listed" "^(CRITICAL|WARNING) lda.test: (MX|policy pattern) mx\\.lda"
 
 run --spool "$tmp/spoolA" good.test
 is "no report of the domain in the spool: exit 0" "$rc" 0
