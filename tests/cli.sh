@@ -133,7 +133,7 @@ help_covers "$SUMMARY" "$top_srcdir/src/summary.c" "$top_srcdir/man/tlsrpt-summa
 
 # the man pages: no groff warnings, and man(1) renders them at 80 columns
 # without stray quotes (an .Qq nested in .Pq once gave ("OK, "WARNING"""))
-mans="tlsrpt-lda.8 tlsrpt-summary.1 tlsrpt-spool.5"
+mans="tlsrpt-lda.8 tlsrpt-summary.1 tlsrpt-check-dns.1 tlsrpt-spool.5"
 if command -v groff >/dev/null; then
 	for m in $mans; do
 		is "$m: groff -ww gives no warning" \
@@ -168,10 +168,12 @@ dirs=(prefix=/p exec_prefix=/p bindir=/p/bin datarootdir=/p/share mandir=/p/shar
 env -u MAKEFLAGS -u MFLAGS ${MAKE:-make} -s -C "$top_builddir" install DESTDIR="$inst" "${dirs[@]}" \
 	>"$tmp/install.log" 2>&1
 is "make install DESTDIR=... exits 0" "$?" 0
-is "make install installs both programs and the three man pages" \
+is "make install installs the three programs and the four man pages" \
 	"$(cd "$inst" && find . ! -type d | sort)" \
-	"./p/bin/tlsrpt-lda
+	"./p/bin/tlsrpt-check-dns
+./p/bin/tlsrpt-lda
 ./p/bin/tlsrpt-summary
+./p/share/man/man1/tlsrpt-check-dns.1
 ./p/share/man/man1/tlsrpt-summary.1
 ./p/share/man/man5/tlsrpt-spool.5
 ./p/share/man/man8/tlsrpt-lda.8"
@@ -181,6 +183,8 @@ done
 is "the installed tlsrpt-lda runs" "$("$inst/p/bin/tlsrpt-lda" --version | cut -d' ' -f1)" tlsrpt-lda
 is "the installed tlsrpt-summary runs" "$("$inst/p/bin/tlsrpt-summary" --version | cut -d' ' -f1)" \
 	tlsrpt-summary
+is "the installed tlsrpt-check-dns runs" "$("$inst/p/bin/tlsrpt-check-dns" --version | cut -d' ' -f1)" \
+	tlsrpt-check-dns
 env -u MAKEFLAGS -u MFLAGS ${MAKE:-make} -s -C "$top_builddir" uninstall DESTDIR="$inst" "${dirs[@]}" \
 	>>"$tmp/install.log" 2>&1
 is "make uninstall leaves no file" "$?:$(cd "$inst" && find . ! -type d)" "0:"
