@@ -83,11 +83,12 @@ active() {
 }
 
 # post TYPE FILE [CURL-ARG...]: CODE, headers in $tmp/h, body in $tmp/b
+# (to $POST_URL when set, else $URL)
 post() {
 	local type=$1 file=$2
 	shift 2
 	CODE=$(curl -sS -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -H "Content-Type: $type" \
-		--data-binary "@$file" "$@" "$URL")
+		--data-binary "@$file" "$@" "${POST_URL:-$URL}")
 }
 header() { tr -d '\r' <"$tmp/h" | sed -n "s/^$1: //Ip" | head -n 1; }
 records() { cat "$S"/*.jsonl 2>/dev/null; }
