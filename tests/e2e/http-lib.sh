@@ -5,6 +5,9 @@
 # and spool as contrib/http/tlsrpt.cgi says, curl helpers, and the checks
 # every server must pass (the statuses lighttpd.sh checks too).
 
+# only when asked (lib.sh may say so too)
+[ "${TLSRPT_E2E:-}" = 1 ] || skip_all "installs and runs a web server: set TLSRPT_E2E=1"
+
 # http_install PKG...: install what is missing, never removing a package,
 # with services kept from starting (a temporary policy-rc.d exiting 101,
 # only when there is none); skip the script when apt cannot.

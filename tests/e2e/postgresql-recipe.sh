@@ -13,6 +13,8 @@
 # data.)
 . "$(dirname "$0")/lib.sh"
 DOC=$top_srcdir/contrib/postgresql/README
+# only when asked (lib.sh may say so too)
+[ "${TLSRPT_E2E:-}" = 1 ] || skip_all "installs and runs PostgreSQL: set TLSRPT_E2E=1"
 
 e2e_require_root postgresql
 command -v setsid >/dev/null 2>&1 || skip_all "needs setsid (util-linux)"
