@@ -4,7 +4,9 @@
  * alone, before the body is read: a sender that gets 411/413/415 never
  * makes us buffer anything.  The body is then read to exactly
  * CONTENT_LENGTH bytes: RFC 3875 §4.2 says the script must not read more,
- * and a body that ends early is the client's fault (400), not ours.
+ * and a body that ends early is the client's fault (400), not ours.  A
+ * body refused unread is drained (read and thrown away, bounded) before
+ * the answer, for servers that pipe it into the program.
  *
  * Responses are one document: a Status header (plus Allow for 405 and
  * Retry-After for 503, which is what makes an RFC 8460 §5.5 sender retry
@@ -12,6 +14,7 @@
  * one-line plain-text body.  The only I/O here is the body read. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,6 +121,34 @@ int cgi_read_body(int fd, size_t length, struct buf *out, struct err *e)
 	if (out->p != NULL)
 		out->p[out->n] = '\0';
 	return 0;
+}
+
+void cgi_drain(int fd, const char *content_length, size_t cap)
+{
+	unsigned char sink[8192];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t want = cap, got = 0;
+
+	if (content_length != NULL && parse_length(content_length, &want) != 0)
+		want = cap;
+	if (want > cap)
+		want = cap;
+	while (got < want) {
+		size_t n = want - got < sizeof sink ? want - got : sizeof sink;
+		ssize_t r;
+		int ready = poll(&p, 1, CGI_DRAIN_QUIET_MS);
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return;
+		r = read(fd, sink, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		got += (size_t)r;
+	}
 }
 
 int cgi_status_for(enum err_class cls)

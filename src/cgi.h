@@ -45,6 +45,17 @@ int cgi_check_request(const char *method, const char *content_type,
  * CONTENT_LENGTH (N of M bytes)"); read errors and ENOMEM are ERR_TEMP. */
 int cgi_read_body(int fd, size_t length, struct buf *out, struct err *e);
 
+/* Read and discard what is left of a body we refuse without reading it:
+ * at most CONTENT_LENGTH bytes (content_length, may be NULL) or, without
+ * one, at most cap bytes; stops at end of input, on an error, or after
+ * CGI_DRAIN_QUIET_MS without data (a server that keeps stdin open must
+ * not hold the response back).  A server that pipes the body into the
+ * program (Apache's mod_cgid) otherwise gets EPIPE writing it when we
+ * exit first, and the client an empty or cut-short reply instead of our
+ * status.  Best effort: nothing to report. */
+#define CGI_DRAIN_QUIET_MS 2000
+void cgi_drain(int fd, const char *content_length, size_t cap);
+
 /* The HTTP status for an outcome: ERR_OK 201, ERR_DUPLICATE 200,
  * ERR_INPUT and ERR_NOREPORT 400, everything else (temporary or
  * configuration failures) 503. */

@@ -551,13 +551,23 @@ static int run_files(struct spool *sp)
 	return worst;
 }
 
+/* Set once cgi_store has read the body: a response before that drains it
+ * first (cgi_drain says why). */
+static int cgi_body_read;
+
 /* The one CGI response on stdout: exit 0 once it is written. */
 static int respond(int status, const char *text)
 {
 	struct buf b;
 	struct err e;
 	int rc = EXIT_OK;
+	size_t cap;
 
+	if (!cgi_body_read) {
+		if (size_add(opt.limits.max_message, (size_t)1 << 20, &cap) < 0)
+			cap = SIZE_MAX;
+		cgi_drain(STDIN_FILENO, getenv("CONTENT_LENGTH"), cap);
+	}
 	buf_init(&b);
 	err_clear(&e);
 	if (cgi_response(status, text, &b) < 0)
@@ -586,6 +596,7 @@ static int cgi_store(struct spool *sp, const struct cgi_request *req,
 	ingest_init(&res);
 	err_clear(&e);
 	snprintf(text, cap, "temporary failure, retry later");
+	cgi_body_read = 1;
 	if (cgi_read_body(STDIN_FILENO, req->length, &body, &e) < 0) {
 		/* a body cut short is incomplete, not a report to keep */
 		status = cgi_status_for(e.cls);

@@ -1,7 +1,9 @@
 -- tlsrpt-lda records in PostgreSQL (13 or later; tested with 15).
+-- Load it as the role that will load the data (so that it owns the
+-- tables; contrib/postgresql/README has the whole set-up), e.g.
 --
---     psql -v ON_ERROR_STOP=1 -d tlsrpt -f schema.sql
---     psql -v ON_ERROR_STOP=1 -v partitioned=1 -d tlsrpt -f schema.sql
+--     psql -h localhost -U tlsrpt -d tlsrpt -v ON_ERROR_STOP=1 -f schema.sql
+--     psql -h localhost -U tlsrpt -d tlsrpt -v ON_ERROR_STOP=1 -v partitioned=1 -f schema.sql
 --
 -- The second form makes tlsrpt_record a table partitioned by month of the
 -- report's day (tlsrpt-pg-load creates the partitions it needs), so that

@@ -2,8 +2,12 @@
 # tlsrpt-lda with the vnd.dovecot.pipe extension.
 #
 # Run it as a global script before the users' own scripts (sieve_before,
-# see 90-sieve-pipe.conf next to this file), and compile it once as root,
-# since the delivering user cannot write next to it:
+# see 90-sieve-pipe.conf next to this file, which lists every install
+# step).  /etc/dovecot/sieve does not exist on Debian: create it, copy
+# this file there and compile it once as root, since the delivering user
+# cannot write next to it:
+#     install -d /etc/dovecot/sieve
+#     install -m 0644 contrib/sieve/tlsrpt.sieve /etc/dovecot/sieve/
 #     sievec /etc/dovecot/sieve/tlsrpt.sieve
 # "tlsrpt-lda" is looked up in sieve_pipe_bin_dir by name only.  It runs
 # as the user Dovecot delivers as (vmail, or the mailbox owner), which

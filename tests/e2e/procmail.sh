@@ -48,6 +48,37 @@ pm <"$tmp/extra/retry.eml"
 is "fixed + redelivered: exit 0" "$?" 0
 is "fixed + redelivered: stored once" "$(e2e_count "$S" e2e-retry)" 1
 
+# The spool unreadable and unwritable (mode 000, e.g. a wrong owner after
+# a restore).  The rc file is in the user's home of its own, not in the
+# spool (contrib/procmail: adduser --home /var/lib/tlsrpt), so procmail
+# still reads it: tlsrpt-lda exits 75 and procmail passes it on.  No
+# DEFAULT given: a fall-through would land in /var/mail.
+vmail=/var/mail/$E2E_TESTUSER
+rm -f "$vmail"
+before=$(e2e_records "$S")
+report_eml "Example Org" e2e-shut 2026-05-20 example.com 2 >"$tmp/extra/shut.eml"
+chmod 0000 "$S"
+e2e_local "$R" procmail -a "" <"$tmp/extra/shut.eml" 2>"$tmp/err"
+is "spool mode 000, home elsewhere: procmail exits 75 (the MTA defers)" "$?" 75
+check "spool mode 000: our reason on stderr" grep -q '^tlsrpt-lda: deferred reason=' "$tmp/err"
+is "spool mode 000: nothing delivered to /var/mail or \$DEFAULT" \
+	"$(test -s "$vmail" && echo "$vmail"; e2e_mailbox "$mbox")" 0
+chmod 0750 "$S"
+is "spool mode 000: spool unchanged" "$(e2e_records "$S")" "$before"
+# What the old README's adduser --home /var/spool/tlsrpt did: the rc file
+# in the spool; with the spool unreadable procmail cannot read it and
+# delivers to /var/mail, exit 0: not lost, but not deferred either.
+usermod -d "$S" "$E2E_TESTUSER"
+install -o "$E2E_TESTUSER" -m 0644 "$rc" "$S/.procmailrc"
+chmod 0000 "$S"
+home=$S e2e_local "$R" procmail -a "" <"$tmp/extra/shut.eml" 2>/dev/null
+is "home = spool, spool mode 000: procmail exits 0" "$?" 0
+is "home = spool: the report went to /var/mail" "$(grep -c '^Message-ID: <e2e-shut@' "$vmail" 2>/dev/null)" 1
+chmod 0750 "$S"
+rm -f "$S/.procmailrc" "$vmail"
+usermod -d "$home" "$E2E_TESTUSER"
+is "spool mode 000: the report was not stored (either way)" "$(e2e_count "$S" e2e-shut)" 0
+
 # procmail -p keeps the MTA's environment: "recipient" is recorded
 report_eml "Example Org" e2e-p 2026-05-18 example.com 1 >"$tmp/extra/p.eml"
 e2e_local "$R" procmail -p -a "" "DEFAULT=$mbox/" <"$tmp/extra/p.eml"

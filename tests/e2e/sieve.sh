@@ -25,13 +25,13 @@ conf=$tmp/dovecot/dovecot.conf
 script=$tmp/sieve/tlsrpt.sieve
 lda=/usr/lib/dovecot/dovecot-lda
 
-# The recipe's install steps, in $tmp instead of /usr/lib/dovecot/sieve-pipe
-# and /etc/dovecot/sieve
-install -d -m 0755 "$tmp/dovecot" "$tmp/sieve-pipe" "$tmp/sieve"
-ln -s "$BIN" "$tmp/sieve-pipe/tlsrpt-lda"
-at_tmp() { sed -e "s|/usr/lib/dovecot/sieve-pipe|$tmp/sieve-pipe|g" -e "s|/etc/dovecot/sieve/|$tmp/sieve/|g"; }
+# The files, in $tmp instead of /usr/lib/dovecot/sieve-pipe and
+# /etc/dovecot/sieve (the install steps below create both), with the
+# test's spool and domain
+install -d -m 0755 "$tmp/dovecot" "$tmp/src"
+at_tmp() { sed -e "s|/usr/lib/dovecot/sieve-pipe|$tmp/sieve-pipe|g" -e "s|/etc/dovecot/sieve|$tmp/sieve|g"; }
 snippet sieve/90-sieve-pipe.conf "$S" | at_tmp >"$tmp/dovecot/90-sieve-pipe.conf"
-snippet sieve/tlsrpt.sieve "$S" >"$script"
+snippet sieve/tlsrpt.sieve "$S" >"$tmp/src/tlsrpt.sieve"
 install -o "$E2E_TESTUSER" -m 0644 /dev/null "$dlog"
 cat >"$conf" <<EOF
 protocols =
@@ -58,6 +58,20 @@ compile() {
 deliver() { e2e_local "$1" "$lda" -c "$conf" -e -f "$E2E_SENDER" -a "$1"; }
 
 ok "dovecot $(dovecot --version | cut -d' ' -f1), $(sed -n 's/^Version: //p' <(dpkg -s dovecot-sieve))"
+
+# The install steps of 90-sieve-pipe.conf ("Install:"), run as written
+# but for the paths above, the delivering user (vmail: the test user)
+# and sievec's configuration (the test's); no doveadm reload, as no
+# daemon runs (dovecot-lda reads the configuration at each delivery).
+steps=$(sed -n '/^# Install:$/,/^#$/s/^#     //p' "$top_srcdir/contrib/sieve/90-sieve-pipe.conf")
+is "the recipe's install steps end with doveadm reload" "$(tail -n 1 <<<"$steps")" "doveadm reload"
+check "/etc/dovecot/sieve does not exist before them" test ! -e "$tmp/sieve"
+sed -e '$d' -e 's/ *# .*$//' -e "s|/usr/local/bin/tlsrpt-lda|$BIN|g" -e "s| contrib/sieve/tlsrpt.sieve | $tmp/src/tlsrpt.sieve |" \
+	-e "s|^sievec |sievec -c $conf |" -e "s|vmail|$E2E_TESTUSER|g" -e "s|/var/spool/tlsrpt|$S|g" <<<"$steps" |
+	at_tmp >"$tmp/install.sh"
+sed 's/^/# /' "$tmp/install.sh"
+check "the $(grep -c . "$tmp/install.sh") install steps run (sh -e)" sh -e "$tmp/install.sh"
+check "... and made /etc/dovecot/sieve/tlsrpt.sieve" test -s "$script"
 check "the script compiles (sievec)" compile
 check "... into the binary next to it" test -s "${script%.sieve}.svbin"
 is "every mail: dovecot-lda exits 0" "$(e2e_each "$R" "$lda" -c "$conf" -e -f "$E2E_SENDER" -a "$R")" " all 0"

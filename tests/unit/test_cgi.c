@@ -113,6 +113,33 @@ static void test_read_body(void)
 	buf_free(&b);
 }
 
+/* what a refusal leaves in a pipe of 10 bytes (writer closed) */
+static int drain_left(const char *content_length, size_t cap)
+{
+	char rest[16];
+	int fds[2], n;
+
+	if (pipe(fds) != 0 || write(fds[1], "0123456789", 10) != 10)
+		return -1;
+	close(fds[1]);
+	cgi_drain(fds[0], content_length, cap);
+	n = (int)read(fds[0], rest, sizeof rest);
+	close(fds[0]);
+	return n;
+}
+
+static void test_drain(void)
+{
+	is_int(drain_left("4", 100), 6, "drain: CONTENT_LENGTH bytes, never more");
+	is_int(drain_left("40", 100), 0, "drain: stops at end of input");
+	is_int(drain_left("8", 3), 7, "drain: at most cap bytes");
+	is_int(drain_left(NULL, 100), 0, "drain: no CONTENT_LENGTH: to end of input");
+	is_int(drain_left(NULL, 5), 5, "drain: no CONTENT_LENGTH: at most cap bytes");
+	is_int(drain_left("12x", 2), 8, "drain: a bad CONTENT_LENGTH: at most cap bytes");
+	cgi_drain(-1, "4", 100);
+	ok(1, "drain: a bad fd ends it");
+}
+
 static void test_status(void)
 {
 	is_int(cgi_status_for(ERR_OK), 201, "status: stored");
@@ -181,6 +208,7 @@ int main(void)
 	test_accept();
 	test_refuse();
 	test_read_body();
+	test_drain();
 	test_status();
 	test_response();
 	test_client_ip();
