@@ -596,6 +596,26 @@ static int dkim_check(const struct envelope *env, const struct report *r,
 		       v.domain != NULL ? " header.d=" : "", v.domain != NULL ? v.domain : "");
 }
 
+/* A report cannot cover a day that has not begun: one whose date-range
+ * starts more than INGEST_FUTURE_SLACK seconds after the delivery time is
+ * refused, so a sender cannot make daily files for far-off dates (which
+ * --expire would never reach).  A day of slack covers clocks that are off
+ * and reporters that name the day ahead; old dates stay accepted
+ * (backfill is legitimate). */
+static int check_not_future(const struct report *r, const char *received_at, struct err *e)
+{
+	char norm[21];
+	time_t now;
+
+	if (received_at == NULL ||
+	    report_parse_datetime(received_at, strlen(received_at), norm, &now) < 0)
+		return 0;
+	if (r->begin > now && r->begin - now > INGEST_FUTURE_SLACK)
+		return err_set(e, ERR_INPUT, "date-range.start-datetime %s is more than "
+			       "one day after the delivery time %s", r->begin_date, norm);
+	return 0;
+}
+
 static int format_records(struct ingest_result *out, const struct envelope *env,
 			  const struct ingest_env *ienv, const struct strlist *warn,
 			  const struct record_dkim *dkim, struct err *e)
@@ -607,6 +627,8 @@ static int format_records(struct ingest_result *out, const struct envelope *env,
 		.client_ip = ienv->client_ip, .dkim = dkim,
 	};
 
+	if (check_not_future(&out->report, ienv->received_at, e) < 0)
+		return -1;
 	memcpy(out->day, out->report.begin_date, 10);
 	out->day[10] = '\0';
 	return record_format(&out->report, &meta, &out->lines, e);

@@ -23,6 +23,12 @@ struct ingest_env {
 	int require_dkim;         /* a mail without an aligned DKIM pass is ERR_INPUT */
 };
 
+/* Seconds a report's date-range may start after received_at (one day):
+ * later is ERR_INPUT "date-range.start-datetime ... is more than one day
+ * after the delivery time ...", so no daily file is made for a date
+ * more than one day ahead. */
+#define INGEST_FUTURE_SLACK 86400
+
 struct ingest_result {
 	struct report report;
 	struct buf lines;         /* one JSON line per policy */

@@ -316,4 +316,42 @@ deliver "$H/empty.eml"
 bounds "empty stdin" 0
 quarantined "empty stdin" "$H/empty.eml" "empty message"
 
+# ---- dates from the future ----------------------------------------------
+
+# A report may start at most one day (86,400 s) after the delivery time:
+# the clock one day before its start accepts it, one second earlier not.
+report_eml "Future Org" "future-edge" 2026-05-21 example.com 1 >"$tmp/future-edge.eml"
+TLSRPT_LDA_NOW=1779235200 deliver "$tmp/future-edge.eml"   # 2026-05-20T00:00:00Z
+bounds "a report starting exactly one day after delivery" 0
+is "starting exactly one day ahead: stored in its own day" \
+	"$(cd "$S" && find . -name '*.jsonl' | sort | tr '\n' ' ')$(jq -r .report_id "$S/2026-05-21.jsonl" 2>&1)" \
+	"./2026-05-21.jsonl future-edge"
+TLSRPT_LDA_NOW=1779235199 deliver "$tmp/future-edge.eml"   # 2026-05-19T23:59:59Z
+bounds "a report starting one day and one second after delivery" 0
+quarantined "one day and one second ahead" "$tmp/future-edge.eml" \
+	"date-range.start-datetime 2026-05-21T00:00:00Z is more than one day after the delivery time 2026-05-19T23:59:59Z"
+
+report_eml "Future Org" "far-future" 9999-12-31 example.com 1 >"$tmp/future-9999.eml"
+deliver "$tmp/future-9999.eml"
+bounds "a report dated 9999-12-31" 0
+quarantined "a report dated 9999-12-31" "$tmp/future-9999.eml" \
+	"date-range.start-datetime 9999-12-31T00:00:00Z is more than one day after the delivery time 2026-05-19T08:00:00Z"
+
+# --file (a human backfilling): the same rule, exit 65, nothing stored
+report_json "Future Org" "far-future" 9999-12-31 example.com 1 >"$tmp/future-9999.json"
+rm -rf "$S"
+"$LDA" --spool "$S" --log stderr --file "$tmp/future-9999.json" 2>"$tmp/err"
+is "--file dated 9999-12-31: exit 65" "$?" 65
+is "--file dated 9999-12-31: reason logged" "$(cat "$tmp/err")" \
+	"tlsrpt-lda: $tmp/future-9999.json: date-range.start-datetime 9999-12-31T00:00:00Z is more than one day after the delivery time 2026-05-19T08:00:00Z"
+is "--file dated 9999-12-31: no daily file" "$(find "$S" -name '*.jsonl' | wc -l)" 0
+
+# old dates stay accepted: backfill is legitimate
+report_eml "Old Org" "backfill" 2001-01-01 example.com 1 >"$tmp/old.eml"
+deliver "$tmp/old.eml"
+bounds "a report from 2001" 0
+is "a report from 2001: stored in its day" \
+	"$(cd "$S" && find . -name '*.jsonl' | tr '\n' ' ')$(jq -r .report_id "$S/2001-01-01.jsonl" 2>&1)" \
+	"./2001-01-01.jsonl backfill"
+
 done_testing
