@@ -389,8 +389,7 @@ static void test_totals(void)
 		    "session-count':5,'total-failure-session-count':3},"
 		    "'failure-details':[{" DETAIL_OK "},{'result-type':"
 		    "'dane-required','failed-session-count':3}]}]}"),
-		 "policies[0]: total-failure-session-count 3 differs from sum of "
-		 "failure-details 5", "disagreeing total");
+		 "", "disagreeing total: no warning (RFC 8460 §4: counts overlap)");
 	is_int(R.policies[0].failed_session_count, 3, "total kept");
 	is_int(R.policies[0].details[1].failed_session_count, 3, "detail kept");
 	accepted(pq(HEAD "'policies':[{" POLICY ",'summary':{'total-successful-"
@@ -400,8 +399,7 @@ static void test_totals(void)
 		    "session-count':5,'total-failure-session-count':1},'failure-"
 		    "details':[{'result-type':'dane-required','failed-session-"
 		    "count':9223372036854775807},{" DETAIL_OK "}]}]}"),
-		 "policies[0]: total-failure-session-count 1 differs from sum of "
-		 "failure-details (out of range)", "sum overflow with total");
+		 "", "sum overflow with total: the total is what counts");
 	rejected(pq(HEAD "'policies':[{" POLICY ",'summary':{'total-successful-"
 		    "session-count':5},'failure-details':[{'result-type':'dane-"
 		    "required','failed-session-count':9223372036854775807},{"
@@ -714,8 +712,7 @@ static void test_details(void)
 	is_str(R.policies[0].details[0].result_type, "Testing", "verbatim");
 	accepted(pq(WITH_DETAIL("'result-type':'sts-webpki-invalid'")),
 		 "policies[0].failure-details[0].failed-session-count missing; "
-		 "used 0\npolicies[0]: total-failure-session-count 2 differs from "
-		 "sum of failure-details 0", "no detail count");
+		 "used 0", "no detail count");
 	is_int(R.policies[0].details[0].failed_session_count, 0, "count 0");
 	accepted(pq(WITH_DETAIL(DETAIL_OK ",'additional-info-uri':'u','failure-"
 				"error-code':'E','receiving-mx-host-name':'mx'")),
@@ -984,8 +981,7 @@ static void test_piecewise_precedence(void)
 		 "details skipped first, then not JSON when read");
 	accepted(pq(HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-details'"
 		    ":[{" DETAIL_OK "},]}]}"),
-		 "non-strict JSON accepted\npolicies[0]: total-failure-session-"
-		 "count 0 differs from sum of failure-details 2",
+		 "non-strict JSON accepted",
 		 "trailing comma in the details: non-strict, whole tree");
 }
 
@@ -997,8 +993,7 @@ static void test_piecewise_limits(void)
 	/* policy strings and detail members sit at depth 5: json-c's limit
 	 * counts from 1 */
 	L.max_json_depth = 6;
-	accepted(pq(doc), "policies[0]: total-failure-session-count 0 differs "
-		 "from sum of failure-details 2", "depth 6 is enough");
+	accepted(pq(doc), "", "depth 6 is enough");
 	L.max_json_depth = 5;
 	rejected(pq(doc), "JSON nesting deeper than 5", "depth 5 is not");
 	same(doc, "depth 5 both ways");
