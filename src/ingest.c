@@ -534,7 +534,8 @@ static int same_domain(const char *a, const char *b)
 static int is_policy_domain(const struct report *r, const char *d)
 {
 	for (size_t i = 0; i < r->n_policies; i++)
-		if (same_domain(r->policies[i].policy_domain, d))
+		if (r->policies[i].policy_domain != NULL &&
+		    same_domain(r->policies[i].policy_domain, d))
 			return 1;
 	return 0;
 }

@@ -282,7 +282,8 @@ static long long total_failed(const struct report *r)
 	long long sum = 0;
 
 	for (size_t i = 0; i < r->n_policies; i++)
-		if (r->policies[i].failed_session_count <= INT64_MAX - sum)
+		if (r->policies[i].failed_session_count >= 0 &&
+		    r->policies[i].failed_session_count <= INT64_MAX - sum)
 			sum += r->policies[i].failed_session_count;
 	return sum;
 }
@@ -307,7 +308,7 @@ static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
 		*dup = is_dup;
 	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl%s%s",
 	       is_dup ? "duplicate" : "stored", log_safe(r->organization_name, org, sizeof org),
-	       log_safe(r->report_id, id, sizeof id), log_safe(r->policies[0].policy_domain, dom, sizeof dom),
+	       log_safe(r->report_id, id, sizeof id), log_safe(r->policies[0].policy_domain ? r->policies[0].policy_domain : "-", dom, sizeof dom),
 	       r->n_policies, total_failed(r), res->day, client ? " client=" : "", client ? client : "");
 	err_clear(e);
 	return 0;
