@@ -481,6 +481,24 @@ static int respond(int status, const char *text)
 	return rc;
 }
 
+/* Quarantine a rejected request body: only its first CGI_KEEP_MAX bytes,
+ * and the reason says so.  0 kept, -1 not (logged by keep). */
+static int keep_body(struct spool *sp, const struct buf *body, const char *ip,
+		     const struct err *e)
+{
+	struct buf head = *body;
+	struct err why;
+
+	if (body->n <= CGI_KEEP_MAX) {
+		err_set(&why, e->cls, "http client %s: %s", ip, e->reason);
+	} else {
+		head.n = CGI_KEEP_MAX;
+		err_set(&why, e->cls, "http client %s, body cut to its first %zu of %zu bytes: %s",
+			ip, CGI_KEEP_MAX, body->n, e->reason);
+	}
+	return keep(sp, &head, &why);
+}
+
 /* Read, parse and store the body the request checks let through.
  * Returns the HTTP status; text gets the response line.  Every outcome is
  * logged here or by deliver_report/keep. */
@@ -490,7 +508,7 @@ static int cgi_store(struct spool *sp, const struct cgi_request *req,
 	const char *ip = env->client_ip ? env->client_ip : "-";
 	struct ingest_result res;
 	struct buf body;
-	struct err e, why;
+	struct err e;
 	int dup = 0, status = 503;
 
 	buf_init(&body);
@@ -509,8 +527,7 @@ static int cgi_store(struct spool *sp, const struct cgi_request *req,
 	} else if (ingest_http(body.p ? body.p : (const unsigned char *)"", body.n, req->media_type,
 			       &opt.limits, env, &res, &e) < 0) {
 		status = cgi_status_for(e.cls);
-		err_set(&why, e.cls, "http client %s: %s", ip, e.reason);
-		if (status == 400 && keep(sp, &body, &why) == 0)
+		if (status == 400 && keep_body(sp, &body, ip, &e) == 0)
 			snprintf(text, cap, "invalid report: %s", e.reason);
 		else if (status == 400)
 			status = 503;       /* logged by keep */
