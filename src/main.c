@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -575,6 +577,45 @@ static int run_cgi(void)
 	return respond(status, text);
 }
 
+/* Run as root, become the spool directory's owner and group before the
+ * spool is touched, as local delivery agents do: files root made in a
+ * spool the MTA's user owns (.lock, .seen/, daily files, mode 0640) would
+ * make every later delivery by that user defer.  A spool root owns, or
+ * one not made yet (spool_open makes it), keeps root.  Every failure,
+ * and a process that could still regain root, is ERR_CONFIG: exit 75
+ * (503 as CGI) with the reason. */
+static int become_spool_owner(const char *spool, struct err *e)
+{
+	struct stat st;
+	gid_t gid;
+	int fd;
+
+	if (geteuid() != 0)
+		return 0;
+	/* a spool that cannot be opened is left to spool_open and expire to
+	 * report (and to make, when it does not exist), as without root */
+	fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0) {
+		err_set(e, ERR_CONFIG, "spool %s: %s", spool, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (st.st_uid == 0)
+		return 0;
+	gid = st.st_gid;
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(st.st_uid) < 0)
+		return err_set(e, ERR_CONFIG, "cannot switch to the spool owner (uid %lu gid %lu): %s",
+			       (unsigned long)st.st_uid, (unsigned long)gid, strerror(errno));
+	if (setuid(0) == 0 || getuid() != st.st_uid || geteuid() != st.st_uid ||
+	    getgid() != gid || getegid() != gid)
+		return err_set(e, ERR_CONFIG, "switched to the spool owner (uid %lu gid %lu) "
+			       "but could regain root", (unsigned long)st.st_uid, (unsigned long)gid);
+	return 0;
+}
+
 /* --expire DAYS: retention, run from cron; never part of a delivery. */
 static int run_expire(void)
 {
@@ -626,11 +667,15 @@ int main(int argc, char **argv)
 		logmsg(LOG_ERR, "deferred reason=\"bad command line (see tlsrpt-lda --help)\"");
 		return respond(503, "temporary failure, retry later");
 	}
+	err_clear(&e);
+	if (!opt.to_stdout && become_spool_owner(opt.spool, &e) < 0) {
+		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
+		return opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
+	}
 	if (opt.cgi)
 		return run_cgi();
 	if (opt.expire_days > 0)
 		return run_expire();
-	err_clear(&e);
 	if (!opt.to_stdout && spool_open(&sp, opt.spool, &e) < 0) {
 		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
 		return EXIT_TEMPFAIL;
