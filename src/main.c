@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -402,9 +403,45 @@ static int run_mail(struct spool *sp)
 	return rc;
 }
 
-static int read_file(const char *path, struct buf *b, struct err *e)
+/* --file run as root: each file is opened before become_spool_owner, so
+ * root's own files can still be imported.  An fd, -errno, or
+ * FILE_NOT_OPENED (then opened when read, as the spool's owner). */
+#define FILE_NOT_OPENED INT_MIN
+static int *file_fds;
+
+static void open_files_as_root(void)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), truncated = 0, rc;
+	if (geteuid() != 0 || opt.n_files == 0 ||
+	    (file_fds = malloc(opt.n_files * sizeof *file_fds)) == NULL)
+		return;
+	for (size_t i = 0; i < opt.n_files; i++)
+		file_fds[i] = FILE_NOT_OPENED;
+	for (size_t i = 0; i < opt.n_files; i++) {
+		int fd = open(opt.files[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+			break;      /* the rest are opened when read */
+		file_fds[i] = fd >= 0 ? fd : -errno;
+	}
+}
+
+static int open_file(size_t i)
+{
+	int fd = file_fds != NULL ? file_fds[i] : FILE_NOT_OPENED;
+
+	if (fd == FILE_NOT_OPENED)
+		return open(opt.files[i], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
+	}
+	return fd;
+}
+
+static int read_file(size_t i, struct buf *b, struct err *e)
+{
+	const char *path = opt.files[i];
+	int fd = open_file(i), truncated = 0, rc;
 
 	if (fd < 0)
 		return err_set(e, errno == ENOENT || errno == EACCES ? ERR_INPUT : ERR_TEMP,
@@ -418,8 +455,9 @@ static int read_file(const char *path, struct buf *b, struct err *e)
 
 /* --file: a human backfilling saved reports; bad files are reported, not
  * quarantined, and make the exit status 65. */
-static int run_file(struct spool *sp, const char *path)
+static int run_file(struct spool *sp, size_t i)
 {
+	const char *path = opt.files[i];
 	const char *base = strrchr(path, '/');
 	struct ingest_env env = {
 		.source = "file", .filename = base ? base + 1 : path,
@@ -436,7 +474,7 @@ static int run_file(struct spool *sp, const char *path)
 	buf_init(&data);
 	ingest_init(&res);
 	err_clear(&e);
-	rc = read_file(path, &data, &e);
+	rc = read_file(i, &data, &e);
 	if (rc == 0)
 		rc = ingest_file(data.p ? data.p : (const unsigned char *)"", data.n,
 				 &opt.limits, &env, &res, &e);
@@ -456,7 +494,7 @@ static int run_files(struct spool *sp)
 	int worst = EXIT_OK;
 
 	for (size_t i = 0; i < opt.n_files; i++) {
-		int rc = run_file(sp, opt.files[i]);
+		int rc = run_file(sp, i);
 
 		if (rc == EXIT_TEMPFAIL || (rc == EXIT_DATAERR && worst == EXIT_OK))
 			worst = rc;
@@ -668,6 +706,8 @@ int main(int argc, char **argv)
 		return respond(503, "temporary failure, retry later");
 	}
 	err_clear(&e);
+	if (!opt.to_stdout)
+		open_files_as_root();
 	if (!opt.to_stdout && become_spool_owner(opt.spool, &e) < 0) {
 		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
 		return opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;

@@ -130,7 +130,15 @@ else
 		CONTENT_LENGTH="$(stat -c %s "$tmp/o3.json")" REMOTE_ADDR=192.0.2.10 \
 		"$LDA" --spool "$O" --log stderr <"$tmp/o3.json" >"$tmp/resp" 2>>"$tmp/err"
 	is "as root, an HTTPS report into nobody's spool: 201" "$(head -n 1 "$tmp/resp")" $'Status: 201 Created\r'
-	is "as root: the three reports stored" "$(jq -r .report_id "$O/2026-05-18.jsonl" | tr '\n' ' ')" "o1 o2 o3 "
+	# --file opens its files as root, before the switch: root's own files
+	mkdir -m 0700 "$tmp/private"
+	report_json "Owner Org" o4 2026-05-18 example.com 4 >"$tmp/private/o4.json"
+	chmod 0600 "$tmp/private/o4.json"
+	"$LDA" --spool "$O" --log stderr --file "$tmp/private/o4.json" "$tmp/private/missing.json" 2>"$tmp/err-file"
+	is "as root, --file of root's own file and a missing one: exit 65" "$?" 65
+	check "as root, --file: the missing file is named with its error" \
+		grep -q "^tlsrpt-lda: $tmp/private/missing.json: .*No such file or directory\$" "$tmp/err-file"
+	is "as root: the four reports stored" "$(jq -r .report_id "$O/2026-05-18.jsonl" | tr '\n' ' ')" "o1 o2 o3 o4 "
 	is "as root: the lock, the daily file and the quarantined mail are nobody's" \
 		"$(stat -c '%n %U:%G' "$O/.lock" "$O/2026-05-18.jsonl" "$O"/quarantine/new/* | sed "s#^$O/##; s#^quarantine/new/[^ ]*#quarantined#")" \
 		".lock nobody:nogroup
