@@ -298,6 +298,7 @@ static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
 			  const char *client, struct err *e)
 {
 	const struct report *r = &res->report;
+	const char *domain = r->policies[0].policy_domain; /* NULL: the report gave none */
 	char org[160], id[160], dom[160];
 	int is_dup;
 
@@ -311,7 +312,7 @@ static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
 		*dup = is_dup;
 	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl%s%s",
 	       is_dup ? "duplicate" : "stored", log_safe(r->organization_name, org, sizeof org),
-	       log_safe(r->report_id, id, sizeof id), log_safe(r->policies[0].policy_domain ? r->policies[0].policy_domain : "-", dom, sizeof dom),
+	       log_safe(r->report_id, id, sizeof id), log_safe(domain ? domain : "-", dom, sizeof dom),
 	       r->n_policies, total_failed(r), res->day, client ? " client=" : "", client ? client : "");
 	err_clear(e);
 	return 0;

@@ -105,6 +105,18 @@ is "--expire logs what it did" "$(cat "$tmp/err")" \
 "$LDA" --expire 0 --spool "$E" </dev/null >/dev/null 2>&1
 is "--expire 0 is a usage error" "$?" 64
 
+# a policy without policy-domain or failure total (as mail-auth's
+# rpt03.json): both stored as null, never "" or a sum; the log says "-"
+printf '%s' '{"organization-name":"Null Org","date-range":{"start-datetime":"2026-05-18T00:00:00Z","end-datetime":"2026-05-18T23:59:59Z"},"contact-info":"a@null.example","report-id":"nulls","policies":[{"policy":{"policy-type":"no-policy-found"},"summary":{"total-successful-session-count":1},"failure-details":[{"result-type":"starttls-not-supported","failed-session-count":2}]}]}' >"$tmp/nulls.json"
+rm -rf "$tmp/nulls"
+"$LDA" --spool "$tmp/nulls" --log stderr --file "$tmp/nulls.json" 2>"$tmp/err"
+is "no policy-domain, no failure total: exit 0" "$?" 0
+is "no policy-domain, no failure total: logged with domain -" "$(cat "$tmp/err")" \
+	'tlsrpt-lda: stored org="Null Org" report_id="nulls" domain=- policies=1 failed=0 file=2026-05-18.jsonl'
+is "no policy-domain, no failure total: null, with the warnings" \
+	"$(jq -c '[.policy_domain, .failed_session_count, .failure_details[0].failed_session_count, .warnings]' "$tmp/nulls/2026-05-18.jsonl")" \
+	'[null,null,2,["policies[0].policy.policy-domain missing; stored null","policies[0].summary.total-failure-session-count missing; stored null"]]'
+
 # run as root into a spool someone else owns: every mode switches to the
 # spool's owner and group first, so no file in it is root's
 owned_by_nobody() { test -z "$(find "$O" \( ! -user nobody -o ! -group nogroup \) -print)"; }
