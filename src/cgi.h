@@ -13,6 +13,10 @@
 #define CGI_RETRY_AFTER 3600     /* seconds, sent with every 503 */
 #define CGI_MEDIA_MAX 64         /* bytes incl. NUL of a media type */
 #define CGI_TEXT_MAX 300         /* bytes of the one-line response body */
+/* Bytes of a rejected request body kept in quarantine: anyone can POST,
+ * so what one request adds there is bounded (the reason says it was cut
+ * and gives the length). */
+#define CGI_KEEP_MAX ((size_t)64 << 10)
 
 struct cgi_request {
 	size_t length;                   /* CONTENT_LENGTH: exactly this many bytes to read */

@@ -371,18 +371,24 @@ static int add_inflate_warnings(unsigned w, struct strlist *warn)
 	return 0;
 }
 
-/* Payload bytes (already transfer-decoded) -> validated report. */
+/* Payload bytes (already transfer-decoded) -> validated report.  *made
+ * (may be NULL) gets the JSON bytes inflated or copied, also on failure:
+ * what the message's budget is charged. */
 static int parse_payload(const unsigned char *p, size_t n, const struct limits *l,
 			 const struct report_hints *hints, struct report *r,
-			 struct strlist *warn, struct err *e)
+			 struct strlist *warn, size_t *made, struct err *e)
 {
 	struct buf json;
 	unsigned iw = 0;
 	int rc = -1;
 
 	buf_init(&json);
-	if (inflate_payload(p, n, l, &json, &iw, e) < 0)
+	rc = inflate_payload(p, n, l, &json, &iw, e);
+	if (made != NULL)
+		*made = json.n;
+	if (rc < 0)
 		goto out;
+	rc = -1;
 	if (add_inflate_warnings(iw, warn) < 0) {
 		err_nomem(e);
 		goto out;
@@ -417,10 +423,12 @@ static void describe(const struct candidate *c, char *out, size_t cap)
 }
 
 /* Try one candidate.  Returns 1 stored in out, 0 skipped (not a report
- * by content), -1 with e set (part error or temp failure). */
+ * by content), -1 with e set (part error or temp failure).  *made gets
+ * the report bytes inflated or copied. */
 static int try_candidate(const struct candidate *c, const struct envelope *env,
 			 const struct limits *l, const struct report_hints *hints,
-			 struct ingest_result *out, struct strlist *warn, struct err *e)
+			 struct ingest_result *out, struct strlist *warn, size_t *made,
+			 struct err *e)
 {
 	struct buf dec;
 	const unsigned char *p = NULL;
@@ -443,7 +451,7 @@ static int try_candidate(const struct candidate *c, const struct envelope *env,
 		goto nomem;
 	if (transport_warnings(c, env, warn) < 0)
 		goto nomem;
-	if (parse_payload(p, n, l, hints, &out->report, warn, e) < 0)
+	if (parse_payload(p, n, l, hints, &out->report, warn, made, e) < 0)
 		goto out;
 	describe(c, out->where, sizeof out->where);
 	rc = 1;
@@ -470,7 +478,7 @@ static void note_part_error(const struct candidate *c, const struct err *pe, str
  * envelope names none. */
 static int try_part(const struct candidate *c, const struct envelope *env,
 		    const struct limits *l, struct ingest_result *out,
-		    struct strlist *warn, struct err *e)
+		    struct strlist *warn, size_t *made, struct err *e)
 {
 	struct report_hints hints = { env->report_domain, env->report_domain_from };
 	char *from_name = NULL;
@@ -481,8 +489,52 @@ static int try_part(const struct candidate *c, const struct envelope *env,
 		hints.report_domain = from_name;
 		hints.report_domain_from = "attachment file name";
 	}
-	rc = try_candidate(c, env, l, &hints, out, warn, e);
+	rc = try_candidate(c, env, l, &hints, out, warn, made, e);
 	free(from_name);
+	return rc;
+}
+
+/* The message's budget, shared by all its parts: the per-part caps alone
+ * let 600 parts of 40 MiB each cost minutes of CPU. */
+struct budget {
+	size_t left;              /* report bytes the remaining parts may make */
+	size_t spent;
+	size_t failed;            /* parts that failed to decode or validate */
+	struct err first;         /* the first part error */
+};
+
+/* After a part failed: -1 with e set when the message has used up its
+ * budget or its failed parts, so no further part is tried. */
+static int budget_check(const struct budget *b, const struct limits *l, struct err *e)
+{
+	if (b->left == 0)
+		return err_set(e, ERR_INPUT, "gave up after %zu failed part%s inflating %zu bytes "
+			       "(limit %zu x --max-report); first: %s", b->failed,
+			       b->failed == 1 ? "" : "s", b->spent, LIMIT_INFLATE_BUDGET,
+			       b->first.reason);
+	if (b->failed >= l->max_failed_parts)
+		return err_set(e, ERR_INPUT, "gave up after %zu failed parts (limit %zu); first: %s",
+			       b->failed, l->max_failed_parts, b->first.reason);
+	return 0;
+}
+
+/* One candidate under what is left of the budget: its cap is the smaller
+ * of --max-report and that. */
+static int try_budgeted(const struct candidate *c, const struct envelope *env,
+			const struct limits *l, struct budget *b, struct ingest_result *out,
+			struct strlist *warn, struct err *pe)
+{
+	struct limits part = *l;
+	size_t made = 0;
+	int rc;
+
+	if (part.max_report > b->left)
+		part.max_report = b->left;
+	rc = try_part(c, env, &part, out, warn, &made, pe);
+	if (made > b->left)
+		made = b->left;
+	b->left -= made;
+	b->spent += made;
 	return rc;
 }
 
@@ -490,9 +542,8 @@ static int try_candidates(const struct walk *w, const struct envelope *env,
 			  const struct limits *l, struct ingest_result *out,
 			  struct strlist *warn, struct err *e)
 {
-	struct err first;
+	struct budget b = { limits_inflate_budget(l), 0, 0, { ERR_OK, "" } };
 
-	err_clear(&first);
 	for (int rank = RANK_TLSRPT; rank <= RANK_OTHER; rank++) {
 		for (size_t i = 0; i < w->n; i++) {
 			const struct candidate *c = &w->v[i];
@@ -503,19 +554,23 @@ static int try_candidates(const struct walk *w, const struct envelope *env,
 				continue;
 			err_clear(&pe);
 			strlist_free(warn);
-			rc = try_part(c, env, l, out, warn, &pe);
+			rc = try_budgeted(c, env, l, &b, out, warn, &pe);
 			if (rc == 1)
 				return 0;
 			report_free(&out->report);
 			report_init(&out->report);
 			if (rc < 0 && pe.cls == ERR_TEMP)
 				return err_set(e, ERR_TEMP, "%s", pe.reason);
-			if (rc < 0)
-				note_part_error(c, &pe, &first);
+			if (rc == 0)
+				continue;
+			note_part_error(c, &pe, &b.first);
+			b.failed++;
+			if (budget_check(&b, l, e) < 0)
+				return -1;
 		}
 	}
-	if (first.cls != ERR_OK)
-		return err_set(e, first.cls, "%s", first.reason);
+	if (b.first.cls != ERR_OK)
+		return err_set(e, b.first.cls, "%s", b.first.reason);
 	return err_set(e, ERR_NOREPORT, "no report attachment in %zu MIME part%s", w->n, w->n == 1 ? "" : "s");
 }
 
@@ -534,7 +589,8 @@ static int same_domain(const char *a, const char *b)
 static int is_policy_domain(const struct report *r, const char *d)
 {
 	for (size_t i = 0; i < r->n_policies; i++)
-		if (same_domain(r->policies[i].policy_domain, d))
+		if (r->policies[i].policy_domain != NULL &&
+		    same_domain(r->policies[i].policy_domain, d))
 			return 1;
 	return 0;
 }
@@ -596,6 +652,26 @@ static int dkim_check(const struct envelope *env, const struct report *r,
 		       v.domain != NULL ? " header.d=" : "", v.domain != NULL ? v.domain : "");
 }
 
+/* A report cannot cover a day that has not begun: one whose date-range
+ * starts more than INGEST_FUTURE_SLACK seconds after the delivery time is
+ * refused, so a sender cannot make daily files for far-off dates (which
+ * --expire would never reach).  A day of slack covers clocks that are off
+ * and reporters that name the day ahead; old dates stay accepted
+ * (backfill is legitimate). */
+static int check_not_future(const struct report *r, const char *received_at, struct err *e)
+{
+	char norm[21];
+	time_t now;
+
+	if (received_at == NULL ||
+	    report_parse_datetime(received_at, strlen(received_at), norm, &now) < 0)
+		return 0;
+	if (r->begin > now && r->begin - now > INGEST_FUTURE_SLACK)
+		return err_set(e, ERR_INPUT, "date-range.start-datetime %s is more than "
+			       "one day after the delivery time %s", r->begin_date, norm);
+	return 0;
+}
+
 static int format_records(struct ingest_result *out, const struct envelope *env,
 			  const struct ingest_env *ienv, const struct strlist *warn,
 			  const struct record_dkim *dkim, struct err *e)
@@ -607,6 +683,8 @@ static int format_records(struct ingest_result *out, const struct envelope *env,
 		.client_ip = ienv->client_ip, .dkim = dkim,
 	};
 
+	if (check_not_future(&out->report, ienv->received_at, e) < 0)
+		return -1;
 	memcpy(out->day, out->report.begin_date, 10);
 	out->day[10] = '\0';
 	return record_format(&out->report, &meta, &out->lines, e);
@@ -678,7 +756,7 @@ int ingest_file(const unsigned char *p, size_t n, const struct limits *l,
 	}
 	hints.report_domain = env.report_domain;
 	hints.report_domain_from = env.report_domain_from;
-	if (parse_payload(p, n, l, &hints, &out->report, &warn, e) < 0)
+	if (parse_payload(p, n, l, &hints, &out->report, &warn, NULL, e) < 0)
 		goto out;
 	snprintf(out->where, sizeof out->where, "file");
 	rc = format_records(out, &env, ienv, &warn, NULL, e);
@@ -732,7 +810,7 @@ int ingest_http(const unsigned char *p, size_t n, const char *media_type,
 		err_nomem(e);
 		goto out;
 	}
-	if (parse_payload(p, n, l, &hints, &out->report, &warn, e) < 0)
+	if (parse_payload(p, n, l, &hints, &out->report, &warn, NULL, e) < 0)
 		goto out;
 	snprintf(out->where, sizeof out->where, "request body");
 	rc = format_records(out, &env, ienv, &warn, NULL, e);

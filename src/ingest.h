@@ -23,6 +23,12 @@ struct ingest_env {
 	int require_dkim;         /* a mail without an aligned DKIM pass is ERR_INPUT */
 };
 
+/* Seconds a report's date-range may start after received_at (one day):
+ * later is ERR_INPUT "date-range.start-datetime ... is more than one day
+ * after the delivery time ...", so no daily file is made for a date
+ * more than one day ahead. */
+#define INGEST_FUTURE_SLACK 86400
+
 struct ingest_result {
 	struct report report;
 	struct buf lines;         /* one JSON line per policy */
@@ -34,7 +40,10 @@ void ingest_init(struct ingest_result *r);
 void ingest_free(struct ingest_result *r);
 
 /* A raw RFC 5322 message (an mbox "From " line may lead).  On success the
- * result holds the first valid report found.  Otherwise -1 with
+ * result holds the first valid report found.  The parts share one budget:
+ * together they may inflate to limits_inflate_budget(l) bytes, and at most
+ * l->max_failed_parts of them may fail; then ERR_INPUT "gave up after N
+ * failed parts ...; first: <the first part error>".  Otherwise -1 with
  * ERR_NOREPORT (no report attachment), ERR_INPUT (the report is broken;
  * the reason names the part; or env->require_dkim and no aligned DKIM
  * pass: "no aligned DKIM pass: ..."), or ERR_TEMP (out of memory).

@@ -16,6 +16,7 @@ struct limits {
 	int max_json_depth;
 	size_t max_string;      /* bytes of one JSON string value */
 	size_t max_zip_entries;
+	size_t max_failed_parts; /* report candidates of one message that may fail */
 	unsigned lock_timeout_ms;
 };
 
@@ -29,8 +30,17 @@ struct limits {
 #define LIMIT_MAX_JSON_DEPTH   64
 #define LIMIT_MAX_STRING       ((size_t)64 << 10)
 #define LIMIT_MAX_ZIP_ENTRIES  ((size_t)64)
+#define LIMIT_MAX_FAILED_PARTS ((size_t)8)
+/* One budget per message: the report bytes made (inflated or copied) from
+ * all its parts together stay within this multiple of max_report.  Two,
+ * so that one part failing at the cap still leaves room for a report of
+ * full size in the next. */
+#define LIMIT_INFLATE_BUDGET   ((size_t)2)
 #define LIMIT_LOCK_TIMEOUT_MS  30000u
 
 void limits_default(struct limits *l);
+
+/* LIMIT_INFLATE_BUDGET x max_report, SIZE_MAX if that overflows. */
+size_t limits_inflate_budget(const struct limits *l);
 
 #endif

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -347,7 +349,8 @@ static long long total_failed(const struct report *r)
 	long long sum = 0;
 
 	for (size_t i = 0; i < r->n_policies; i++)
-		if (r->policies[i].failed_session_count <= INT64_MAX - sum)
+		if (r->policies[i].failed_session_count >= 0 &&
+		    r->policies[i].failed_session_count <= INT64_MAX - sum)
 			sum += r->policies[i].failed_session_count;
 	return sum;
 }
@@ -359,6 +362,7 @@ static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
 			  const char *client, struct err *e)
 {
 	const struct report *r = &res->report;
+	const char *domain = r->policies[0].policy_domain; /* NULL: the report gave none */
 	char org[160], id[160], dom[160];
 	int is_dup;
 
@@ -372,7 +376,7 @@ static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
 		*dup = is_dup;
 	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl%s%s",
 	       is_dup ? "duplicate" : "stored", log_safe(r->organization_name, org, sizeof org),
-	       log_safe(r->report_id, id, sizeof id), log_safe(r->policies[0].policy_domain, dom, sizeof dom),
+	       log_safe(r->report_id, id, sizeof id), log_safe(domain ? domain : "-", dom, sizeof dom),
 	       r->n_policies, total_failed(r), res->day, client ? " client=" : "", client ? client : "");
 	err_clear(e);
 	return 0;
@@ -464,6 +468,41 @@ static int run_mail(struct spool *sp)
 	return rc;
 }
 
+/* --file run as root: each file is opened before become_spool_owner, so
+ * root's own files can still be imported.  An fd, -errno, or
+ * FILE_NOT_OPENED (then opened when read, as the spool's owner). */
+#define FILE_NOT_OPENED INT_MIN
+static int *file_fds;
+
+static void open_files_as_root(void)
+{
+	if (geteuid() != 0 || opt.n_files == 0 ||
+	    (file_fds = malloc(opt.n_files * sizeof *file_fds)) == NULL)
+		return;
+	for (size_t i = 0; i < opt.n_files; i++)
+		file_fds[i] = FILE_NOT_OPENED;
+	for (size_t i = 0; i < opt.n_files; i++) {
+		int fd = open(opt.files[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+			break;      /* the rest are opened when read */
+		file_fds[i] = fd >= 0 ? fd : -errno;
+	}
+}
+
+static int open_file(size_t i)
+{
+	int fd = file_fds != NULL ? file_fds[i] : FILE_NOT_OPENED;
+
+	if (fd == FILE_NOT_OPENED)
+		return open(opt.files[i], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		errno = -fd;
+		return -1;
+	}
+	return fd;
+}
+
 /* A --file that is not there or not for us to read: EX_NOINPUT, which no
  * retry mends.  Running out of descriptors or memory, an I/O error: 75. */
 static int is_noinput(int errnum)
@@ -474,9 +513,9 @@ static int is_noinput(int errnum)
 
 /* 0 read; otherwise the exit status, with e saying why (the caller names
  * the file). */
-static int read_file(const char *path, struct buf *b, struct err *e)
+static int read_file(size_t i, struct buf *b, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), truncated = 0, rc, errnum = errno;
+	int fd = open_file(i), truncated = 0, rc, errnum = errno;
 	struct stat st;
 
 	if (fd < 0) {
@@ -501,8 +540,9 @@ static int read_file(const char *path, struct buf *b, struct err *e)
 
 /* --file: a human backfilling saved reports; bad files are reported, not
  * quarantined, and make the exit status 65 (no report) or 66 (no file). */
-static int run_file(struct spool *sp, const char *path)
+static int run_file(struct spool *sp, size_t i)
 {
+	const char *path = opt.files[i];
 	const char *base = strrchr(path, '/');
 	struct ingest_env env = {
 		.source = "file", .filename = base ? base + 1 : path,
@@ -519,7 +559,7 @@ static int run_file(struct spool *sp, const char *path)
 	buf_init(&data);
 	ingest_init(&res);
 	err_clear(&e);
-	rc = read_file(path, &data, &e);
+	rc = read_file(i, &data, &e);
 	if (rc > 0) {
 		logmsg(LOG_ERR, "%s: %s", path, e.reason);
 	} else {
@@ -543,7 +583,7 @@ static int run_files(struct spool *sp)
 	int worst = EXIT_OK;
 
 	for (size_t i = 0; i < opt.n_files; i++) {
-		int rc = run_file(sp, opt.files[i]);
+		int rc = run_file(sp, i);
 
 		if (rc > worst)
 			worst = rc;
@@ -580,6 +620,24 @@ static int respond(int status, const char *text)
 	return rc;
 }
 
+/* Quarantine a rejected request body: only its first CGI_KEEP_MAX bytes,
+ * and the reason says so.  0 kept, -1 not (logged by keep). */
+static int keep_body(struct spool *sp, const struct buf *body, const char *ip,
+		     const struct err *e)
+{
+	struct buf head = *body;
+	struct err why;
+
+	if (body->n <= CGI_KEEP_MAX) {
+		err_set(&why, e->cls, "http client %s: %s", ip, e->reason);
+	} else {
+		head.n = CGI_KEEP_MAX;
+		err_set(&why, e->cls, "http client %s, body cut to its first %zu of %zu bytes: %s",
+			ip, CGI_KEEP_MAX, body->n, e->reason);
+	}
+	return keep(sp, &head, &why);
+}
+
 /* Read, parse and store the body the request checks let through.
  * Returns the HTTP status; text gets the response line.  Every outcome is
  * logged here or by deliver_report/keep. */
@@ -589,7 +647,7 @@ static int cgi_store(struct spool *sp, const struct cgi_request *req,
 	const char *ip = env->client_ip ? env->client_ip : "-";
 	struct ingest_result res;
 	struct buf body;
-	struct err e, why;
+	struct err e;
 	int dup = 0, status = 503;
 
 	buf_init(&body);
@@ -609,8 +667,7 @@ static int cgi_store(struct spool *sp, const struct cgi_request *req,
 	} else if (ingest_http(body.p ? body.p : (const unsigned char *)"", body.n, req->media_type,
 			       &opt.limits, env, &res, &e) < 0) {
 		status = cgi_status_for(e.cls);
-		err_set(&why, e.cls, "http client %s: %s", ip, e.reason);
-		if (status == 400 && keep(sp, &body, &why) == 0)
+		if (status == 400 && keep_body(sp, &body, ip, &e) == 0)
 			snprintf(text, cap, "invalid report: %s", e.reason);
 		else if (status == 400)
 			status = 503;       /* logged by keep */
@@ -656,6 +713,45 @@ static int run_cgi(void)
 	status = cgi_store(&sp, &req, &env, text, sizeof text);
 	spool_close(&sp);
 	return respond(status, text);
+}
+
+/* Run as root, become the spool directory's owner and group before the
+ * spool is touched, as local delivery agents do: files root made in a
+ * spool the MTA's user owns (.lock, .seen/, daily files, mode 0640) would
+ * make every later delivery by that user defer.  A spool root owns, or
+ * one not made yet (spool_open makes it), keeps root.  Every failure,
+ * and a process that could still regain root, is ERR_CONFIG: exit 75
+ * (503 as CGI) with the reason. */
+static int become_spool_owner(const char *spool, struct err *e)
+{
+	struct stat st;
+	gid_t gid;
+	int fd;
+
+	if (geteuid() != 0)
+		return 0;
+	/* a spool that cannot be opened is left to spool_open and expire to
+	 * report (and to make, when it does not exist), as without root */
+	fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0) {
+		err_set(e, ERR_CONFIG, "spool %s: %s", spool, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (st.st_uid == 0)
+		return 0;
+	gid = st.st_gid;
+	if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(st.st_uid) < 0)
+		return err_set(e, ERR_CONFIG, "cannot switch to the spool owner (uid %lu gid %lu): %s",
+			       (unsigned long)st.st_uid, (unsigned long)gid, strerror(errno));
+	if (setuid(0) == 0 || getuid() != st.st_uid || geteuid() != st.st_uid ||
+	    getgid() != gid || getegid() != gid)
+		return err_set(e, ERR_CONFIG, "switched to the spool owner (uid %lu gid %lu) "
+			       "but could regain root", (unsigned long)st.st_uid, (unsigned long)gid);
+	return 0;
 }
 
 /* --expire DAYS: retention, run from cron; never part of a delivery. */
@@ -707,11 +803,17 @@ int main(int argc, char **argv)
 		logmsg(LOG_ERR, "deferred reason=\"bad command line (see tlsrpt-lda --help)\"");
 		return respond(503, "temporary failure, retry later");
 	}
+	err_clear(&e);
+	if (!opt.to_stdout)
+		open_files_as_root();
+	if (!opt.to_stdout && become_spool_owner(opt.spool, &e) < 0) {
+		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
+		return opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
+	}
 	if (opt.cgi)
 		return run_cgi();
 	if (opt.expire_days > 0)
 		return run_expire();
-	err_clear(&e);
 	if (!opt.to_stdout && spool_open(&sp, opt.spool, &e) < 0) {
 		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
 		return EXIT_TEMPFAIL;

@@ -253,7 +253,10 @@ static void policy_line(struct out *o, const struct report *r,
 	KLIST(o, "policy_strings", &p->policy_strings);
 	KLIST(o, "mx_host_patterns", &p->mx_host_patterns);
 	KINT(o, "successful_session_count", p->successful_session_count);
-	KINT(o, "failed_session_count", p->failed_session_count);
+	if (p->failed_session_count == REPORT_COUNT_ABSENT)
+		RAW(o, ",\"failed_session_count\":null");
+	else
+		KINT(o, "failed_session_count", p->failed_session_count);
 	RAW(o, ",\"failure_details\":[");
 	for (size_t i = 0; i < p->n_details; i++) {
 		if (i > 0)

@@ -1,6 +1,7 @@
 /* struct report -> normalized JSON Lines, one line per policy, fixed key
  * order, compact, valid UTF-8.  Field names follow parsedmarc's SMTP TLS
- * output.  Key order (every key always present; null when unknown):
+ * output.  Key order (every key always present; null when unknown, as are
+ * policy_domain and failed_session_count when the report gave none):
  *
  *   organization_name contact_info report_id begin_date end_date
  *   policy_domain policy_type policy_strings mx_host_patterns

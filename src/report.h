@@ -28,15 +28,22 @@ struct failure_detail {
 
 struct policy {
 	char *policy_type;            /* verbatim ("sts", "tlsa", "no-policy-found", or unknown) */
-	char *policy_domain;          /* never NULL after report_parse (fallback or "") */
+	char *policy_domain;          /* from the report or the hint's fallback;
+				       * NULL when neither gave one (null in the
+				       * records, with a warning) */
 	struct strlist policy_strings;
 	struct strlist mx_host_patterns;
 	int64_t successful_session_count;
-	int64_t failed_session_count;
+	int64_t failed_session_count; /* REPORT_COUNT_ABSENT when the summary
+				       * gives none (null in the records) */
 	struct failure_detail *details;
 	size_t n_details;
 	struct strlist warnings;      /* policy-level warnings, already prefixed "policies[i]..." */
 };
+
+/* A policy's failure total the report did not give: never made up from
+ * the failure details, whose counts may overlap (RFC 8460 §4). */
+#define REPORT_COUNT_ABSENT ((int64_t)-1)
 
 struct report {
 	char *organization_name;      /* never NULL */

@@ -150,6 +150,7 @@ struct sum_agg {
 	/* filled by the caller from the reader */
 	uint64_t skipped, skipped_hist;
 	uint64_t duplicates;        /* copies of one report (merged spools), not counted */
+	uint64_t no_domain;         /* records without a policy domain, not counted */
 	unsigned long quarantined;
 	/* after sum_agg_finish */
 	struct sum_domain **doms;

@@ -491,6 +491,9 @@ static void quality(struct html *h)
 	if (a->duplicates > 0)
 		putf(h, "<tr><td>Duplicate records (counted once)</td><td class=\"n\">%" PRIu64
 		     "</td></tr>\n", a->duplicates);
+	if (a->no_domain > 0)
+		putf(h, "<tr><td>Records without a policy domain (not counted)</td><td class=\"n\">%"
+		     PRIu64 "</td></tr>\n", a->no_domain);
 	put(h, "</tbody>\n</table>\n");
 	top_table(h, "Most frequent warnings", "Records", &a->top_warnings);
 	flush(h);

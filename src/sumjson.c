@@ -276,6 +276,8 @@ static struct json_object *j_quality(struct jb *j)
 	set(j, o, "days_with_reports", u64(a->days_with_data));
 	set(j, o, "records_dropped", u64(a->dropped));
 	set(j, o, "duplicate_records", u64(a->duplicates));
+	if (a->no_domain > 0)   /* rare: the key only when there are such records */
+		set(j, o, "records_without_domain", u64(a->no_domain));
 	for (size_t i = 0; i < a->top_warnings.n; i++) {
 		const struct sum_count *c = a->top_warnings.v[i].val;
 		struct json_object *e = json_object_new_object();

@@ -370,13 +370,14 @@ static int read_spool(struct sum_agg *a, int dirfd, struct err *e)
 	if (r == NULL)
 		return -1;
 	for (long day = a->start; day <= a->o.until && rc >= 0; day++) {
-		struct sum_read_stats st = { 0, 0, 0, 0, 0 };
+		struct sum_read_stats st = { 0, 0, 0, 0, 0, 0 };
 
 		sum_read_require(r, day < full ? "\"result_type\"" : NULL);
 		rc = sum_read_day(r, dirfd, day, sum_agg_add_cb, a, &st, e);
 		if (day >= a->o.since) {
 			a->skipped += st.skipped;
 			a->duplicates += st.duplicates;
+			a->no_domain += st.no_domain;
 		} else {
 			a->skipped_hist += st.skipped;
 		}

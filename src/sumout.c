@@ -591,6 +591,8 @@ static void text_quality(struct text *t)
 		quality_row(t, "records dropped", a->dropped, "(too many domains)");
 	if (a->duplicates > 0)
 		quality_row(t, "duplicate records", a->duplicates, "(counted once)");
+	if (a->no_domain > 0)
+		quality_row(t, "records without a domain", a->no_domain, "(not counted)");
 	if (a->top_warnings.n > 0) {
 		put(t, "  ");
 		col(t, "Most frequent warnings", 30);

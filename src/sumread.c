@@ -211,7 +211,18 @@ static int get_warnings(struct sum_read *r, struct json_object *arr, size_t *cou
 	return 0;
 }
 
-/* Fill rec from one parsed line.  -1 ENOMEM, 1 not a record, 0 fine. */
+/* 1 if the key is there with the value null (the report gave nothing). */
+static int is_null_member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v == NULL;
+}
+
+/* Fill rec from one parsed line.  -1 ENOMEM, 1 not a record, 2 a record
+ * whose report gave no policy domain (no group to count it in: a domain
+ * "" would be made up), 0 fine.  A failure total the report did not give
+ * (null) counts as 0. */
 static int extract(struct sum_read *r, struct json_object *o, struct sum_rec *rec)
 {
 	int bad = 0, rc;
@@ -223,10 +234,13 @@ static int extract(struct sum_read *r, struct json_object *o, struct sum_rec *re
 	rec->domain = opt_str(o, "policy_domain", &bad);
 	rec->policy_type = opt_str(o, "policy_type", &bad);
 	rec->success = get_count(o, "successful_session_count", 1, &bad);
-	rec->failed = get_count(o, "failed_session_count", 1, &bad);
+	rec->failed = get_count(o, "failed_session_count",
+				!is_null_member(o, "failed_session_count"), &bad);
 	rec->mode = find_mode(opt_array(o, "policy_strings", &bad));
-	if (bad || rec->domain == NULL || rec->policy_type == NULL || rec->policy_type[0] == '\0')
+	if (bad || rec->policy_type == NULL || rec->policy_type[0] == '\0')
 		return 1;
+	if (rec->domain == NULL)
+		return is_null_member(o, "policy_domain") ? 2 : 1;
 	rc = get_details(r, opt_array(o, "failure_details", &bad), &rec->ndetails);
 	if (rc != 0)
 		return rc;
@@ -372,7 +386,9 @@ int sum_read_line(struct sum_read *r, const char *p, size_t n, long day,
 		return 0;
 	}
 	rc = extract(r, o, &rec);
-	if (rc > 0)
+	if (rc == 2)
+		st->no_domain++;
+	else if (rc > 0)
 		st->skipped++;
 	else if (rc == 0)
 		rc = already_seen(r, o, &rec, st);

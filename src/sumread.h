@@ -6,7 +6,9 @@
  * memory stays at one line plus one tree however large the spool is.
  * A line that is not JSON, not an object, too long, or lacks the record
  * keys written by tlsrpt-lda (policy_domain, policy_type and the two
- * session counts) is skipped and counted, never fatal.
+ * session counts) is skipped and counted, never fatal.  A record whose
+ * report gave no policy domain (null) is counted apart and not handed
+ * on; a null failure total is read as 0.
  *
  * A spool merged from several MX hosts (contrib/rsyslog) holds one copy
  * of a report per host that received it.  Within a daily file a record
@@ -52,6 +54,7 @@ struct sum_read_stats {
 	uint64_t skipped;          /* unparsable or invalid lines */
 	uint64_t filtered;         /* lines without the required bytes, not parsed */
 	uint64_t duplicates;       /* records already seen in this file */
+	uint64_t no_domain;        /* records with policy_domain null: not handed on */
 };
 
 /* Return 0 to go on, -1 (with e set) to stop reading. */

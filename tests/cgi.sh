@@ -86,6 +86,39 @@ cgi POST application/tlsrpt+json "$(size "$tmp/h4.json")" <"$tmp/h4.json"
 is "invalid report: 400" "$(head -n 1 "$tmp/resp")" "Status: 400 Bad Request$CRLF"
 is "invalid report: quarantined" "$(ls "$S/quarantine/new" | wc -l)" 2
 
+# a rejected body keeps at most its first 64 KiB in quarantine, so what
+# one request adds there is bounded; the reason says it was cut
+yes 'garbage' | head -c 4194304 >"$tmp/garbage4m"
+rm -rf "$tmp/qs"
+S=$tmp/qs cgi POST application/tlsrpt+gzip 4194304 <"$tmp/garbage4m"
+is "4 MB of garbage: exit 0" "$?" 0
+is_resp "4 MB of garbage: 400 with the reason" "Status: 400 Bad Request" -- \
+	"invalid report: request body is neither gzip nor JSON"
+q=$(ls "$tmp/qs/quarantine/new")
+is "4 MB of garbage: one quarantined file" "$(echo "$q" | wc -l)" 1
+reason="http client 192.0.2.10, body cut to its first 65536 of 4194304 bytes: request body is neither gzip nor JSON"
+is "4 MB of garbage: the quarantine header says it was cut" "$(head -n 1 "$tmp/qs/quarantine/new/$q")" \
+	"X-Tlsrpt-Quarantine-Reason: $reason"
+check "4 MB of garbage: the first 65536 bytes are kept" \
+	cmp -s <(tail -n +2 "$tmp/qs/quarantine/new/$q") <(head -c 65536 "$tmp/garbage4m")
+is "4 MB of garbage: quarantined copy is the header line and 64 KiB" \
+	"$(size "$tmp/qs/quarantine/new/$q")" $((${#reason} + 29 + 65536))
+check "4 MB of garbage: logged as cut, with the length" \
+	grep -qxF "tlsrpt-lda: quarantined reason=\"$reason\" file=quarantine/new/$q" "$tmp/err"
+# the edge: 65536 bytes are kept whole, 65537 are cut
+for n in 65536 65537; do
+	rm -rf "$tmp/qs"
+	head -c $n "$tmp/garbage4m" >"$tmp/garbage"
+	S=$tmp/qs cgi POST application/tlsrpt+json $n <"$tmp/garbage"
+	q=$(ls "$tmp/qs/quarantine/new")
+	is "$n bytes of garbage: kept bytes" "$(tail -n +2 "$tmp/qs/quarantine/new/$q" | wc -c)" 65536
+	first_line[$n]=$(head -n 1 "$tmp/qs/quarantine/new/$q")
+done
+is "65536 bytes of garbage: kept whole, not said to be cut" "${first_line[65536]}" \
+	"X-Tlsrpt-Quarantine-Reason: http client 192.0.2.10: request body is neither gzip nor JSON"
+is "65537 bytes of garbage: the header says it was cut" "${first_line[65537]}" \
+	"X-Tlsrpt-Quarantine-Reason: http client 192.0.2.10, body cut to its first 65536 of 65537 bytes: request body is neither gzip nor JSON"
+
 # refused before reading: nothing stored, nothing quarantined
 cp "$S/2026-05-18.jsonl" "$tmp/before"
 cgi GET "" "" </dev/null

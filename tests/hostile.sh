@@ -55,7 +55,8 @@ grep -q __asan_init "$LDA" 2>/dev/null && asan=1
 MIB=1048576
 
 # deliver FILE [OPTION...]: into a fresh spool; sets rc, ms, rss (KiB),
-# and in_bytes, max_message, max_report for the RSS bound
+# cpu_cs (user + system CPU, centiseconds), and in_bytes, max_message,
+# max_report for the RSS bound
 deliver() {
 	local f=$1 t0 t1 a
 	shift
@@ -67,13 +68,14 @@ deliver() {
 	[[ $a =~ --max-report\ ([0-9]+) ]] && max_report=${BASH_REMATCH[1]}
 	t0=$EPOCHREALTIME
 	if [ -n "$TIME" ]; then
-		timeout 20 "$TIME" -f %M -o "$tmp/rss" "$LDA" --spool "$S" --log stderr "$@" <"$f" >/dev/null 2>"$tmp/err"
+		timeout 20 "$TIME" -f '%M %U %S' -o "$tmp/rss" "$LDA" --spool "$S" --log stderr "$@" <"$f" >/dev/null 2>"$tmp/err"
 		rc=$?
-		rss=$(tail -n 1 "$tmp/rss")
+		read -r rss cpu_u cpu_s < <(tail -n 1 "$tmp/rss")
+		cpu_cs=$(( 10#${cpu_u/./} + 10#${cpu_s/./} ))
 	else
 		timeout 20 "$LDA" --spool "$S" --log stderr "$@" <"$f" >/dev/null 2>"$tmp/err"
 		rc=$?
-		rss=
+		rss= cpu_cs=
 	fi
 	t1=$EPOCHREALTIME
 	ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
@@ -202,6 +204,46 @@ bounds "gzip with trailing garbage" 0
 stored "gzip with trailing garbage" 1 "the report, with a warning" \
 	'.[0].report_id == "trailing-garbage" and .[0].warnings == ["trailing bytes after the compressed report ignored"]'
 
+# ---- one budget per message ---------------------------------------------
+
+# cpu NAME SECONDS: the last delivery's user + system CPU time
+cpu() {
+	if [ -z "$cpu_cs" ]; then
+		skip "$1: at most $2 s of CPU" "no /usr/bin/time"
+	else
+		check "$1: $((cpu_cs / 100)).$(printf %02d $((cpu_cs % 100))) s of CPU <= $2 s" \
+			test "$cpu_cs" -le $(($2 * 100))
+	fi
+}
+
+# Each part stops at its own caps after ~40 MB (just over 1000:1), but
+# the message's parts together may make at most 2 x --max-report bytes:
+# the fourth part stops at that.  With caps per part only, this mail took
+# 77 s of CPU (23 GiB inflated).
+deliver "$tmp/big/parts-600-spaces.eml"
+bounds "600 parts, each 40 MiB of spaces gzipped" 0
+cpu "600 parts of 40 MiB" 10
+quarantined "600 parts of 40 MiB" "$tmp/big/parts-600-spaces.eml" \
+	"gave up after 4 failed parts inflating 134217728 bytes (limit 2 x --max-report); first: part 1 (application/tlsrpt+gzip, r1.json.gz): compression ratio above 1000:1"
+
+deliver "$tmp/big/parts-600-spaces.eml" --max-report 8388608
+bounds "600 parts of 40 MiB, --max-report 8 MiB" 0
+cpu "600 parts of 40 MiB, --max-report 8 MiB" 10
+quarantined "600 parts of 40 MiB, --max-report 8 MiB" "$tmp/big/parts-600-spaces.eml" \
+	"gave up after 2 failed parts inflating 16777216 bytes (limit 2 x --max-report); first: part 1 (application/tlsrpt+gzip, r1.json.gz): inflated report exceeds 8388608 bytes"
+
+# failures that cost little are capped by number
+deliver "$tmp/big/parts-600-broken.eml"
+bounds "600 parts of broken JSON" 0
+quarantined "600 parts of broken JSON" "$tmp/big/parts-600-broken.eml" \
+	"gave up after 8 failed parts (limit 8); first: part 1 (application/tlsrpt+json): JSON: unexpected end of data at offset 29"
+
+# a part stopped at --max-report leaves room for a full report after it
+deliver "$tmp/big/bomb-then-report.eml"
+bounds "a 1 GiB bomb, then the report" 0
+stored "a 1 GiB bomb, then the report" 1 "the report of the second part" \
+	'.[0].report_id == "bomb-then-report" and .[0].failed_session_count == 3'
+
 # ---- MIME and headers ---------------------------------------------------
 
 deliver "$tmp/big/nested-multipart-10000.eml"
@@ -315,5 +357,43 @@ quarantined "33 MiB message, --max-message 1 MiB" "$tmp/big/over-max-message.eml
 deliver "$H/empty.eml"
 bounds "empty stdin" 0
 quarantined "empty stdin" "$H/empty.eml" "empty message"
+
+# ---- dates from the future ----------------------------------------------
+
+# A report may start at most one day (86,400 s) after the delivery time:
+# the clock one day before its start accepts it, one second earlier not.
+report_eml "Future Org" "future-edge" 2026-05-21 example.com 1 >"$tmp/future-edge.eml"
+TLSRPT_LDA_NOW=1779235200 deliver "$tmp/future-edge.eml"   # 2026-05-20T00:00:00Z
+bounds "a report starting exactly one day after delivery" 0
+is "starting exactly one day ahead: stored in its own day" \
+	"$(cd "$S" && find . -name '*.jsonl' | sort | tr '\n' ' ')$(jq -r .report_id "$S/2026-05-21.jsonl" 2>&1)" \
+	"./2026-05-21.jsonl future-edge"
+TLSRPT_LDA_NOW=1779235199 deliver "$tmp/future-edge.eml"   # 2026-05-19T23:59:59Z
+bounds "a report starting one day and one second after delivery" 0
+quarantined "one day and one second ahead" "$tmp/future-edge.eml" \
+	"date-range.start-datetime 2026-05-21T00:00:00Z is more than one day after the delivery time 2026-05-19T23:59:59Z"
+
+report_eml "Future Org" "far-future" 9999-12-31 example.com 1 >"$tmp/future-9999.eml"
+deliver "$tmp/future-9999.eml"
+bounds "a report dated 9999-12-31" 0
+quarantined "a report dated 9999-12-31" "$tmp/future-9999.eml" \
+	"date-range.start-datetime 9999-12-31T00:00:00Z is more than one day after the delivery time 2026-05-19T08:00:00Z"
+
+# --file (a human backfilling): the same rule, exit 65, nothing stored
+report_json "Future Org" "far-future" 9999-12-31 example.com 1 >"$tmp/future-9999.json"
+rm -rf "$S"
+"$LDA" --spool "$S" --log stderr --file "$tmp/future-9999.json" 2>"$tmp/err"
+is "--file dated 9999-12-31: exit 65" "$?" 65
+is "--file dated 9999-12-31: reason logged" "$(cat "$tmp/err")" \
+	"tlsrpt-lda: $tmp/future-9999.json: date-range.start-datetime 9999-12-31T00:00:00Z is more than one day after the delivery time 2026-05-19T08:00:00Z"
+is "--file dated 9999-12-31: no daily file" "$(find "$S" -name '*.jsonl' | wc -l)" 0
+
+# old dates stay accepted: backfill is legitimate
+report_eml "Old Org" "backfill" 2001-01-01 example.com 1 >"$tmp/old.eml"
+deliver "$tmp/old.eml"
+bounds "a report from 2001" 0
+is "a report from 2001: stored in its day" \
+	"$(cd "$S" && find . -name '*.jsonl' | tr '\n' ' ')$(jq -r .report_id "$S/2001-01-01.jsonl" 2>&1)" \
+	"./2001-01-01.jsonl backfill"
 
 done_testing

@@ -105,6 +105,84 @@ is "--expire logs what it did" "$(cat "$tmp/err")" \
 "$LDA" --expire 0 --spool "$E" </dev/null >/dev/null 2>&1
 is "--expire 0 is a usage error" "$?" 64
 
+# a policy without policy-domain or failure total (as mail-auth's
+# rpt03.json): both stored as null, never "" or a sum; the log says "-"
+printf '%s' '{"organization-name":"Null Org","date-range":{"start-datetime":"2026-05-18T00:00:00Z","end-datetime":"2026-05-18T23:59:59Z"},"contact-info":"a@null.example","report-id":"nulls","policies":[{"policy":{"policy-type":"no-policy-found"},"summary":{"total-successful-session-count":1},"failure-details":[{"result-type":"starttls-not-supported","failed-session-count":2}]}]}' >"$tmp/nulls.json"
+rm -rf "$tmp/nulls"
+"$LDA" --spool "$tmp/nulls" --log stderr --file "$tmp/nulls.json" 2>"$tmp/err"
+is "no policy-domain, no failure total: exit 0" "$?" 0
+is "no policy-domain, no failure total: logged with domain -" "$(cat "$tmp/err")" \
+	'tlsrpt-lda: stored org="Null Org" report_id="nulls" domain=- policies=1 failed=0 file=2026-05-18.jsonl'
+is "no policy-domain, no failure total: null, with the warnings" \
+	"$(jq -c '[.policy_domain, .failed_session_count, .failure_details[0].failed_session_count, .warnings]' "$tmp/nulls/2026-05-18.jsonl")" \
+	'[null,null,2,["policies[0].policy.policy-domain missing; stored null","policies[0].summary.total-failure-session-count missing; stored null"]]'
+
+# run as root into a spool someone else owns: every mode switches to the
+# spool's owner and group first, so no file in it is root's
+owned_by_nobody() { test -z "$(find "$O" \( ! -user nobody -o ! -group nogroup \) -print)"; }
+if [ "$(id -u)" -ne 0 ]; then
+	ok "spool owned by nobody, run as root # SKIP not root (run the tests as root to check the switch)"
+elif ! getent passwd nobody >/dev/null || ! getent group nogroup >/dev/null; then
+	ok "spool owned by nobody, run as root # SKIP no user nobody or group nogroup"
+else
+	O=$tmp/owned
+	chmod o+x "$tmp"
+	mkdir "$O" && chown nobody:nogroup "$O"
+	report_json "Owner Org" o1 2026-05-18 example.com 1 >"$tmp/o1.json"
+	chmod a+r "$tmp/o1.json" "$tmp/spam.eml"
+	"$LDA" --spool "$O" --log stderr --file "$tmp/o1.json" 2>"$tmp/err"
+	is "as root, --file into nobody's spool: exit 0" "$?" 0
+	report_eml "Owner Org" o2 2026-05-18 example.com 2 |
+		"$LDA" --spool "$O" --log stderr 2>>"$tmp/err"
+	is "as root, a mail into nobody's spool: exit 0" "$?" 0
+	"$LDA" --spool "$O" --log stderr <"$tmp/spam.eml" 2>>"$tmp/err"
+	is "as root, spam into nobody's spool: exit 0 (quarantined)" "$?" 0
+	report_json "Owner Org" o3 2026-05-18 example.com 3 >"$tmp/o3.json"
+	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST CONTENT_TYPE=application/tlsrpt+json \
+		CONTENT_LENGTH="$(stat -c %s "$tmp/o3.json")" REMOTE_ADDR=192.0.2.10 \
+		"$LDA" --spool "$O" --log stderr <"$tmp/o3.json" >"$tmp/resp" 2>>"$tmp/err"
+	is "as root, an HTTPS report into nobody's spool: 201" "$(head -n 1 "$tmp/resp")" $'Status: 201 Created\r'
+	# --file opens its files as root, before the switch: root's own files
+	mkdir -m 0700 "$tmp/private"
+	report_json "Owner Org" o4 2026-05-18 example.com 4 >"$tmp/private/o4.json"
+	chmod 0600 "$tmp/private/o4.json"
+	"$LDA" --spool "$O" --log stderr --file "$tmp/private/o4.json" "$tmp/private/missing.json" 2>"$tmp/err-file"
+	is "as root, --file of root's own file and a missing one: exit 66 (EX_NOINPUT)" "$?" 66
+	check "as root, --file: the missing file is named with its error" \
+		grep -qx "tlsrpt-lda: $tmp/private/missing.json: No such file or directory" "$tmp/err-file"
+	is "as root: the four reports stored" "$(jq -r .report_id "$O/2026-05-18.jsonl" | tr '\n' ' ')" "o1 o2 o3 o4 "
+	is "as root: the lock, the daily file and the quarantined mail are nobody's" \
+		"$(stat -c '%n %U:%G' "$O/.lock" "$O/2026-05-18.jsonl" "$O"/quarantine/new/* | sed "s#^$O/##; s#^quarantine/new/[^ ]*#quarantined#")" \
+		".lock nobody:nogroup
+2026-05-18.jsonl nobody:nogroup
+quarantined nobody:nogroup"
+	check "as root: every file in the spool is nobody's" owned_by_nobody
+	echo '{}' >"$O/2026-01-01.jsonl" && chown nobody:nogroup "$O/2026-01-01.jsonl"
+	"$LDA" --spool "$O" --log stderr --expire 30 2>"$tmp/err"
+	is "as root, --expire in nobody's spool: exit 0" "$?" 0
+	check "as root, --expire: the old daily file is gone" test ! -e "$O/2026-01-01.jsonl"
+	check "as root, --expire: logged" grep -q '^tlsrpt-lda: expired days=30 deleted=1 ' "$tmp/err"
+	check "as root, after --expire every file is still nobody's" owned_by_nobody
+	# --expire really runs as nobody: it cannot delete in a directory of root's
+	mkdir "$tmp/q" && touch -d 2026-01-01 "$tmp/q/old.tlsrpt" && chmod 0755 "$tmp/q"
+	mv "$O/quarantine/new" "$O/quarantine/new.mine" && mv "$tmp/q" "$O/quarantine/new"
+	"$LDA" --spool "$O" --log stderr --expire 30 2>"$tmp/err"
+	is "as root, --expire where only root could delete: exit 75" "$?" 75
+	check "as root, --expire where only root could delete: the file stays" test -e "$O/quarantine/new/old.tlsrpt"
+	rm -rf "$O/quarantine/new" && mv "$O/quarantine/new.mine" "$O/quarantine/new"
+	# a root that cannot switch (no CAP_SETUID/CAP_SETGID) refuses
+	if command -v setpriv >/dev/null && setpriv --bounding-set=-setuid,-setgid true 2>/dev/null; then
+		cp "$O/2026-05-18.jsonl" "$tmp/owned-before"
+		setpriv --bounding-set=-setuid,-setgid "$LDA" --spool "$O" --log stderr --file "$tmp/o1.json" 2>"$tmp/err"
+		is "as root unable to switch: exit 75" "$?" 75
+		is "as root unable to switch: the reason" "$(cat "$tmp/err")" \
+			'tlsrpt-lda: deferred reason="cannot switch to the spool owner (uid 65534 gid 65534): Operation not permitted"'
+		check "as root unable to switch: spool unchanged" cmp -s "$tmp/owned-before" "$O/2026-05-18.jsonl"
+	else
+		ok "as root unable to switch # SKIP setpriv cannot drop the bounding set here"
+	fi
+fi
+
 # usage
 "$LDA" --bogus </dev/null >/dev/null 2>&1
 is "unknown option exits 64" "$?" 64

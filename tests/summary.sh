@@ -214,6 +214,26 @@ else
 	fail "hostile strings escaped (HTML) and cleaned (text)"
 fi
 
+# Records whose report gave no policy domain (mail-auth's rpt03.json, as
+# tlsrpt-lda stores it: policy_domain and failed_session_count null) are
+# counted in data quality, never shown as a domain "".
+mkdir -p "$tmp/nodom"
+grep '^{' "$top_srcdir/tests/data/compat/mail-auth_rpt03.json.out" >"$tmp/nodom/2019-04-14.jsonl"
+(cd "$tmp" && "$BIN" --spool nodom --today 2019-04-14 >nodom.txt 2>&1 &&
+	"$BIN" --spool nodom --today 2019-04-14 --format json >nodom.json 2>&1 &&
+	"$BIN" --spool nodom --today 2019-04-14 --format html >nodom.html 2>&1)
+if [ "$(grep -c '"policy_domain":null' "$tmp/nodom/2019-04-14.jsonl")" = 2 ] &&
+   grep -q '^  records without a domain               2  (not counted)$' "$tmp/nodom.txt" &&
+   grep -q '^  unparsable lines skipped               0 ' "$tmp/nodom.txt" &&
+   grep -q '"records_without_domain":2' "$tmp/nodom.json" &&
+   ! grep -q '"domain":""' "$tmp/nodom.json" &&
+   grep -q '<tr><td>Records without a policy domain (not counted)</td><td class="n">2</td></tr>' "$tmp/nodom.html"; then
+	pass "records without a policy domain: counted in data quality, no domain \"\""
+else
+	fail "records without a policy domain: counted in data quality, no domain \"\""
+	sed -n '/Data quality/,$p' "$tmp/nodom.txt" | sed 's/^/# /'
+fi
+
 # Optional timing run: TLSRPT_PERF=1 (30 days x 10,000 reports), meant
 # for an optimized build without sanitizers; limit TLSRPT_PERF_MAX seconds.
 if [ -n "$TLSRPT_PERF" ]; then

@@ -315,8 +315,71 @@ static void test_http(void)
 	ingest_free(&r);
 }
 
+/* The parts of one message share a budget: after max_failed_parts
+ * failures no part is tried, even a good one. */
+static void test_failed_parts_cap(void)
+{
+	struct ingest_result r;
+	struct limits l;
+	struct err e;
+	char *broken = strdup(b64_gzip_part("Content-Type: application/tlsrpt+gzip\n", 40));
+	char *good = strdup(b64_gzip_part("Content-Type: application/tlsrpt+gzip\n", 0));
+	const char *parts[] = { broken, broken, broken, good, NULL };
+	const char *msg = mail("", parts);
+
+	limits_default(&l);
+	is_int((int)l.max_failed_parts, 8, "default: 8 failed parts");
+	l.max_failed_parts = 3;
+	ingest_init(&r);
+	err_clear(&e);
+	ok(ingest_mail((const unsigned char *)msg, strlen(msg), &l, &env, &r, &e) < 0,
+	   "3 failed parts with a limit of 3: the 4th is not tried");
+	is_int(e.cls, ERR_INPUT, "gave up: bad input (quarantined)");
+	is_str(e.reason, "gave up after 3 failed parts (limit 3); first: part 1 "
+	       "(application/tlsrpt+gzip): gzip: truncated stream", "reason names the limit and the first error");
+	ingest_free(&r);
+	l.max_failed_parts = 4;
+	ok(ingest_mail((const unsigned char *)msg, strlen(msg), &l, &env, &r, &e) == 0,
+	   "with a limit of 4 the 4th part is tried and stored");
+	ingest_free(&r);
+	free(broken);
+	free(good);
+}
+
+/* The report's date-range may start at most one day after received_at. */
+static void test_future(void)
+{
+	struct ingest_env fenv = { .source = "file" };
+	struct ingest_result r;
+	struct limits l;
+	struct err e;
+	unsigned char gz[2048];
+	size_t n = gzip_report(gz, sizeof gz);   /* starts 2026-05-18T00:00:00Z */
+
+	limits_default(&l);
+	fenv.received_at = "2026-05-17T00:00:00Z";
+	ingest_init(&r);
+	err_clear(&e);
+	ok(ingest_file(gz, n, &l, &fenv, &r, &e) == 0, "exactly one day ahead: accepted");
+	is_str(r.day, "2026-05-18", "its own day");
+	ingest_free(&r);
+	fenv.received_at = "2026-05-16T23:59:59Z";
+	ok(ingest_file(gz, n, &l, &fenv, &r, &e) < 0, "one day and a second ahead: refused");
+	is_int(e.cls, ERR_INPUT, "refused as bad input");
+	is_str(e.reason, "date-range.start-datetime 2026-05-18T00:00:00Z is more than one day "
+	       "after the delivery time 2026-05-16T23:59:59Z", "the reason");
+	is_str(r.day, "", "no day for a daily file");
+	ingest_free(&r);
+	fenv.received_at = "2030-01-01T00:00:00Z";
+	err_clear(&e);
+	ok(ingest_file(gz, n, &l, &fenv, &r, &e) == 0, "years old: accepted");
+	ingest_free(&r);
+}
+
 int main(void)
 {
+	test_failed_parts_cap();
+	test_future();
 	test_dkim();
 	test_envelope_checks();
 	test_http();

@@ -131,16 +131,21 @@ static void test_golden_nulls(void)
 	free(r.contact_info);
 	r.contact_info = NULL;
 	add_policy(&r, "");
+	/* what report_parse leaves when the report gave no policy-domain
+	 * (and no fallback) and no failure total */
+	free(r.policies[0].policy_domain);
+	r.policies[0].policy_domain = NULL;
+	r.policies[0].failed_session_count = REPORT_COUNT_ABSENT;
 	r.policies[0].successful_session_count = INT64_MAX;
 	buf_init(&b);
 	is_int(record_format(&r, &m, &b, &e), 0, "nulls: formatted");
 	is_str((const char *)b.p,
 	       "{\"organization_name\":\"Org\",\"contact_info\":null,"
 	       "\"report_id\":\"id-1\",\"begin_date\":\"2024-01-09T00:00:00Z\","
-	       "\"end_date\":\"2024-01-09T23:59:59Z\",\"policy_domain\":\"\","
+	       "\"end_date\":\"2024-01-09T23:59:59Z\",\"policy_domain\":null,"
 	       "\"policy_type\":\"sts\",\"policy_strings\":[],"
 	       "\"mx_host_patterns\":[],\"successful_session_count\":"
-	       "9223372036854775807,\"failed_session_count\":0,"
+	       "9223372036854775807,\"failed_session_count\":null,"
 	       "\"failure_details\":[],\"received_at\":null,\"source\":null,"
 	       "\"message_id\":null,\"submitter\":null,\"recipient\":null,"
 	       "\"client_ip\":null,\"dkim\":null,\"warnings\":[]}\n", "nulls: golden line");

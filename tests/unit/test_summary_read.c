@@ -143,7 +143,7 @@ static int line(struct sum_read *r, const char *s, struct got *g, struct sum_rea
 static void test_lines(void)
 {
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
-	struct sum_read_stats st = { 0, 0, 0, 0, 0 };
+	struct sum_read_stats st = { 0, 0, 0, 0, 0, 0 };
 	struct got g = { 0 };
 	static const char nul_line[] = "{\"a\":1}\0{}";
 
@@ -197,6 +197,20 @@ static void test_lines(void)
 	sum_read_require(r, NULL);
 	line(r, REC("mode: enforce", ""), &g, &st);
 	is_int(g.n, 6, "filter off again");
+	/* what tlsrpt-lda stores when the report gave no policy-domain and no
+	 * failure total (mail-auth's rpt03.json) */
+	line(r, "{\"organization_name\":\"Org\",\"policy_domain\":null,\"policy_type\":\"sts\","
+	     "\"successful_session_count\":1,\"failed_session_count\":null}", &g, &st);
+	is_int(g.n, 6, "policy_domain null: not handed over (no domain \"\" made up)");
+	is_int(st.no_domain, 1, "policy_domain null: counted apart");
+	is_int(st.skipped, 10, "policy_domain null: not counted as unparsable");
+	line(r, "{\"organization_name\":\"Org\",\"policy_type\":\"sts\","
+	     "\"successful_session_count\":1,\"failed_session_count\":1}", &g, &st);
+	is_int(st.skipped, 11, "policy_domain missing altogether: not a record");
+	line(r, "{\"organization_name\":\"Org\",\"policy_domain\":\"example.com\",\"policy_type\":"
+	     "\"sts\",\"successful_session_count\":3,\"failed_session_count\":null}", &g, &st);
+	is_int(g.n, 7, "failed_session_count null: handed over");
+	is_int(g.failed, 0, "failed_session_count null: read as 0");
 	sum_read_free(r);
 }
 
@@ -258,7 +272,7 @@ static void test_day_files(void)
 {
 	char dir[] = "/tmp/test_summary_day.XXXXXX", path[256];
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
-	struct sum_read_stats st = { 0, 0, 0, 0, 0 };
+	struct sum_read_stats st = { 0, 0, 0, 0, 0, 0 };
 	struct got g = { 0 };
 	struct err e;
 	unsigned long q = 99;

@@ -273,6 +273,38 @@ big() {
 		valid over-max | gzip -n | base64 -w 76 | mail over-max application/tlsrpt+gzip base64 r.json.gz
 		head -c 34603008 /dev/zero | tr '\0' 'p' | fold -w 76
 	} >"$d/over-max-message.eml"
+	# 600 parts, each a gzip of 40 MiB of spaces (~40 KB): 23 GiB to
+	# inflate in all, 33 MB of mail (under --max-message)
+	head -c 41943040 /dev/zero | tr '\0' ' ' | gzip -9 -n | base64 -w 76 >"$t/spaces.b64"
+	{
+		headers spaces-600
+		printf 'Content-Type: multipart/report; report-type="tlsrpt"; boundary="b1"\n\n'
+		for i in $(seq 1 600); do
+			printf -- '--b1\nContent-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="r%d.json.gz"\n\n' "$i"
+			cat "$t/spaces.b64"
+		done
+		printf -- '--b1--\n'
+	} >"$d/parts-600-spaces.eml"
+	# 600 parts of broken JSON: only the first few are tried
+	{
+		headers broken-600
+		printf 'Content-Type: multipart/mixed; boundary="b1"\n\n'
+		for i in $(seq 1 600); do
+			printf -- '--b1\nContent-Type: application/tlsrpt+json\n\n{"organization-name":"Org %d",\n' "$i"
+		done
+		printf -- '--b1--\n'
+	} >"$d/parts-600-broken.eml"
+	# a bomb stopped at --max-report, then the real report: the message's
+	# budget (2 x --max-report) still has room for it
+	{
+		headers bomb-then-report
+		printf 'Content-Type: multipart/report; report-type="tlsrpt"; boundary="b1"\n\n'
+		printf -- '--b1\nContent-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\n\n'
+		base64 -w 76 <"$t/bomb.gz"
+		printf -- '--b1\nContent-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\n\n'
+		valid bomb-then-report | gzip -n | base64 -w 76
+		printf -- '--b1--\n'
+	} >"$d/bomb-then-report.eml"
 	rm -rf "$t"
 }
 
