@@ -23,8 +23,9 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "record.h"
 
-#define SUM_MAX_LINE ((size_t)16 << 20)   /* longest line parsed */
+#define SUM_MAX_LINE RECORD_MAX_LINE   /* longest line parsed: what tlsrpt-lda writes */
 
 struct sum_detail {
 	const char *result_type;   /* "(missing)" when null */
