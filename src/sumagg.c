@@ -1043,7 +1043,7 @@ struct remedy {
 };
 
 /* RFC 8460 section 4.3, each text checked against the section's
- * definition of the type (quoted in tlsrpt-summary.1); "%s" is the
+ * definition of the type; "%s" is the
  * policy domain.  The reporter's failure_reason_code is shown beside. */
 static const struct remedy remedies[] = {
 	/* 4.3.1 negotiation failures */
