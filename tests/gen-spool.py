@@ -210,8 +210,12 @@ def incidents(today, top):
              (a duplicate across spools, counted once).
     DIR/spike  spike.example  sts enforce, 21 days T-21..T-1: Alpha Mail,
              2000 sessions a day, 5 starttls-not-supported on mx2 a day,
-             300 on T-3."""
-    a, b, spike = {}, {}, {}
+             300 on T-3.
+    DIR/mx  mxchange.example  Alpha Mail, 1000 sessions a day T-30..T-1;
+             "mode: testing", mx1.mxchange.example until T-9, then "mode:
+             enforce", mx2.mxchange.example, which fails starttls 100 a day.
+           ready.example  sts testing, Alpha and Beta, T-20..T-1, clean."""
+    a, b, spike, mxc = {}, {}, {}, {}
     T = today
     day = lambda n: T - datetime.timedelta(days=n)
     alpha, beta = ("Alpha Mail", "tlsrpt@alpha.example", "alpha.example"), \
@@ -263,6 +267,20 @@ def incidents(today, top):
                                ["mx1.spike.example", "mx2.spike.example"], 2000 - f, f,
                                [("starttls-not-supported", f, "198.18.2.1", "192.0.2.30",
                                  "mx2.spike.example")], submitter=alpha[2])]
+    for n in range(30, 0, -1):
+        d = day(n)
+        new = n <= 8
+        f = 100 if new else 0
+        host = "mx2.mxchange.example" if new else "mx1.mxchange.example"
+        det = [("starttls-not-supported", f, "198.18.3.1", "192.0.2.40", host)] if f else []
+        mxc[d] = [record(alpha[0], alpha[1], d, "mxchange.example", "sts",
+                         "enforce" if new else "testing", [host], 1000 - f, f, det,
+                         submitter=alpha[2])]
+        if n <= 20:
+            mxc[d] += [record(o[0], o[1], d, "ready.example", "sts", "testing",
+                              ["mx.ready.example"], 700, 0, [], submitter=o[2])
+                       for o in (alpha, beta)]
+    write_days(os.path.join(top, "mx"), mxc)
     write_days(os.path.join(top, "a"), a)
     write_days(os.path.join(top, "b"), b)
     write_days(os.path.join(top, "spike"), spike)

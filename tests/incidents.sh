@@ -10,7 +10,9 @@
 #     skipped;
 #   - a copy of one report in both spools: counted once;
 #   - a 21-day series with one spike: one incident with a jump, not a
-#     flag per day.
+#     flag per day;
+#   - an MX and mode change followed by failures on the new MX (the
+#     incident names the change), and a testing policy ready to enforce.
 # The expected incidents are worked out by hand in the comments below.
 # Needs python3; skips without it.
 
@@ -41,6 +43,8 @@ run check --spool a --spool b --days 3 --check
 run short.json --spool a --spool b --days 3 --history 5 --format json
 run spike.json --spool spike --format json
 run b-only --spool b --days 3 --check
+run mx.json --spool mx --format json
+run mx.txt --spool mx
 
 # T = 2026-12-06; window 12-04..12-06; the last complete day is 12-05
 # (T-1): nothing is dated T, the reports for a day arrive the next day.
@@ -145,5 +149,32 @@ want = ("failure-type", "spike.example", "starttls-not-supported", "2026-11-15",
 assert got == want, got
 PY
 then ok "21-day spike series: one incident with its jump"; else not_ok "21-day spike series: one incident with its jump"; fi
+
+# mxchange.example: the policy changed on T-8 = 11-28 (mode testing, mx1 ->
+# mode enforce, mx2) and starttls-not-supported on mx2 began that day: the
+# incident says so.  22 clean days before: critical (enforced, new after a
+# clean baseline).  ready.example (testing, 2 reporters, 20 clean days) is
+# ready to enforce; mxchange.example is enforced, so the question is moot.
+if python3 - "$tmp/mx.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+(i,) = d["incidents"]
+assert (i["domain"], i["result_type"], i["first_seen"], i["policy_change"], i["severity"],
+        i["mx_host"]) == ("mxchange.example", "starttls-not-supported", "2026-11-28",
+                          "2026-11-28", "critical", "mx2.mxchange.example"), i
+mxc, ready = d["domains"][0]["policies"][0], d["domains"][1]["policies"][0]
+assert mxc["policy_changes"] == [{"date": "2026-11-28",
+    "from": "mode testing; mx: mx1.mxchange.example",
+    "to": "mode enforce; mx: mx2.mxchange.example"}], mxc["policy_changes"]
+assert "ready_to_enforce" not in mxc
+r = ready["ready_to_enforce"]
+assert (r["ready"], r["days_with_reports"], r["reporters"], r["would_be_refused"]) == \
+    (True, 14, 2, 0), r
+PY
+then ok "policy change dated and linked; ready to enforce"; else not_ok "policy change dated and linked; ready to enforce"; fi
+if grep -q "Policy changed 2026-11-28: mode testing; mx: mx1.mxchange.example -> mode enforce; mx:" "$tmp/mx.txt" &&
+   grep -q "Ready to enforce: no failed session in the last 14 days, from 2" "$tmp/mx.txt" &&
+   grep -q "policy change of 2026-11-28" "$tmp/mx.txt"; then
+	ok "text: the change, its link and ready to enforce"; else not_ok "text: the change, its link and ready to enforce"; fi
 
 done_testing
