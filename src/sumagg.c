@@ -349,7 +349,8 @@ static int add_types(struct sum_agg *a, struct sum_group *g, long day, const str
 			t->first = day;
 		t->win = sum_sat_add(t->win, d->sessions);
 		g->detail_sessions = sum_sat_add(g->detail_sessions, d->sessions);
-		if (type_window(t, day, r->org ? r->org : "(unknown)", d) < 0)
+		/* the incident's lists add up to its failed sessions: complete days */
+		if (day <= a->complete && type_window(t, day, r->org ? r->org : "(unknown)", d) < 0)
 			return -1;
 	}
 	return 0;

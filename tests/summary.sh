@@ -177,6 +177,9 @@ assert com_inc["mx_host"] == "mx2.example.com"
 for i in d["incidents"]:
     for k in ("organization", "reasons", "remediation", "no_history"):
         assert k in i, k
+    # the lists cover the same complete days as failed_sessions
+    for k in ("reporters", "top_receiving_mx"):
+        assert sum(x["sessions"] for x in i[k]) == i["failed_sessions"], (k, i)
 net = d["domains"][2]["policies"][0]
 assert any(t["result_type"] == "x-vendor-timeout" and not t["known"] for t in net["failures"])
 assert net["ready_to_enforce"]["ready"] is False and net["ready_to_enforce"]["would_be_refused"] > 0
