@@ -699,6 +699,7 @@ static void history(const struct series *s, struct sum_incident *inc)
 	inc->history_days = seen;
 	inc->no_history = seen < SUM_BASELINE_DAYS;
 	inc->from_start = inc->first == first_data;
+	inc->at_limit = inc->first == a->start;
 	seen = 0;
 	inc->after_clean = 1;
 	for (long d = inc->first - 1; d >= a->start && seen < SUM_BASELINE_DAYS; d--) {

@@ -173,6 +173,7 @@ struct sum_incident {
 	long first, last;           /* first_seen, last_seen */
 	int ongoing;
 	int from_start;             /* first is the group's first day with reports */
+	int at_limit;               /* first is the first day read: maybe earlier */
 	int enforcing;              /* sts mode enforce or tlsa */
 	int no_history;             /* fewer than SUM_BASELINE_DAYS days with reports */
 	int after_clean;            /* began after SUM_BASELINE_DAYS clean days */

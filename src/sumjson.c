@@ -181,6 +181,7 @@ static struct json_object *j_incident(struct jb *j, const struct sum_incident *i
 	set_str(j, o, "mx_host", i->mx);
 	set_str(j, o, "organization", i->kind == SUM_KIND_SILENT ? i->what : NULL);
 	set(j, o, "first_seen", date(i->first));
+	set(j, o, "first_seen_at_history_limit", json_object_new_boolean(i->at_limit));
 	set(j, o, "last_seen", date(i->last));
 	set(j, o, "ongoing", json_object_new_boolean(i->ongoing));
 	set(j, o, "failed_sessions", u64(i->failed));

@@ -163,6 +163,7 @@ int sum_incident_detail(const struct sum_agg *a, const struct sum_incident *i, s
 	sum_date_format(i->last, last);
 	sum_fmt_rate(i->rate_bp, r);
 	if (buf_appendf(out, "Since %s%s, %s %s (%ld day%s).", first,
+			i->at_limit ? " or earlier (the --history limit)" :
 			i->from_start ? " (the first day with reports)" : "",
 			i->ongoing ? "ongoing, last seen" : "ended, last seen", last,
 			i->last - i->first + 1, i->last == i->first ? "" : "s") < 0 ||

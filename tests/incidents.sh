@@ -84,6 +84,7 @@ want = [
      "2026-12-02", "2026-12-05", "warning", True, 0, 0, False),
 ]
 assert got == want, "\n".join(map(repr, got))
+assert not any(i["first_seen_at_history_limit"] for i in d["incidents"])
 big, ong = d["incidents"][0], d["incidents"][1]
 assert big["mx_host"] == "mx.big.example" and ong["mx_host"] == "mx1.ongoing.example"
 assert big["reasons"]["failure_reason_codes"] == [
@@ -120,7 +121,7 @@ if python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 i = [x for x in d["incidents"] if x["domain"] == "ongoing.example" and x["kind"] == "failure-type"][0]
-assert i["first_seen"] == "2026-11-29", i["first_seen"]
+assert i["first_seen"] == "2026-11-29" and i["first_seen_at_history_limit"], i
 ' "$tmp/short.json"; then ok "--history bounds the look-back"; else not_ok "--history bounds the look-back"; fi
 
 # spool b alone: fresh.example (3 days) and the copy of Alpha's 12-05
