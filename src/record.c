@@ -25,9 +25,10 @@
 struct out {
 	struct buf *b;
 	struct buf tmp;   /* cleaned copy of a string that was not UTF-8 */
-	int failed;       /* sticky ENOMEM: checked once per line */
+	int failed;       /* sticky ENOMEM (2: a line too long): checked once per line */
 	int measure;      /* count bytes into need, write nothing */
 	size_t need;
+	size_t longest;   /* measure: longest line seen, "\n" included */
 };
 
 /* ,"k": -- the first key of an object is written with its brace */
@@ -282,19 +283,33 @@ int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, struct err *e)
 {
 	static const struct record_meta none;
-	struct out o = { out, { NULL, 0, 0 }, 0, 1, 0 };
+	struct out o = { out, { NULL, 0, 0 }, 0, 1, 0, 0 };
 	size_t start = out->n;
 
 	if (meta == NULL)
 		meta = &none;
-	for (size_t i = 0; i < r->n_policies; i++)
+	for (size_t i = 0; i < r->n_policies; i++) {
+		size_t before = o.need;
+
 		policy_line(&o, r, &r->policies[i], meta);
+		if (o.need - before > o.longest)
+			o.longest = o.need - before;
+	}
+	/* the measure is exact but for escapes, which only make lines longer */
+	if (o.longest > RECORD_MAX_LINE + 1)
+		return err_set(e, ERR_INPUT, "record line of %zu bytes, more than the %zu "
+			       "the summary reads", o.longest - 1, RECORD_MAX_LINE);
 	o.measure = 0;
 	/* a batch of MEM_HUGE_MIN or more gets huge pages (buf_reserve) */
 	if (buf_reserve(out, o.need) < 0)
 		o.failed = 1;
-	for (size_t i = 0; i < r->n_policies && !o.failed; i++)
+	for (size_t i = 0; i < r->n_policies && !o.failed; i++) {
+		size_t before = out->n;
+
 		policy_line(&o, r, &r->policies[i], meta);
+		if (!o.failed && out->n - before > RECORD_MAX_LINE + 1)
+			o.failed = 2;   /* escapes made it too long after all */
+	}
 	buf_free(&o.tmp);
 	if (!o.failed) {
 		out->p[out->n] = '\0';
@@ -304,5 +319,8 @@ int record_format(const struct report *r, const struct record_meta *meta,
 	out->n = start;
 	if (out->p != NULL)
 		out->p[start] = '\0';
+	if (o.failed == 2)
+		return err_set(e, ERR_INPUT, "record line of more than %zu bytes, the most "
+			       "the summary reads", RECORD_MAX_LINE);
 	return err_nomem(e);
 }

@@ -43,9 +43,17 @@ struct record_meta {
 	const struct record_dkim *dkim; /* NULL -> null */
 };
 
+/* The longest spool line (without its "\n") record_format writes, and
+ * so the longest tlsrpt-summary must read: one constant for both sides.
+ * The default --max-report; a report's line is about its JSON's size
+ * plus the null fields normalization adds (up to ~4x for bare failure
+ * details), so only a pathological report reaches it. */
+#define RECORD_MAX_LINE ((size_t)64 << 20)
+
 /* Append the report's lines (each ending in "\n") to out.  All strings
  * are expected clean (report.c guarantees it); meta strings are cleaned
- * here.  ENOMEM is ERR_TEMP. */
+ * here.  ENOMEM is ERR_TEMP; a line longer than RECORD_MAX_LINE is
+ * ERR_INPUT (nothing appended), so the reader never meets one. */
 int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, struct err *e);
 

@@ -1,4 +1,4 @@
-/* Aggregation and flags for tlsrpt-summary; see sumagg.h for the model.
+/* Aggregation and incidents for tlsrpt-summary; see sumagg.h for the model.
  * Counters saturate instead of wrapping: a hostile spool can claim
  * INT64_MAX sessions many times over. */
 #include <stdlib.h>
@@ -17,6 +17,8 @@ void sum_opts_default(struct sum_opts *o, long today)
 {
 	o->until = today;
 	o->since = today - 6;
+	o->today = today;
+	o->history = SUM_HISTORY_DAYS;
 	o->spike_factor = 3.0;
 	o->spike_min = 10;
 	o->enforce_rate = 0.5;
@@ -42,8 +44,10 @@ int sum_agg_init(struct sum_agg *a, const struct sum_opts *o, struct err *e)
 	a->o = *o;
 	if (o->until < o->since)
 		return err_set(e, ERR_USAGE, "window ends before it starts");
-	a->start = o->since - SUM_HISTORY_DAYS;
+	a->start = o->since - o->history;
 	a->nd = (size_t)(o->until - a->start) + 1;
+	a->ref = o->today < o->until + 1 ? o->today : o->until + 1;
+	a->complete = o->today - 1 < o->until ? o->today - 1 : o->until;
 	sum_arena_init(&a->arena);
 	sum_map_init(&a->groups, sizeof(struct sum_group), SUM_MAX_GROUPS, &a->arena);
 	sum_map_init(&a->domains, sizeof(struct sum_domain), SUM_MAX_GROUPS, &a->arena);
@@ -52,12 +56,35 @@ int sum_agg_init(struct sum_agg *a, const struct sum_opts *o, struct err *e)
 	return 0;
 }
 
+static void rtype_fini(void *val)
+{
+	struct sum_rtype *t = val;
+
+	free(t->days);
+	free(t->present);
+	sum_map_free(&t->send, NULL);
+	sum_map_free(&t->recv, NULL);
+	sum_map_free(&t->orgs, NULL);
+	sum_map_free(&t->reasons, NULL);
+	sum_map_free(&t->uris, NULL);
+}
+
 static void group_fini(void *val)
 {
 	struct sum_group *g = val;
 
 	free(g->days);
-	sum_map_free(&g->rtypes, NULL);
+	free(g->sig);
+	for (size_t i = 0; i < g->nchanges; i++) {
+		free(g->changes[i].from);
+		free(g->changes[i].to);
+	}
+	sum_map_free(&g->ready_types, NULL);
+	sum_map_free(&g->ready_mx, NULL);
+	sum_map_free(&g->ready_orgmap, NULL);
+	free(g->top_ready_types.v);
+	free(g->top_ready_mx.v);
+	sum_map_free(&g->rtypes, rtype_fini);
 	sum_map_free(&g->send, NULL);
 	sum_map_free(&g->recv, NULL);
 	sum_map_free(&g->orgs, NULL);
@@ -84,7 +111,14 @@ void sum_agg_free(struct sum_agg *a)
 	sum_map_free(&a->warnings, NULL);
 	sum_arena_free(&a->arena);
 	free(a->doms);
-	free(a->flags);
+	for (size_t i = 0; i < a->ninc; i++) {
+		free(a->inc[i].orgs.v);
+		free(a->inc[i].send.v);
+		free(a->inc[i].recv.v);
+		free(a->inc[i].reasons.v);
+		free(a->inc[i].uris.v);
+	}
+	free(a->inc);
 	free(a->top_warnings.v);
 	buf_free(&a->key);
 	memset(a, 0, sizeof *a);
@@ -184,6 +218,10 @@ static struct sum_group *get_group(struct sum_agg *a, struct sum_domain *d, size
 	sum_map_init(&g->send, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
 	sum_map_init(&g->recv, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
 	sum_map_init(&g->orgs, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	sum_map_init(&g->ready_types, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	sum_map_init(&g->ready_mx, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	sum_map_init(&g->ready_orgmap, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	g->sig_day = -1;
 	g->days = calloc(a->nd, sizeof *g->days);
 	if (g->days == NULL || attach(d, g) < 0)
 		return NULL;
@@ -228,7 +266,7 @@ static int add_reporter(struct sum_agg *a, struct sum_domain *d, int slot, long 
 			const struct sum_rec *r)
 {
 	struct sum_reporter *rep = capped_get(&d->reporters, r->org ? r->org : "(unknown)");
-	long back = a->o.until - day;
+	long back = a->ref - 1 - day;
 
 	if (rep == NULL)
 		return -1;
@@ -246,19 +284,63 @@ static int add_reporter(struct sum_agg *a, struct sum_domain *d, int slot, long 
 	rep->fail[slot] = sum_sat_add(rep->fail[slot], r->failed);
 	if (back >= 0 && back < SUM_SILENT_LAST + SUM_SILENT_PRIOR)
 		rep->seen |= 1u << back;
+	if (back >= 0 && day + 1 > rep->last)
+		rep->last = day + 1;
 	return 0;
+}
+
+/* Window facts of one failure detail, kept per result type for its incident. */
+static int type_window(struct sum_rtype *t, long day, const char *org, const struct sum_detail *d)
+{
+	const char *mx = d->receiving_mx ? d->receiving_mx : d->receiving_ip;
+	void *v;
+	int rc;
+
+	if (count_add(&t->send, d->sending_ip ? d->sending_ip : "(unknown)", day, d->sessions) < 0 ||
+	    count_add(&t->recv, mx ? mx : "(unknown)", day, d->sessions) < 0 ||
+	    count_add(&t->orgs, org, day, d->sessions) < 0 ||
+	    (d->reason != NULL && count_add(&t->reasons, d->reason, day, d->sessions) < 0))
+		return -1;
+	if (d->info_uri == NULL)
+		return 0;
+	rc = sum_map_get(&t->uris, d->info_uri, strlen(d->info_uri), 1, &v);
+	if (rc >= 0)
+		((struct sum_count *)v)->records++;
+	return rc == SUM_MAP_NOMEM ? -1 : 0;
+}
+
+static struct sum_rtype *get_rtype(struct sum_agg *a, struct sum_group *g, const char *key)
+{
+	struct sum_rtype *t = capped_get(&g->rtypes, key);
+
+	if (t == NULL || t->days != NULL)
+		return t;
+	t->days = calloc(a->nd, sizeof *t->days);
+	t->present = calloc(a->nd, 1);
+	if (t->days == NULL || t->present == NULL)
+		return NULL;
+	sum_map_init(&t->send, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	sum_map_init(&t->recv, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	sum_map_init(&t->orgs, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	sum_map_init(&t->reasons, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
+	sum_map_init(&t->uris, sizeof(struct sum_count), SUM_URI_SAMPLES, &a->arena);
+	return t;
 }
 
 static int add_types(struct sum_agg *a, struct sum_group *g, long day, const struct sum_rec *r)
 {
+	size_t idx = (size_t)(day - a->start);
 	int window = day >= a->o.since;
 
 	for (size_t i = 0; i < r->ndetails; i++) {
 		const struct sum_detail *d = &r->details[i];
-		struct sum_rtype *t = capped_get(&g->rtypes, d->result_type);
+		struct sum_rtype *t = get_rtype(a, g, d->result_type);
 
 		if (t == NULL)
 			return -1;
+		t->days[idx] = sum_sat_add(t->days[idx], d->sessions);
+		t->present[idx] = 1;
+		g->days[idx].dsess = sum_sat_add(g->days[idx].dsess, d->sessions);
 		if (!window) {
 			t->hist_n++;
 			continue;
@@ -267,6 +349,74 @@ static int add_types(struct sum_agg *a, struct sum_group *g, long day, const str
 			t->first = day;
 		t->win = sum_sat_add(t->win, d->sessions);
 		g->detail_sessions = sum_sat_add(g->detail_sessions, d->sessions);
+		/* the incident's lists add up to its failed sessions: complete days */
+		if (day <= a->complete && type_window(t, day, r->org ? r->org : "(unknown)", d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+
+	return p ? memcpy(p, s, n) : NULL;
+}
+
+/* A policy signature never seen in this group is a change on its first
+ * day.  Reporters cache policies, so an old signature coming back is
+ * not a change; only the latest new one is remembered, which is enough
+ * for a domain that moves forward. */
+static int add_policy(struct sum_group *g, long day, const char *sig)
+{
+	struct sum_change *c;
+	char *to;
+
+	if (sig == NULL || (g->sig != NULL && strcmp(g->sig, sig) == 0))
+		return 0;
+	for (size_t i = 0; i < g->nchanges; i++)
+		if (strcmp(g->changes[i].from, sig) == 0)
+			return 0;
+	to = dup_str(sig);
+	if (to == NULL)
+		return -1;
+	if (g->sig == NULL) {
+		g->sig = to;
+		g->sig_day = day;
+		return 0;
+	}
+	if (g->nchanges == SUM_MAX_CHANGES) {
+		free(g->changes[0].from);
+		free(g->changes[0].to);
+		memmove(g->changes, g->changes + 1, (SUM_MAX_CHANGES - 1) * sizeof *g->changes);
+		g->nchanges--;
+		g->changes_lost++;
+	}
+	c = &g->changes[g->nchanges++];
+	c->day = day;
+	c->from = g->sig;
+	c->to = dup_str(sig);
+	g->sig = to;
+	g->sig_day = day;
+	return c->to == NULL ? -1 : 0;
+}
+
+/* Would an enforce policy have refused these sessions?  The last
+ * SUM_READY_DAYS complete days of an sts policy. */
+static int add_ready(struct sum_agg *a, struct sum_group *g, long day, const struct sum_rec *r)
+{
+	if (g->slot != 0 || day > a->complete || day <= a->complete - SUM_READY_DAYS)
+		return 0;
+	if (count_add(&g->ready_orgmap, r->org ? r->org : "(unknown)", day, 1) < 0)
+		return -1;
+	for (size_t i = 0; i < r->ndetails; i++) {
+		const struct sum_detail *d = &r->details[i];
+		const char *mx = d->receiving_mx ? d->receiving_mx : d->receiving_ip;
+
+		if (count_add(&g->ready_types, d->result_type, day, d->sessions) < 0 ||
+		    count_add(&g->ready_mx, mx ? mx : "(unknown)", day, d->sessions) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -350,6 +500,8 @@ int sum_agg_add(struct sum_agg *a, long day, const struct sum_rec *r, struct err
 	}
 	if (day < a->o.since)
 		a->records_hist++;
+	if (add_policy(g, day, r->policy) < 0 || add_ready(a, g, day, r) < 0)
+		return err_nomem(e);
 	if (add_reporter(a, d, g->slot, day, r) < 0 || add_types(a, g, day, r) < 0 ||
 	    (day >= a->o.since && add_window(a, g, day, r) < 0))
 		return err_nomem(e);
@@ -395,6 +547,12 @@ static int keep_failed(const void *val)
 	return ((const struct sum_count *)val)->sessions > 0;
 }
 
+static int keep_any(const void *val)
+{
+	(void)val;
+	return 1;
+}
+
 static int keep_window_type(const void *val)
 {
 	return ((const struct sum_rtype *)val)->win_n > 0;
@@ -424,29 +582,75 @@ static int rank(const struct sum_map *m, int (*keep)(const void *),
 	return 0;
 }
 
-static int push_flag(struct sum_agg *a, const struct sum_flag *f)
+static int push_incident(struct sum_agg *a, const struct sum_incident *inc)
 {
-	if ((a->nflags & (a->nflags - 1)) == 0) {   /* 0 or a power of two: grow */
-		size_t cap = a->nflags ? a->nflags * 2 : 1;
-		struct sum_flag *nf = realloc(a->flags, cap * sizeof *nf);
+	if ((a->ninc & (a->ninc - 1)) == 0) {   /* 0 or a power of two: grow */
+		size_t cap = a->ninc ? a->ninc * 2 : 1;
+		struct sum_incident *ni = realloc(a->inc, cap * sizeof *ni);
 
-		if (nf == NULL)
+		if (ni == NULL)
 			return -1;
-		a->flags = nf;
+		a->inc = ni;
 	}
-	a->flags[a->nflags++] = *f;
+	a->inc[a->ninc++] = *inc;
 	return 0;
 }
 
-/* Median failed sessions of the days before idx that had reports. */
-static double trailing_median(const struct sum_group *g, size_t idx)
+/* rate in percent strictly above limit (percent)? */
+static int rate_above(uint64_t failed, uint64_t total, double limit)
+{
+	return total > 0 && failed > 0 &&
+		(long double)failed * 100.0L > (long double)limit * (long double)total;
+}
+
+/* One problem's day series: whether it is present on day idx, and its
+ * failed sessions that day. */
+struct series {
+	const struct sum_agg *a;
+	const struct sum_group *g;
+	const struct sum_rtype *t;  /* NULL: failures without a result type */
+	const char *name;           /* t's result type */
+};
+
+static int has_data(const struct series *s, size_t idx)
+{
+	return s->g->days[idx].records > 0;
+}
+
+static int enforcing_day(const struct sum_group *g, size_t idx)
+{
+	return g->slot == 1 || g->days[idx].enforce;
+}
+
+static uint64_t untyped(const struct sum_day *sd)
+{
+	return sd->failed > sd->dsess ? sd->failed - sd->dsess : 0;
+}
+
+static uint64_t failed_on(const struct series *s, size_t idx)
+{
+	return s->t ? s->t->days[idx] : untyped(&s->g->days[idx]);
+}
+
+static int present(const struct series *s, size_t idx)
+{
+	const struct sum_day *sd = &s->g->days[idx];
+
+	if (s->t != NULL)
+		return s->t->present[idx];
+	return sd->records > 0 && rate_above(untyped(sd), sum_sat_add(sd->success, sd->failed),
+		enforcing_day(s->g, idx) ? s->a->o.enforce_rate : s->a->o.critical_rate);
+}
+
+/* Median failed sessions of the SUM_MEDIAN_DAYS days with reports before idx. */
+static double trailing_median(const struct series *s, size_t idx)
 {
 	uint64_t v[SUM_MEDIAN_DAYS], t;
 	size_t n = 0;
 
-	for (size_t k = 1; k <= SUM_MEDIAN_DAYS && k <= idx; k++)
-		if (g->days[idx - k].records > 0)
-			v[n++] = g->days[idx - k].failed;
+	for (size_t k = idx; k > 0 && n < SUM_MEDIAN_DAYS; k--)
+		if (has_data(s, k - 1))
+			v[n++] = failed_on(s, k - 1);
 	if (n == 0)
 		return 0;
 	for (size_t i = 1; i < n; i++)
@@ -458,58 +662,214 @@ static double trailing_median(const struct sum_group *g, size_t idx)
 	return n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
 }
 
-/* rate in percent strictly above limit (percent)? */
-static int rate_above(uint64_t failed, uint64_t total, double limit)
+/* The largest day-level jump after the run's first day: at least
+ * spike_min and spike_factor x the trailing median. */
+static void find_jump(const struct series *s, size_t lo, size_t hi, struct sum_incident *inc)
 {
-	return total > 0 && failed > 0 &&
-		(long double)failed * 100.0L > (long double)limit * (long double)total;
+	const struct sum_opts *o = &s->a->o;
+
+	inc->jump_day = -1;
+	for (size_t idx = lo; idx <= hi; idx++) {
+		uint64_t v = failed_on(s, idx);
+		double m = trailing_median(s, idx);
+
+		if (idx == (size_t)(inc->first - s->a->start) || v < o->spike_min ||
+		    (long double)v < (long double)o->spike_factor * m || (double)v <= m ||
+		    v <= inc->jump_failed)
+			continue;
+		inc->jump_day = s->a->start + (long)idx;
+		inc->jump_failed = v;
+		inc->jump_median = m;
+	}
 }
 
-static int find_spikes(struct sum_agg *a, struct sum_group *g)
+/* Days with reports up to the last complete day, and whether the problem
+ * was absent on the last SUM_BASELINE_DAYS of them before first. */
+static void history(const struct series *s, struct sum_incident *inc)
 {
-	for (long day = a->o.since; day <= a->o.until; day++) {
-		size_t idx = (size_t)(day - a->start);
-		struct sum_day *sd = &g->days[idx];
-		struct sum_flag f = { .kind = SUM_FLAG_SPIKE, .dom = g->dom, .grp = g, .day = day };
+	const struct sum_agg *a = s->a;
+	long seen = 0, first_data = -1;
 
-		if (sd->records == 0 || sd->failed == 0)
+	for (long d = a->start; d <= a->complete; d++)
+		if (has_data(s, (size_t)(d - a->start))) {
+			seen++;
+			if (first_data < 0)
+				first_data = d;
+		}
+	inc->history_days = seen;
+	inc->no_history = seen < SUM_BASELINE_DAYS;
+	inc->from_start = inc->first == first_data;
+	inc->at_limit = inc->first == a->start;
+	seen = 0;
+	inc->after_clean = 1;
+	for (long d = inc->first - 1; d >= a->start && seen < SUM_BASELINE_DAYS; d--) {
+		size_t idx = (size_t)(d - a->start);
+
+		if (!has_data(s, idx))
 			continue;
-		f.failed = sd->failed;
-		f.sessions = sum_sat_add(sd->success, sd->failed);
-		f.median = trailing_median(g, idx);
-		f.by_median = sd->failed >= a->o.spike_min &&
-			(long double)sd->failed >= (long double)a->o.spike_factor * f.median;
-		f.by_rate = sd->enforce && rate_above(sd->failed, f.sessions, a->o.enforce_rate);
-		if (!f.by_median && !f.by_rate)
+		seen++;
+		if (present(s, idx))
+			inc->after_clean = 0;
+	}
+	if (seen < SUM_BASELINE_DAYS)
+		inc->after_clean = 0;
+}
+
+/* Critical: enforcing, with a baseline, above the critical rate or new
+ * after a clean baseline.  Warning: enforcing above enforce_rate, any
+ * policy above the critical rate.  Info: the rest.  Without a baseline
+ * at most a warning. */
+static enum sum_severity severity(const struct sum_agg *a, const struct sum_incident *inc)
+{
+	int over_crit = rate_above(inc->failed, inc->sessions, a->o.critical_rate);
+
+	if (inc->enforcing && !inc->no_history &&
+	    (over_crit || (inc->kind == SUM_KIND_TYPE && inc->after_clean)))
+		return SUM_SEV_CRITICAL;
+	if (over_crit || (inc->enforcing && (rate_above(inc->failed, inc->sessions, a->o.enforce_rate) ||
+					     (inc->kind == SUM_KIND_TYPE && inc->no_history))))
+		return SUM_SEV_WARNING;
+	return SUM_SEV_INFO;
+}
+
+/* The policy change on first - 1, first or first + 1, if any. */
+static long change_near(const struct sum_group *g, long first)
+{
+	for (size_t i = 0; i < g->nchanges; i++)
+		if (g->changes[i].day >= first - 1 && g->changes[i].day <= first + 1)
+			return g->changes[i].day;
+	return -1;
+}
+
+static int rank_inc(const struct sum_agg *a, const struct series *s, struct sum_incident *inc);
+
+/* One run [first, last] of a problem becomes an incident. */
+static int make_incident(struct sum_agg *a, const struct series *s, long first, long last,
+			 long lastrep)
+{
+	struct sum_incident inc = { .kind = s->t ? SUM_KIND_TYPE : SUM_KIND_RATE,
+				    .dom = s->g->dom, .grp = s->g, .what = s->name,
+				    .first = first, .last = last };
+	size_t lo = (size_t)((first > a->o.since ? first : a->o.since) - a->start);
+	size_t hi = (size_t)(last - a->start);
+	struct sum_group *g = (struct sum_group *)s->g;
+
+	inc.ongoing = last == lastrep && lastrep >= a->complete - 1;
+	for (size_t idx = (size_t)(first - a->start); idx <= hi; idx++) {
+		inc.failed_since = sum_sat_add(inc.failed_since, failed_on(s, idx));
+		if (idx < lo)
 			continue;
-		sd->flags |= SUM_DAY_SPIKE;
-		if (push_flag(a, &f) < 0)
+		inc.failed = sum_sat_add(inc.failed, failed_on(s, idx));
+		inc.sessions = sum_sat_add(inc.sessions, sum_sat_add(g->days[idx].success,
+								     g->days[idx].failed));
+		inc.enforcing |= enforcing_day(g, idx);
+		g->days[idx].incident = 1;
+	}
+	inc.rate_bp = sum_rate_bp(inc.failed, inc.sessions);
+	history(s, &inc);
+	find_jump(s, lo, hi, &inc);
+	inc.change_day = change_near(g, first);
+	inc.severity = severity(a, &inc);
+	if (rank_inc(a, s, &inc) < 0 || push_incident(a, &inc) < 0)
+		return -1;
+	return 0;
+}
+
+/* Runs of a problem, newest first, down to the first that ends before
+ * the window: a run goes back through days where the problem shows or
+ * nothing was reported, and ends at SUM_RUN_GAP days with reports
+ * without it.  Only complete days are judged. */
+static int find_runs(struct sum_agg *a, const struct series *s)
+{
+	long d = a->complete, lastrep = -1;
+
+	for (long k = a->complete; k >= a->o.since && lastrep < 0; k--)
+		if (has_data(s, (size_t)(k - a->start)))
+			lastrep = k;
+	while (d >= a->o.since) {
+		long last, first, k;
+		int gap = 0;
+
+		while (d >= a->o.since && !present(s, (size_t)(d - a->start)))
+			d--;
+		if (d < a->o.since)
+			break;
+		last = first = d;
+		for (k = d - 1; k >= a->start; k--) {
+			size_t idx = (size_t)(k - a->start);
+
+			if (present(s, idx)) {
+				first = k;
+				gap = 0;
+			} else if (has_data(s, idx) && ++gap >= SUM_RUN_GAP) {
+				break;
+			}
+		}
+		if (make_incident(a, s, first, last, lastrep) < 0)
 			return -1;
+		d = k;
 	}
 	return 0;
 }
 
-static int find_new_types(struct sum_agg *a, struct sum_group *g)
-{
-	for (size_t i = 0; i < g->types.n; i++) {
-		struct sum_rtype *t = (struct sum_rtype *)g->types.v[i].val;
-		struct sum_flag f = { .kind = SUM_FLAG_NEW_TYPE, .dom = g->dom, .grp = g,
-				      .day = t->first, .what = g->types.v[i].key,
-				      .critical = g->enforce, .sessions = t->win };
+static int keep_failed(const void *val);
+static int keep_any(const void *val);
+static int cmp_count(const void *x, const void *y);
+static int rank(const struct sum_map *m, int (*keep)(const void *),
+		int (*cmp)(const void *, const void *), size_t limit, struct sum_list *out);
 
-		if (t->hist_n > 0)
-			continue;
-		t->is_new = 1;
-		g->days[t->first - a->start].flags |= SUM_DAY_NEWTYPE;
-		if (push_flag(a, &f) < 0)
-			return -1;
-	}
+/* The incident's lists and the MX host its failures concentrate on. */
+static int rank_inc(const struct sum_agg *a, const struct series *s, struct sum_incident *inc)
+{
+	const struct sum_rtype *t = s->t;
+	const struct sum_group *g = s->g;
+
+	if (rank(t ? &t->orgs : &g->orgs, keep_failed, cmp_count, a->o.top, &inc->orgs) < 0 ||
+	    rank(t ? &t->send : &g->send, keep_failed, cmp_count, a->o.top, &inc->send) < 0 ||
+	    rank(t ? &t->recv : &g->recv, keep_failed, cmp_count, a->o.top, &inc->recv) < 0)
+		return -1;
+	if (t != NULL && (rank(&t->reasons, keep_any, cmp_count, a->o.top, &inc->reasons) < 0 ||
+			  rank(&t->uris, keep_any, cmp_count, SUM_URI_SAMPLES, &inc->uris) < 0))
+		return -1;
+	if (t != NULL && inc->recv.n > 0 && strcmp(inc->recv.v[0].key, "(unknown)") != 0 &&
+	    strcmp(inc->recv.v[0].key, SUM_OTHER) != 0 && t->win > 0 &&
+	    (long double)((const struct sum_count *)inc->recv.v[0].val)->sessions * 100.0L >=
+	    (long double)t->win * SUM_CONCENTRATE)
+		inc->mx = inc->recv.v[0].key;
 	return 0;
 }
+
+/* Ready to enforce: an sts policy in mode testing whose last
+ * SUM_READY_DAYS complete days all had reports, from at least
+ * SUM_READY_ORGS reporters, and no failed session at all. */
+static int analyse_ready(struct sum_agg *a, struct sum_group *g)
+{
+	g->testing = g->slot == 0 && g->mode != NULL && strcmp(g->mode, "testing") == 0;
+	if (!g->testing)
+		return 0;
+	for (long d = a->complete - SUM_READY_DAYS + 1; d <= a->complete; d++) {
+		const struct sum_day *sd = d >= a->start ? &g->days[d - a->start] : NULL;
+
+		if (sd == NULL || sd->records == 0)
+			continue;
+		g->ready_days++;
+		g->ready_refused = sum_sat_add(g->ready_refused, sd->failed);
+	}
+	g->ready_orgs = g->ready_orgmap.n;
+	g->ready = g->ready_days >= SUM_READY_DAYS && g->ready_orgs >= SUM_READY_ORGS &&
+		g->ready_refused == 0;
+	if (rank(&g->ready_types, keep_failed, cmp_count, a->o.top, &g->top_ready_types) < 0 ||
+	    rank(&g->ready_mx, keep_failed, cmp_count, a->o.top, &g->top_ready_mx) < 0)
+		return -1;
+	return 0;
+}
+
+static int keep_window_type(const void *val);
 
 static int analyse_group(struct sum_agg *a, struct sum_group *g)
 {
 	uint64_t total = sum_sat_add(g->success, g->failed);
+	struct series s = { a, g, NULL, NULL };
 
 	if (rank(&g->rtypes, keep_window_type, cmp_rtype, 0, &g->types) < 0 ||
 	    rank(&g->send, keep_failed, cmp_count, a->o.top, &g->top_send) < 0 ||
@@ -518,20 +878,21 @@ static int analyse_group(struct sum_agg *a, struct sum_group *g)
 		return -1;
 	g->norgs = g->orgs.n;
 	g->rate_bp = sum_rate_bp(g->failed, total);
-	if (rate_above(g->failed, total, a->o.critical_rate)) {
-		struct sum_flag f = { .kind = SUM_FLAG_RATE, .critical = 1, .dom = g->dom,
-				      .grp = g, .day = a->o.until, .failed = g->failed,
-				      .sessions = total };
+	g->over_critical = rate_above(g->failed, total, a->o.critical_rate);
+	for (size_t i = 0; i < g->types.n; i++) {
+		struct sum_rtype *t = (struct sum_rtype *)g->types.v[i].val;
 
-		g->over_critical = 1;
-		if (push_flag(a, &f) < 0)
+		t->is_new = t->hist_n == 0;
+		s.t = t;
+		s.name = g->types.v[i].key;
+		if (find_runs(a, &s) < 0)
 			return -1;
 	}
-	if (find_spikes(a, g) < 0 || find_new_types(a, g) < 0)
+	s.t = NULL;
+	s.name = NULL;
+	if (find_runs(a, &s) < 0)
 		return -1;
-	for (long day = a->o.since; day <= a->o.until; day++)
-		g->dom->flags |= g->days[day - a->start].flags;
-	return 0;
+	return analyse_ready(a, g);
 }
 
 static int keep_silent(const void *val)
@@ -551,8 +912,10 @@ static int cmp_group(const void *x, const void *y)
 	return strcmp(a->policy_type, b->policy_type);
 }
 
-/* Reporters that went quiet: on >= SUM_SILENT_MIN of the SUM_SILENT_PRIOR
- * days before the last SUM_SILENT_LAST, and on none of those. */
+/* Reporters gone quiet: they covered >= SUM_SILENT_MIN of the
+ * SUM_SILENT_PRIOR days before the last SUM_SILENT_LAST days before
+ * agg->ref, and neither of those (a report for yesterday that has not
+ * arrived yet is normal, so one missing day is not silence). */
 static int find_silent(struct sum_agg *a, struct sum_domain *d)
 {
 	void **v = sum_map_values(&d->reporters);
@@ -563,21 +926,21 @@ static int find_silent(struct sum_agg *a, struct sum_domain *d)
 	for (size_t i = 0; i < d->reporters.n; i++) {
 		struct sum_reporter *r = v[i];
 
-		r->prior = (r->seen & last) ? 0 :
-			(unsigned)__builtin_popcount(r->seen >> SUM_SILENT_LAST);
+		r->prior = (r->seen & last) ? 0 : (unsigned)__builtin_popcount(
+			(r->seen >> SUM_SILENT_LAST) & ((1u << SUM_SILENT_PRIOR) - 1));
 	}
 	free(v);
 	if (rank(&d->reporters, keep_silent, cmp_key, 0, &d->silent) < 0)
 		return -1;
 	for (size_t i = 0; i < d->silent.n; i++) {
 		const struct sum_reporter *r = d->silent.v[i].val;
-		struct sum_flag f = { .kind = SUM_FLAG_SILENT, .dom = d, .day = a->o.until,
-				      .what = d->silent.v[i].key, .prior = r->prior };
+		struct sum_incident inc = { .kind = SUM_KIND_SILENT, .severity = SUM_SEV_WARNING,
+					    .dom = d, .what = d->silent.v[i].key, .first = r->last,
+					    .last = a->ref - 1, .ongoing = 1, .prior = r->prior,
+					    .jump_day = -1, .change_day = -1 };
 
-		if (push_flag(a, &f) < 0)
+		if (push_incident(a, &inc) < 0)
 			return -1;
-		d->days[a->o.until - a->start].flags |= SUM_DAY_SILENT;
-		d->flags |= SUM_DAY_SILENT;
 	}
 	return 0;
 }
@@ -609,15 +972,23 @@ static int group_order(const struct sum_group *a, const struct sum_group *b)
 	return cmp_group(&a, &b);
 }
 
-static int cmp_flag(const void *x, const void *y)
+/* Most severe first; then ongoing, more failures, older; then by name. */
+static int cmp_incident(const void *x, const void *y)
 {
-	const struct sum_flag *a = x, *b = y;
-	int c = strcmp(a->dom->name, b->dom->name);
+	const struct sum_incident *a = x, *b = y;
+	int c = 0;
 
+	if (a->severity != b->severity)
+		return a->severity < b->severity ? -1 : 1;
+	if (a->ongoing != b->ongoing)
+		return a->ongoing ? -1 : 1;
+	if (a->failed != b->failed)
+		return a->failed > b->failed ? -1 : 1;
+	if (a->first != b->first)
+		return a->first < b->first ? -1 : 1;
+	c = strcmp(a->dom->name, b->dom->name);
 	if (c == 0)
 		c = group_order(a->grp, b->grp);
-	if (c == 0 && a->day != b->day)
-		c = a->day < b->day ? -1 : 1;
 	if (c == 0 && a->kind != b->kind)
 		c = a->kind < b->kind ? -1 : 1;
 	if (c == 0 && a->what != NULL && b->what != NULL)
@@ -656,8 +1027,12 @@ int sum_agg_finish(struct sum_agg *a, struct err *e)
 	for (size_t i = 0; i < a->ndoms; i++)
 		if (analyse_domain(a, a->doms[i]) < 0)
 			return err_nomem(e);
-	if (a->nflags > 0)
-		qsort(a->flags, a->nflags, sizeof *a->flags, cmp_flag);
+	if (a->ninc > 0)
+		qsort(a->inc, a->ninc, sizeof *a->inc, cmp_incident);
+	for (size_t i = 0; i < a->ninc; i++) {
+		a->ncrit += a->inc[i].severity == SUM_SEV_CRITICAL;
+		a->nwarn += a->inc[i].severity == SUM_SEV_WARNING;
+	}
 	if (rank(&a->warnings, keep_failed, cmp_count, a->o.top, &a->top_warnings) < 0)
 		return err_nomem(e);
 	count_days(a);
@@ -669,30 +1044,39 @@ struct remedy {
 	const char *text;
 };
 
-/* RFC 8460 section 4.3; "%s" is the policy domain. */
+/* RFC 8460 section 4.3, each text checked against the section's
+ * definition of the type; "%s" is the
+ * policy domain.  The reporter's failure_reason_code is shown beside. */
 static const struct remedy remedies[] = {
-	{ "starttls-not-supported", "An MX (often a backup MX or a load balancer in front of it) "
-	  "does not offer STARTTLS: check every MX host in the policy." },
-	{ "certificate-host-mismatch", "Reissue the MX certificate with the exact MX host name "
-	  "in its subjectAltName." },
-	{ "certificate-not-trusted", "Serve the full certificate chain, from a publicly "
-	  "trusted CA (or one matching your TLSA records)." },
-	{ "certificate-expired", "Renew the MX certificate, automate ACME renewal, and alert "
-	  "when notAfter is less than 14 days away." },
-	{ "validation-failure", "Hostname or TLSA mismatch: compare the MX names with the "
-	  "certificate and with the published TLSA records." },
-	{ "tlsa-invalid", "Re-derive the TLSA records from the MX certificates and republish "
-	  "them; fix DNSSEC for the MX zone." },
-	{ "dnssec-invalid", "Fix DNSSEC for the MX zone (signatures, DS at the parent), then "
-	  "re-check the TLSA records." },
-	{ "dane-required", "A DANE-enforcing sender found no usable TLSA records: re-derive and "
-	  "republish TLSA, fix DNSSEC for the MX zone." },
-	{ "sts-policy-fetch-error", "https://mta-sts.%s/.well-known/mta-sts.txt is down, "
-	  "redirects, or its certificate is bad." },
-	{ "sts-policy-invalid", "The MTA-STS policy file does not parse: check for a BOM, the "
-	  "line endings and a first line \"version: STSv1\"." },
-	{ "sts-webpki-invalid", "The certificate of mta-sts.%s is not trusted by the web PKI: "
-	  "serve a publicly trusted certificate with its full chain." },
+	/* 4.3.1 negotiation failures */
+	{ "starttls-not-supported", "The MX did not support STARTTLS: check every MX host "
+	  "of the policy (often a backup MX or a load balancer in front of one) offers it." },
+	{ "certificate-host-mismatch", "The MX certificate does not match the policy, e.g. the "
+	  "MX host name is not in its subjectAltName: reissue it naming every MX host." },
+	{ "certificate-expired", "The MX certificate has expired: renew it, automate renewal, "
+	  "and alert when notAfter is less than 14 days away." },
+	{ "certificate-not-trusted", "The MX certificate is not trusted (unknown CA, broken "
+	  "chain, name constraints; the reason code says which): serve the full chain from a "
+	  "publicly trusted CA." },
+	{ "validation-failure", "A general failure for a reason not matching the other types: "
+	  "the reporter's reason code is the diagnosis; start there, then check the MX "
+	  "certificates and TLS settings." },
+	/* 4.3.2.1 DANE */
+	{ "tlsa-invalid", "None of the MX's TLSA records was found valid: re-derive them from "
+	  "the MX certificates (mind rollovers) and republish." },
+	{ "dnssec-invalid", "No valid DNSSEC answer for the MX's records: fix DNSSEC for the MX "
+	  "zone (signatures, DS at the parent), then re-check the TLSA records." },
+	{ "dane-required", "The sender requires DANE for this domain but found no "
+	  "DNSSEC-validated TLSA records for the MX: publish them in a signed zone." },
+	/* 4.3.2.2 MTA-STS */
+	{ "sts-policy-fetch-error", "The MTA-STS policy could not be fetched: "
+	  "https://mta-sts.%s/.well-known/mta-sts.txt must answer 200 without a redirect, "
+	  "from outside your network." },
+	{ "sts-policy-invalid", "The MTA-STS policy does not validate: check for a BOM, the "
+	  "line endings, a first line \"version: STSv1\", mode, mx and max_age." },
+	{ "sts-webpki-invalid", "The MTA-STS policy could not be authenticated: the certificate "
+	  "of mta-sts.%s is not trusted by the web PKI, expired or names another host; serve "
+	  "a publicly trusted certificate with its full chain." },
 };
 
 int sum_remedy(const char *result_type, const char *domain, struct buf *out)

@@ -93,8 +93,34 @@ static const char style[] =
 	".s2{border-color:#cf222e;color:#cf222e}.s3{border-color:#57606a;color:#57606a}\n"
 	".crit{color:#cf222e;font-weight:bold}.warn{color:#9a6700;font-weight:bold}\n"
 	".new{color:#9a6700}.note{color:#57606a;font-size:.9em}\n"
+	".tiles{display:flex;flex-wrap:wrap;gap:.8em;margin:1em 0}.tile{border:1px solid #d0d7de;"
+	"border-radius:6px;padding:.5em 1em;min-width:9em}\n"
+	".tile .big{display:block;font-size:1.6em;font-weight:bold}\n"
+	".inc{border-left:6px solid #d0d7de;padding:.2em .8em;margin:.8em 0}.inc h3{margin:.2em 0}\n"
+	".inc.critical{border-color:#cf222e}.inc.warning{border-color:#9a6700}"
+	".inc.info{border-color:#57606a}\n"
 	"svg{display:block;width:100%;max-width:720px;height:auto;margin:.5em 0}\n"
 	"svg text{font-family:sans-serif;font-size:11px;fill:#57606a}\n";
+
+/* Sessions, success rate and incidents at a glance. */
+static void tiles(struct html *h)
+{
+	const struct sum_agg *a = h->a;
+	uint64_t ok = 0, failed = 0;
+	char r[16];
+
+	for (size_t i = 0; i < a->ndoms; i++) {
+		ok = sum_sat_add(ok, a->doms[i]->success);
+		failed = sum_sat_add(failed, a->doms[i]->failed);
+	}
+	sum_fmt_rate(10000 - sum_rate_bp(failed, sum_sat_add(ok, failed)), r);
+	putf(h, "<div class=\"tiles\"><div class=\"tile\" id=\"tile-sessions\">Sessions"
+	     "<span class=\"big\">%" PRIu64 "</span></div>\n<div class=\"tile\" id=\"tile-success\">"
+	     "Successful<span class=\"big\">%s %%</span></div>\n<div class=\"tile\" "
+	     "id=\"tile-incidents\">Incidents<span class=\"big\">%zu</span>%zu critical, "
+	     "%zu warning</div></div>\n", sum_sat_add(ok, failed), ok + failed > 0 ? r : "-", a->ninc,
+	     a->ncrit, a->nwarn);
+}
 
 static void page_head(struct html *h, const struct sum_view *v)
 {
@@ -119,48 +145,81 @@ static void page_head(struct html *h, const struct sum_view *v)
 	buf_reset(&h->text);
 	esc_text(h, sum_status(a, &h->text) == 0);
 	put(h, "</p>\n");
+	tiles(h);
 	flush(h);
 }
 
-static void flags_table(struct html *h)
+static void inc_list(struct html *h, const char *label, const struct sum_list *l, int uris)
 {
-	const struct sum_agg *a = h->a;
-	char day[SUM_DATE_LEN + 1];
-
-	put(h, "<h2 id=\"flags\">Flags</h2>\n");
-	if (a->nflags == 0) {
-		put(h, "<p>No flags.</p>\n");
+	if (l->n == 0)
 		return;
-	}
-	put(h, "<table>\n<thead><tr><th>Date</th><th>Flag</th><th>Domain</th><th>Policy</th>"
-	    "<th>Detail</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < a->nflags; i++) {
-		const struct sum_flag *f = &a->flags[i];
+	putf(h, "<li>%s: ", label);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sum_count *c = l->v[i].val;
 
-		sum_date_format(f->day, day);
-		putf(h, "<tr><td class=\"n\">%s</td><td class=\"%s\">%s%s</td><td>", day,
-		     f->critical ? "crit" : "warn", sum_flag_name(f->kind),
-		     f->critical ? " (critical)" : "");
-		esc(h, f->dom->name[0] ? f->dom->name : "(empty)", 0);
-		put(h, "</td><td>");
-		esc(h, f->grp ? f->grp->policy_type : "", 0);
-		put(h, "</td><td>");
-		buf_reset(&h->text);
-		esc_text(h, sum_flag_detail(a, f, &h->text) == 0);
-		put(h, "</td></tr>\n");
-		flush(h);
+		put(h, i ? ", " : "");
+		put(h, uris ? "<code>" : "");
+		esc(h, l->v[i].key, 0);
+		put(h, uris ? "</code>" : "");
+		if (!uris)
+			putf(h, " (%" PRIu64 ")", c->sessions);
 	}
-	put(h, "</tbody>\n</table>\n");
+	put(h, "</li>\n");
 }
 
-/* Flags of any policy of d on day index idx. */
-static unsigned day_flags(const struct sum_domain *d, size_t idx)
+static void incident(struct html *h, const struct sum_incident *i, size_t n)
 {
-	unsigned f = d->days[idx].flags;
+	const char *sev = sum_severity_name(i->severity);
 
+	putf(h, "<div class=\"inc %s\" id=\"i%zu\"><h3><span class=\"%s\">%s</span> ", sev, n,
+	     i->severity == SUM_SEV_CRITICAL ? "crit" : i->severity == SUM_SEV_WARNING ? "warn" :
+	     "note", i->severity == SUM_SEV_CRITICAL ? "CRITICAL" :
+	     i->severity == SUM_SEV_WARNING ? "WARNING" : "INFO");
+	esc(h, i->dom->name[0] ? i->dom->name : "(empty)", 0);
+	if (i->grp != NULL) {
+		put(h, " ");
+		esc(h, i->grp->policy_type, 0);
+	}
+	put(h, ": ");
+	buf_reset(&h->text);
+	esc_text(h, sum_incident_what(i, &h->text) == 0);
+	putf(h, " <span class=\"note\">%s</span></h3>\n<p>", sum_kind_name(i->kind));
+	buf_reset(&h->text);
+	esc_text(h, sum_incident_detail(h->a, i, &h->text) == 0);
+	put(h, "</p>\n<ul>\n");
+	inc_list(h, "Reporters", &i->orgs, 0);
+	inc_list(h, "Sending IPs", &i->send, 0);
+	inc_list(h, "MX hosts", &i->recv, 0);
+	inc_list(h, "Reporters' reasons (failure_reason_code)", &i->reasons, 0);
+	inc_list(h, "Reporters' details (additional_info_uri)", &i->uris, 1);
+	put(h, "<li>Fix: ");
+	buf_reset(&h->text);
+	esc_text(h, sum_incident_remedy(i, &h->text) == 0);
+	put(h, "</li>\n</ul></div>\n");
+	flush(h);
+}
+
+static void incidents(struct html *h)
+{
+	const struct sum_agg *a = h->a;
+
+	put(h, "<h2 id=\"incidents\">Incidents</h2>\n");
+	if (a->ninc == 0) {
+		put(h, "<p>No incidents.</p>\n");
+		return;
+	}
+	put(h, "<p class=\"note\">Most severe first; judged on complete days.</p>\n");
+	for (size_t i = 0; i < a->ninc; i++)
+		incident(h, &a->inc[i], i);
+}
+
+/* Is day index idx of any policy of d inside an incident? */
+static unsigned day_incident(const struct sum_domain *d, size_t idx)
+{
 	for (size_t i = 0; i < d->ngroups; i++)
-		f |= d->groups[i]->days[idx].flags;
-	return f;
+		if (d->groups[i]->days[idx].incident)
+			return 1;
+	return 0;
 }
 
 static void x_axis(struct html *h, double slot, const char *legend)
@@ -227,11 +286,11 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 		bar(h, x, CH - MB - hs, bw, hs, "#2da44e", tip);
 		if (sd->failed > 0)
 			bar(h, x, CH - MB - hs - (hf < 1 ? 1 : hf), bw, hf < 1 ? 1 : hf, "#cf222e", tip);
-		if (day_flags(d, idx))
+		if (day_incident(d, idx))
 			putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:#9a6700\">"
 			     "&#9650;</text>\n", x + bw / 2, CH - MB - hs - hf - 3);
 	}
-	x_axis(h, slot, "sessions per day (largest per reporter); \xe2\x96\xb2 flagged day");
+	x_axis(h, slot, "sessions per day (largest per reporter); \xe2\x96\xb2 day in an incident");
 	put(h, "</svg>\n");
 	flush(h);
 }
@@ -365,7 +424,7 @@ static void daily_table(struct html *h, const struct sum_group *g)
 	char day[SUM_DATE_LEN + 1], r[16];
 
 	put(h, "<table>\n<thead><tr><th>Date</th><th class=\"n\">Sessions</th><th class=\"n\">"
-	    "Failed</th><th class=\"n\">Rate</th><th>Flags</th></tr></thead>\n<tbody>\n");
+	    "Failed</th><th class=\"n\">Rate</th><th>Incident</th></tr></thead>\n<tbody>\n");
 	for (long d = a->o.since; d <= a->o.until; d++) {
 		const struct sum_day *sd = &g->days[d - a->start];
 
@@ -377,11 +436,9 @@ static void daily_table(struct html *h, const struct sum_group *g)
 		}
 		sum_fmt_rate(sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed)), r);
 		putf(h, "<tr><td class=\"n\">%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">"
-		     "%" PRIu64 "</td><td class=\"n\">%s %%</td><td class=\"warn\">%s%s%s</td></tr>\n",
+		     "%" PRIu64 "</td><td class=\"n\">%s %%</td><td class=\"warn\">%s</td></tr>\n",
 		     day, sum_sat_add(sd->success, sd->failed), sd->failed, r,
-		     sd->flags & SUM_DAY_SPIKE ? "spike" : "",
-		     (sd->flags & SUM_DAY_SPIKE) && (sd->flags & SUM_DAY_NEWTYPE) ? ", " : "",
-		     sd->flags & SUM_DAY_NEWTYPE ? "new failure type" : "");
+		     sd->incident ? "yes" : "");
 	}
 	put(h, "</tbody>\n</table>\n");
 	flush(h);
@@ -409,6 +466,22 @@ static void group_section(struct html *h, const struct sum_group *g)
 		top_table(h, "Receiving MX", "Failed sessions", &g->top_recv);
 		top_table(h, "Reporting organization", "Failed sessions", &g->top_orgs);
 	}
+	for (size_t i = 0; i < g->nchanges; i++) {
+		char day[SUM_DATE_LEN + 1];
+
+		sum_date_format(g->changes[i].day, day);
+		putf(h, "<p>Policy changed %s: ", day);
+		esc(h, g->changes[i].from, 0);
+		put(h, " &rarr; ");
+		esc(h, g->changes[i].to, 0);
+		put(h, "</p>\n");
+	}
+	if (g->testing)
+		putf(h, "<p class=\"%s\">%s: %" PRIu64 " sessions in the last %d complete days (%ld "
+		     "with reports, %zu reporters) would have been refused under enforce.</p>\n",
+		     g->ready ? "note" : "warn", g->ready ? "Ready to enforce" :
+		     "Not yet ready to enforce", g->ready_refused, SUM_READY_DAYS, g->ready_days,
+		     g->ready_orgs);
 	daily_table(h, g);
 }
 
@@ -428,8 +501,8 @@ static void domain_section(struct html *h, const struct sum_domain *d, size_t n)
 
 		put(h, "<p class=\"warn\">Silent reporter: ");
 		esc(h, d->silent.v[i].key, 0);
-		putf(h, " (reported on %u of the %d days before the last %d, none since)</p>\n",
-		     rep->prior, SUM_SILENT_PRIOR, SUM_SILENT_LAST);
+		putf(h, " (reported on %u of the %d days before the last %d before today, none "
+		     "since)</p>\n", rep->prior, SUM_SILENT_PRIOR, SUM_SILENT_LAST);
 	}
 	chart_sessions(h, d);
 	chart_rate(h, d);
@@ -507,7 +580,7 @@ int sum_html(const struct sum_agg *a, const struct sum_view *v, FILE *out)
 	buf_init(&h.tmp);
 	buf_init(&h.text);
 	page_head(&h, v);
-	flags_table(&h);
+	incidents(&h);
 	for (size_t i = 0; i < a->ndoms; i++)
 		if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
 			domain_section(&h, a->doms[i], i);

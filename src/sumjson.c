@@ -84,6 +84,7 @@ static struct json_object *j_window(struct jb *j, const struct sum_view *v)
 	set(j, w, "since", date(o->since));
 	set(j, w, "until", date(o->until));
 	set(j, w, "days", json_object_new_int64(o->until - o->since + 1));
+	set(j, w, "last_complete_day", date(j->a->complete));
 	set_str(j, w, "spool", v->spool);
 	return w;
 }
@@ -98,7 +99,12 @@ static struct json_object *j_thresholds(struct jb *j)
 	set(j, t, "enforce_rate", num2(o->enforce_rate));
 	set(j, t, "critical_rate", num2(o->critical_rate));
 	set(j, t, "median_days", json_object_new_int(SUM_MEDIAN_DAYS));
-	set(j, t, "history_days", json_object_new_int(SUM_HISTORY_DAYS));
+	set(j, t, "history_days", json_object_new_int64(o->history));
+	set(j, t, "baseline_days", json_object_new_int(SUM_BASELINE_DAYS));
+	set(j, t, "run_gap_days", json_object_new_int(SUM_RUN_GAP));
+	set(j, t, "concentrate_percent", json_object_new_int(SUM_CONCENTRATE));
+	set(j, t, "ready_days", json_object_new_int(SUM_READY_DAYS));
+	set(j, t, "ready_reporters", json_object_new_int(SUM_READY_ORGS));
 	set(j, t, "silent_last_days", json_object_new_int(SUM_SILENT_LAST));
 	set(j, t, "silent_prior_days", json_object_new_int(SUM_SILENT_PRIOR));
 	set(j, t, "silent_min_days", json_object_new_int(SUM_SILENT_MIN));
@@ -121,21 +127,89 @@ static struct json_object *j_status(struct jb *j)
 	return s;
 }
 
-static struct json_object *j_flag(struct jb *j, const struct sum_flag *f)
+static struct json_object *j_top(struct jb *j, const struct sum_list *l);
+
+typedef int (*inc_text_fn)(const struct sum_incident *, struct buf *);
+
+static struct json_object *j_text(struct jb *j, inc_text_fn fn, const struct sum_incident *i)
+{
+	struct json_object *o;
+	struct buf b;
+
+	buf_init(&b);
+	if (fn(i, &b) < 0 || buf_reserve(&b, 0) < 0)
+		j->fail = 1;
+	o = json_object_new_string(b.p ? (char *)b.p : "");
+	buf_free(&b);
+	return o;
+}
+
+static struct json_object *j_reasons(struct jb *j, const struct sum_incident *i)
+{
+	struct json_object *o = json_object_new_object(), *codes = json_object_new_array();
+	struct json_object *uris = json_object_new_array();
+
+	for (size_t k = 0; k < i->reasons.n; k++) {
+		const struct sum_count *c = i->reasons.v[k].val;
+		struct json_object *e = json_object_new_object();
+
+		set_str(j, e, "code", i->reasons.v[k].key);
+		set(j, e, "sessions", u64(c->sessions));
+		set(j, e, "details", u64(c->records));
+		push(j, codes, e);
+	}
+	for (size_t k = 0; k < i->uris.n; k++)
+		push(j, uris, json_object_new_string(i->uris.v[k].key));
+	set(j, o, "failure_reason_codes", codes);
+	set(j, o, "additional_info_uris", uris);
+	return o;
+}
+
+static struct json_object *j_incident(struct jb *j, const struct sum_incident *i)
 {
 	struct json_object *o = json_object_new_object();
 	struct buf d;
 
 	buf_init(&d);
-	if (sum_flag_detail(j->a, f, &d) < 0 || buf_reserve(&d, 0) < 0)
+	if (sum_incident_detail(j->a, i, &d) < 0 || buf_reserve(&d, 0) < 0)
 		j->fail = 1;
-	set_str(j, o, "type", sum_flag_name(f->kind));
-	set(j, o, "critical", json_object_new_boolean(f->critical));
-	set(j, o, "date", date(f->day));
-	set_str(j, o, "domain", f->dom->name);
-	set_str(j, o, "policy_type", f->grp ? f->grp->policy_type : NULL);
-	set_str(j, o, "result_type", f->kind == SUM_FLAG_NEW_TYPE ? f->what : NULL);
-	set_str(j, o, "organization", f->kind == SUM_FLAG_SILENT ? f->what : NULL);
+	set_str(j, o, "kind", sum_kind_name(i->kind));
+	set_str(j, o, "severity", sum_severity_name(i->severity));
+	set_str(j, o, "domain", i->dom->name);
+	set_str(j, o, "policy_type", i->grp ? i->grp->policy_type : NULL);
+	set_str(j, o, "result_type", i->kind == SUM_KIND_TYPE ? i->what : NULL);
+	set_str(j, o, "mx_host", i->mx);
+	set_str(j, o, "organization", i->kind == SUM_KIND_SILENT ? i->what : NULL);
+	set(j, o, "first_seen", date(i->first));
+	set(j, o, "first_seen_at_history_limit", json_object_new_boolean(i->at_limit));
+	set(j, o, "last_seen", date(i->last));
+	set(j, o, "ongoing", json_object_new_boolean(i->ongoing));
+	set(j, o, "failed_sessions", u64(i->failed));
+	set(j, o, "failed_sessions_since_first_seen", u64(i->failed_since));
+	set(j, o, "sessions", u64(i->sessions));
+	set(j, o, "failure_rate", pct(i->rate_bp));
+	set(j, o, "enforced", json_object_new_boolean(i->enforcing));
+	set(j, o, "no_history", json_object_new_boolean(i->kind != SUM_KIND_SILENT && i->no_history));
+	set(j, o, "history_days", json_object_new_int64(i->history_days));
+	if (i->jump_day >= 0) {
+		struct json_object *jp = json_object_new_object();
+
+		set(j, jp, "date", date(i->jump_day));
+		set(j, jp, "failed", u64(i->jump_failed));
+		set(j, jp, "median", num2(i->jump_median));
+		set(j, o, "jump", jp);
+	} else {
+		set_str(j, o, "jump", NULL);
+	}
+	if (i->change_day >= 0)
+		set(j, o, "policy_change", date(i->change_day));
+	else
+		set_str(j, o, "policy_change", NULL);
+	set(j, o, "reporters", j_top(j, &i->orgs));
+	set(j, o, "top_sending_ips", j_top(j, &i->send));
+	set(j, o, "top_receiving_mx", j_top(j, &i->recv));
+	set(j, o, "reasons", j_reasons(j, i));
+	set(j, o, "remediation", j_text(j, sum_incident_remedy, i));
 	set_str(j, o, "detail", d.p ? (char *)d.p : "");
 	buf_free(&d);
 	return o;
@@ -185,19 +259,6 @@ static struct json_object *j_types(struct jb *j, const struct sum_group *g)
 	return arr;
 }
 
-static struct json_object *j_day_flags(struct jb *j, unsigned flags)
-{
-	struct json_object *arr = json_object_new_array();
-
-	if (flags & SUM_DAY_SPIKE)
-		push(j, arr, json_object_new_string("spike"));
-	if (flags & SUM_DAY_NEWTYPE)
-		push(j, arr, json_object_new_string("new-failure-type"));
-	if (flags & SUM_DAY_SILENT)
-		push(j, arr, json_object_new_string("silent-reporter"));
-	return arr;
-}
-
 /* One entry per window day, zeros where nothing was reported. */
 static struct json_object *j_daily(struct jb *j, const struct sum_day *days, int with_mode)
 {
@@ -213,10 +274,39 @@ static struct json_object *j_daily(struct jb *j, const struct sum_day *days, int
 		totals(j, o, sd->success, sd->failed);
 		if (with_mode)
 			set(j, o, "enforce", json_object_new_boolean(sd->enforce));
-		set(j, o, "flags", j_day_flags(j, sd->flags));
+		if (with_mode)
+			set(j, o, "incident", json_object_new_boolean(sd->incident));
 		push(j, arr, o);
 	}
 	return arr;
+}
+
+static struct json_object *j_changes(struct jb *j, const struct sum_group *g)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < g->nchanges; i++) {
+		struct json_object *o = json_object_new_object();
+
+		set(j, o, "date", date(g->changes[i].day));
+		set_str(j, o, "from", g->changes[i].from);
+		set_str(j, o, "to", g->changes[i].to);
+		push(j, arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *j_ready(struct jb *j, const struct sum_group *g)
+{
+	struct json_object *o = json_object_new_object();
+
+	set(j, o, "ready", json_object_new_boolean(g->ready));
+	set(j, o, "days_with_reports", json_object_new_int64(g->ready_days));
+	set(j, o, "reporters", u64(g->ready_orgs));
+	set(j, o, "would_be_refused", u64(g->ready_refused));
+	set(j, o, "by_result_type", j_top(j, &g->top_ready_types));
+	set(j, o, "by_mx_host", j_top(j, &g->top_ready_mx));
+	return o;
 }
 
 static struct json_object *j_group(struct jb *j, const struct sum_group *g)
@@ -233,6 +323,9 @@ static struct json_object *j_group(struct jb *j, const struct sum_group *g)
 	set(j, o, "top_sending_ips", j_top(j, &g->top_send));
 	set(j, o, "top_receiving_mx", j_top(j, &g->top_recv));
 	set(j, o, "top_organizations", j_top(j, &g->top_orgs));
+	set(j, o, "policy_changes", j_changes(j, g));
+	if (g->testing)
+		set(j, o, "ready_to_enforce", j_ready(j, g));
 	set(j, o, "daily", j_daily(j, g->days, 1));
 	return o;
 }
@@ -272,6 +365,8 @@ static struct json_object *j_quality(struct jb *j)
 	set(j, o, "records_with_warnings", u64(a->records_warn));
 	set(j, o, "unparsable_lines", u64(a->skipped));
 	set(j, o, "unparsable_lines_before_window", u64(a->skipped_hist));
+	set(j, o, "files_with_unparsable_lines", u64(a->skipped_files));
+	set_str(j, o, "first_file_with_unparsable_lines", a->skipped_files ? a->skipped_file : NULL);
 	set(j, o, "quarantined", u64(a->quarantined));
 	set(j, o, "days_with_reports", u64(a->days_with_data));
 	set(j, o, "records_dropped", u64(a->dropped));
@@ -293,16 +388,16 @@ static struct json_object *j_quality(struct jb *j)
 static struct json_object *j_root(struct jb *j, const struct sum_view *v)
 {
 	struct json_object *root = json_object_new_object();
-	struct json_object *flags = json_object_new_array(), *doms = json_object_new_array();
+	struct json_object *inc = json_object_new_array(), *doms = json_object_new_array();
 
 	set_str(j, root, "generator", "tlsrpt-summary");
-	set(j, root, "format_version", json_object_new_int(1));
+	set(j, root, "format_version", json_object_new_int(2));
 	set(j, root, "window", j_window(j, v));
 	set(j, root, "thresholds", j_thresholds(j));
 	set(j, root, "status", j_status(j));
-	for (size_t i = 0; i < j->a->nflags; i++)
-		push(j, flags, j_flag(j, &j->a->flags[i]));
-	set(j, root, "flags", flags);
+	for (size_t i = 0; i < j->a->ninc; i++)
+		push(j, inc, j_incident(j, &j->a->inc[i]));
+	set(j, root, "incidents", inc);
 	for (size_t i = 0; i < j->a->ndoms; i++)
 		if (j->a->doms[i]->records > 0 || j->a->doms[i]->silent.n > 0)
 			push(j, doms, j_domain(j, j->a->doms[i]));

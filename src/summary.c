@@ -41,8 +41,13 @@
 
 enum format { FMT_TEXT, FMT_JSON, FMT_HTML };
 
+#define MAX_SPOOLS 16
+
 struct cli {
-	const char *spool;
+	const char *spool;          /* the spools, joined with ", " for display */
+	const char *spools[MAX_SPOOLS];
+	size_t nspools;
+	long history;               /* -1: not given */
 	long days;              /* 0: not given */
 	const char *since, *until, *today;
 	enum format format;
@@ -54,7 +59,7 @@ struct cli {
 
 enum {
 	OPT_SINCE = 256, OPT_UNTIL, OPT_DOMAIN, OPT_SPIKE_FACTOR, OPT_SPIKE_MIN,
-	OPT_ENFORCE_RATE, OPT_CRITICAL_RATE, OPT_TOP, OPT_COLOR, OPT_TODAY
+	OPT_ENFORCE_RATE, OPT_CRITICAL_RATE, OPT_TOP, OPT_COLOR, OPT_TODAY, OPT_HISTORY
 };
 
 static const struct option longopts[] = {
@@ -72,6 +77,7 @@ static const struct option longopts[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "today", required_argument, NULL, OPT_TODAY },
+	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -79,19 +85,21 @@ static const struct option longopts[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: tlsrpt-summary [--spool DIR]\n"
+	fputs("usage: tlsrpt-summary [--spool DIR]...\n"
 	      "                      [--days N | --since YYYY-MM-DD [--until YYYY-MM-DD]]\n"
 	      "                      [--domain D]... [--format text|json|html] [--check]\n"
 	      "                      [--spike-factor X] [--spike-min N] [--enforce-rate PCT]\n"
-	      "                      [--critical-rate PCT] [--top N]\n"
+	      "                      [--critical-rate PCT] [--top N] [--history DAYS]\n"
 	      "                      [--color auto|always|never] [--today YYYY-MM-DD]\n"
 	      "       tlsrpt-summary --help | --version\n"
 	      "\n"
 	      "Reads the spool of tlsrpt-lda and tells, per policy domain and policy type,\n"
-	      "what fails TLS and what to fix.  Default: the last 7 days (UTC) of\n"
+	      "what fails TLS, since when, and what to fix, as incidents, most severe\n"
+	      "first.  Default: the last 7 days (UTC) of\n"
 	      DEFAULT_SPOOL_DIR ", all domains, as text.\n"
 	      "\n"
-	      "  -s, --spool DIR          spool directory\n"
+	      "  -s, --spool DIR          spool directory; repeatable (at most 16), a report\n"
+	      "                           in several counts once\n"
 	      "  -d, --days N             the N days ending on --until, 1 to 3660 (default 7)\n"
 	      "      --since YYYY-MM-DD   first day of the window, instead of --days\n"
 	      "      --until YYYY-MM-DD   last day of the window (default today)\n"
@@ -99,12 +107,14 @@ static void usage(FILE *f)
 	      "  -f, --format FORMAT      text, json or html (default text)\n"
 	      "  -c, --check              one status line, exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
 	      "                           3 UNKNOWN (monitoring-plugin style)\n"
-	      "      --spike-factor X     spike: failed sessions >= X times the 7-day median\n"
-	      "                           (default 3)\n"
+	      "      --spike-factor X     a jump inside an incident: a day's failed sessions\n"
+	      "                           >= X times the 7-day median (default 3)\n"
 	      "      --spike-min N        ... and >= N failed sessions (default 10)\n"
-	      "      --enforce-rate PCT   spike: a rate above PCT on an enforce policy\n"
+	      "      --enforce-rate PCT   warning: a rate above PCT on an enforced policy\n"
 	      "                           (default 0.5)\n"
 	      "      --critical-rate PCT  critical: a window rate above PCT (default 5)\n"
+	      "      --history DAYS       days before the window searched for the day an\n"
+	      "                           incident began, 0 to 3660 (default 90)\n"
 	      "      --top N              entries in each ranked list, 1 to 1000 (default 5)\n"
 	      "      --color WHEN         auto, always or never: colour in the text format\n"
 	      "                           (default auto: a terminal, NO_COLOR unset)\n"
@@ -193,6 +203,9 @@ static int set_number(struct cli *c, int opt, const char *arg, const char **msg)
 	case OPT_CRITICAL_RATE:
 		*msg = "--critical-rate wants a percentage from 0 to 100";
 		return parse_double(arg, 0, 100, &c->o.critical_rate);
+	case OPT_HISTORY:
+		*msg = "--history wants 0 to 3660";
+		return parse_long(arg, 0, SUM_MAX_HISTORY, &c->history);
 	case OPT_TOP:
 		*msg = "--top wants 1 to 1000";
 		if (parse_long(arg, 1, 1000, &n) < 0)
@@ -263,7 +276,13 @@ static int parse_args(struct cli *c, int argc, char **argv, const char **msg)
 	opterr = 0;     /* its messages start with the full argv[0]; ours say why */
 	while ((opt = getopt_long(argc, argv, ":s:d:f:chV", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': c->spool = optarg; break;
+		case 's':
+			if (c->nspools == MAX_SPOOLS) {
+				*msg = "at most 16 --spool";
+				return -1;
+			}
+			c->spools[c->nspools++] = optarg;
+			break;
 		case OPT_SINCE: c->since = optarg; break;
 		case OPT_UNTIL: c->until = optarg; break;
 		case OPT_TODAY: c->today = optarg; break;
@@ -319,6 +338,9 @@ static int window(struct cli *c, const char **msg)
 		today = sum_date_of(time(NULL));
 	}
 	c->o.until = today;
+	c->o.today = today;
+	if (c->history >= 0)
+		c->o.history = c->history;
 	if (c->until != NULL && parse_day(c->until, "--until wants YYYY-MM-DD", &c->o.until, msg) < 0)
 		return -1;
 	if (c->since != NULL && c->days != 0) {
@@ -331,10 +353,10 @@ static int window(struct cli *c, const char **msg)
 	} else {
 		c->o.since = c->o.until - ((c->days ? c->days : 7) - 1);
 	}
-	/* day numbers stay >= 0 down to the baseline days (sumagg counts on it) */
+	/* day numbers stay >= 0 down to the history days (sumagg counts on it) */
 	if (c->o.since > c->o.until || c->o.until - c->o.since >= MAX_WINDOW ||
-	    c->o.since < SUM_HISTORY_DAYS) {
-		*msg = "the window must run forward, at most 3660 days, after 1970-01-30";
+	    c->o.since < c->o.history) {
+		*msg = "the window must run forward, at most 3660 days, starting --history days after 1970-01-01";
 		return -1;
 	}
 	return 0;
@@ -351,41 +373,53 @@ static int fail(const struct cli *c, int code, const char *what, const char *why
 	return code;
 }
 
-/* First day whose records are all parsed: before it only "new failure
- * type" looks at them, and only at their failure details. */
-static long first_full_day(const struct sum_agg *a)
+/* Unreadable lines are counted and the first file holding some named:
+ * a skipped line must never pass unnoticed. */
+static void note_skipped(struct sum_agg *a, const char *spool, long day, uint64_t n)
 {
-	long median = a->o.since - SUM_MEDIAN_DAYS;
-	long silent = a->o.until - SUM_SILENT_LAST - SUM_SILENT_PRIOR + 1;
+	char name[SUM_DATE_LEN + 1];
 
-	return median < silent ? median : silent;
+	if (n == 0)
+		return;
+	if (a->skipped_files++ == 0) {
+		sum_date_format(day, name);
+		snprintf(a->skipped_file, sizeof a->skipped_file, "%s/%s.jsonl", spool, name);
+	}
 }
 
-static int read_spool(struct sum_agg *a, int dirfd, struct err *e)
+/* Every day from the first history day to the window's end, from every
+ * spool in turn: a record already read that day from another spool is
+ * a duplicate (sumread keeps one set per day). */
+static int read_spools(struct sum_agg *a, const struct cli *c, const int *fds, struct err *e)
 {
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, e);
-	long full = first_full_day(a);
 	int rc = 0;
 
 	if (r == NULL)
 		return -1;
 	for (long day = a->start; day <= a->o.until && rc >= 0; day++) {
-		struct sum_read_stats st = { 0, 0, 0, 0, 0, 0 };
+		for (size_t i = 0; i < c->nspools && rc >= 0; i++) {
+			struct sum_read_stats st = { .lines = 0 };
 
-		sum_read_require(r, day < full ? "\"result_type\"" : NULL);
-		rc = sum_read_day(r, dirfd, day, sum_agg_add_cb, a, &st, e);
-		if (day >= a->o.since) {
-			a->skipped += st.skipped;
-			a->duplicates += st.duplicates;
-			a->no_domain += st.no_domain;
-		} else {
-			a->skipped_hist += st.skipped;
+			rc = sum_read_day(r, fds[i], day, sum_agg_add_cb, a, &st, e);
+			if (day >= a->o.since) {
+				a->skipped += st.skipped;
+				a->duplicates += st.duplicates;
+				a->no_domain += st.no_domain;
+			} else {
+				a->skipped_hist += st.skipped;
+			}
+			note_skipped(a, c->spools[i], day, st.skipped);
 		}
 		sum_agg_end_day(a);
 	}
 	sum_read_free(r);
-	if (rc >= 0)
-		rc = sum_read_quarantine(dirfd, &a->quarantined, e);
+	for (size_t i = 0; i < c->nspools && rc >= 0; i++) {
+		unsigned long q = 0;
+
+		rc = sum_read_quarantine(fds[i], &q, e);
+		a->quarantined += q;
+	}
 	return rc < 0 ? -1 : 0;
 }
 
@@ -446,37 +480,60 @@ static int run(struct cli *c)
 {
 	struct sum_agg a;
 	struct err e;
-	int dirfd, rc;
+	int fds[MAX_SPOOLS], rc = 0;
+	size_t n;
 
 	err_clear(&e);
 	c->o.domains = &c->domains;
-	dirfd = open(c->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return fail(c, EXIT_NOINPUT, spool_what("cannot open the spool", c->spool), strerror(errno));
-	if (sum_agg_init(&a, &c->o, &e) < 0) {
-		close(dirfd);
-		return fail(c, EXIT_USAGE, e.reason, NULL);
+	for (n = 0; n < c->nspools; n++) {
+		fds[n] = open(c->spools[n], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fds[n] < 0) {
+			rc = fail(c, EXIT_NOINPUT, spool_what("cannot open the spool", c->spools[n]),
+				  strerror(errno));
+			break;
+		}
 	}
-	rc = read_spool(&a, dirfd, &e);
-	close(dirfd);
-	if (rc == 0)
-		rc = sum_agg_finish(&a, &e);
-	if (rc < 0)
-		rc = fail(c, e.cls == ERR_CONFIG ? EXIT_NOINPUT : EXIT_IOERR,
-			  spool_what("cannot read the spool", c->spool), e.reason);
-	else
-		rc = output(c, &a);
-	sum_agg_free(&a);
+	if (n == c->nspools && sum_agg_init(&a, &c->o, &e) < 0)
+		rc = fail(c, EXIT_USAGE, e.reason, NULL);
+	else if (n == c->nspools) {
+		rc = read_spools(&a, c, fds, &e);
+		if (rc == 0)
+			rc = sum_agg_finish(&a, &e);
+		if (rc < 0)
+			rc = fail(c, e.cls == ERR_CONFIG ? EXIT_NOINPUT : EXIT_IOERR,
+				  spool_what("cannot read the spool", c->spool), e.reason);
+		else
+			rc = output(c, &a);
+		sum_agg_free(&a);
+	}
+	while (n > 0)
+		close(fds[--n]);
 	return rc;
+}
+
+/* The spools as shown in the header: "A" or "A, B". */
+static int join_spools(struct cli *c, struct buf *b)
+{
+	if (c->nspools == 0)
+		c->spools[c->nspools++] = DEFAULT_SPOOL_DIR;
+	for (size_t i = 0; i < c->nspools; i++)
+		if ((i > 0 && buf_append_str(b, ", ") < 0) || buf_append_str(b, c->spools[i]) < 0)
+			return -1;
+	if (buf_reserve(b, 0) < 0)
+		return -1;
+	c->spool = (const char *)b->p;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .spool = DEFAULT_SPOOL_DIR, .color = -1 };
+	struct cli c = { .spool = DEFAULT_SPOOL_DIR, .color = -1, .history = -1 };
 	const char *msg = NULL;
+	struct buf names;
 	int rc;
 
 	strlist_init(&c.domains);
+	buf_init(&names);
 	sum_opts_default(&c.o, 0);
 	for (int i = 1; i < argc; i++)   /* usage errors are UNKNOWN under --check */
 		if (strcmp(argv[i], "--check") == 0 || strcmp(argv[i], "-c") == 0)
@@ -484,6 +541,10 @@ int main(int argc, char **argv)
 	rc = parse_args(&c, argc, argv, &msg);
 	if (rc == 0 && window(&c, &msg) < 0)
 		rc = -1;
+	if (rc == 0 && join_spools(&c, &names) < 0) {
+		msg = "out of memory";
+		rc = -1;
+	}
 	if (rc < 0) {
 		rc = fail(&c, EXIT_USAGE, msg ? msg : "bad command line", NULL);
 	} else if (rc == 0) {
@@ -492,5 +553,6 @@ int main(int argc, char **argv)
 		rc = 0;
 	}
 	strlist_free(&c.domains);
+	buf_free(&names);
 	return rc;
 }

@@ -22,16 +22,13 @@ const char *sum_state_name(enum sum_state s)
 
 enum sum_state sum_state_of(const struct sum_agg *a)
 {
-	enum sum_state s = SUM_OK;
-
 	if (a->records == 0)
 		return SUM_UNKNOWN;
-	for (size_t i = 0; i < a->nflags; i++)
-		if (a->flags[i].critical)
-			return SUM_CRITICAL;
-		else
-			s = SUM_WARNING;
-	return s;
+	if (a->ncrit > 0)
+		return SUM_CRITICAL;
+	if (a->nwarn > 0 || a->skipped > 0 || a->skipped_hist > 0)
+		return SUM_WARNING;
+	return SUM_OK;
 }
 
 void sum_fmt_rate(unsigned bp, char out[16])
@@ -39,15 +36,24 @@ void sum_fmt_rate(unsigned bp, char out[16])
 	snprintf(out, 16, "%u.%02u", bp / 100, bp % 100);
 }
 
-const char *sum_flag_name(enum sum_flag_kind k)
+const char *sum_kind_name(enum sum_kind k)
 {
 	switch (k) {
-	case SUM_FLAG_RATE: return "critical-rate";
-	case SUM_FLAG_NEW_TYPE: return "new-failure-type";
-	case SUM_FLAG_SPIKE: return "spike";
-	case SUM_FLAG_SILENT: return "silent-reporter";
+	case SUM_KIND_TYPE: return "failure-type";
+	case SUM_KIND_RATE: return "failure-rate";
+	case SUM_KIND_SILENT: return "silent-reporter";
 	}
 	return "unknown";
+}
+
+const char *sum_severity_name(enum sum_severity s)
+{
+	switch (s) {
+	case SUM_SEV_CRITICAL: return "critical";
+	case SUM_SEV_WARNING: return "warning";
+	case SUM_SEV_INFO: return "info";
+	}
+	return "info";
 }
 
 /* Length of the UTF-8 sequence at p (1 for anything odd) and whether it
@@ -93,97 +99,145 @@ long sum_clean(struct buf *out, const char *s, size_t max)
 	return n;
 }
 
-static int detail_spike(const struct sum_agg *a, const struct sum_flag *f, struct buf *out)
+int sum_incident_what(const struct sum_incident *i, struct buf *out)
 {
-	char r[16];
-
-	sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
-	if (buf_appendf(out, "%" PRIu64 " of %" PRIu64 " sessions failed (%s %%)",
-		    f->failed, f->sessions, r) < 0)
-		return -1;
-	if (f->by_median && buf_appendf(out, ", at least %.4g x the trailing %d-day median of %.1f",
-				    a->o.spike_factor, SUM_MEDIAN_DAYS, f->median) < 0)
-		return -1;
-	if (f->by_rate && buf_appendf(out, ", above %.2f %% on a policy in mode enforce",
-				  a->o.enforce_rate) < 0)
-		return -1;
-	return buf_append_byte(out, '.');
-}
-
-int sum_flag_detail(const struct sum_agg *a, const struct sum_flag *f, struct buf *out)
-{
-	char r[16], day[SUM_DATE_LEN + 1];
-
-	switch (f->kind) {
-	case SUM_FLAG_RATE:
-		sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
-		return buf_appendf(out, "%s %% of %" PRIu64 " sessions failed in the window, above "
-			       "the critical %.2f %%.", r, f->sessions, a->o.critical_rate);
-	case SUM_FLAG_NEW_TYPE:
-		if (buf_append_str(out, "Result type ") < 0 || sum_clean(out, f->what, 0) < 0)
+	switch (i->kind) {
+	case SUM_KIND_TYPE:
+		if (sum_clean(out, i->what, 48) < 0)
 			return -1;
-		return buf_appendf(out, " (%" PRIu64 " sessions) did not appear in the %d days "
-			       "before the window%s.", f->sessions, SUM_HISTORY_DAYS,
-			       f->critical ? "; the policy is in mode enforce" : "");
-	case SUM_FLAG_SPIKE:
-		return detail_spike(a, f, out);
-	case SUM_FLAG_SILENT:
-		sum_date_format(a->o.until - SUM_SILENT_LAST + 1, day);
-		if (sum_clean(out, f->what, 0) < 0)
-			return -1;
-		return buf_appendf(out, " reported on %u of the %d days before %s and not since.",
-			       f->prior, SUM_SILENT_PRIOR, day);
-	}
-	return 0;
-}
-
-static int status_item(const struct sum_flag *f, struct buf *out)
-{
-	char day[SUM_DATE_LEN + 1], r[16];
-
-	sum_date_format(f->day, day);
-	if (sum_clean(out, f->dom->name[0] ? f->dom->name : "(empty)", 64) < 0 ||
-	    buf_append_byte(out, ' ') < 0 ||
-	    (f->grp != NULL && (sum_clean(out, f->grp->policy_type, 32) < 0 ||
-				buf_append_byte(out, ' ') < 0)))
-		return -1;
-	switch (f->kind) {
-	case SUM_FLAG_RATE:
-		sum_fmt_rate(sum_rate_bp(f->failed, f->sessions), r);
-		return buf_appendf(out, "%s %% failed", r);
-	case SUM_FLAG_NEW_TYPE:
-		return buf_append_str(out, "new failure type ") < 0 ||
-			sum_clean(out, f->what, 48) < 0 ||
-			buf_appendf(out, " on %s", day) < 0 ? -1 : 0;
-	case SUM_FLAG_SPIKE:
-		return buf_appendf(out, "spike on %s (%" PRIu64 " failed)", day, f->failed);
-	case SUM_FLAG_SILENT:
+		return i->mx == NULL ? 0 : buf_append_str(out, " at ") < 0 ||
+			sum_clean(out, i->mx, 48) < 0 ? -1 : 0;
+	case SUM_KIND_RATE:
+		return buf_append_str(out, "failures without a result type");
+	case SUM_KIND_SILENT:
 		return buf_append_str(out, "silent reporter ") < 0 ||
-			sum_clean(out, f->what, 48) < 0 ? -1 : 0;
+			sum_clean(out, i->what, 48) < 0 ? -1 : 0;
 	}
 	return 0;
 }
 
-/* Up to 3 flags, critical ones first, then how many were left out. */
-static int status_flags(const struct sum_agg *a, struct buf *out)
+static int detail_silent(const struct sum_agg *a, const struct sum_incident *i, struct buf *out)
 {
-	size_t shown = 0, ncrit = 0;
+	char d1[SUM_DATE_LEN + 1], d2[SUM_DATE_LEN + 1], last[SUM_DATE_LEN + 1];
 
-	for (size_t i = 0; i < a->nflags; i++)
-		ncrit += a->flags[i].critical != 0;
-	if (buf_appendf(out, "%zu flag%s (%zu critical): ", a->nflags,
-		    a->nflags == 1 ? "" : "s", ncrit) < 0)
+	sum_date_format(a->ref - SUM_SILENT_LAST, d1);
+	sum_date_format(a->ref - 1, d2);
+	sum_date_format(i->first - 1, last);
+	return buf_appendf(out, "Reported on %u of the %d days before %s, on neither %s nor %s; "
+			   "last report for %s.", i->prior, SUM_SILENT_PRIOR, d1, d1, d2, last);
+}
+
+static int detail_facts(const struct sum_agg *a, const struct sum_incident *i, struct buf *out)
+{
+	char d[SUM_DATE_LEN + 1];
+
+	if (i->no_history && buf_appendf(out, " No history yet (%ld day%s with reports, fewer "
+				"than %d): at most a warning.", i->history_days,
+				i->history_days == 1 ? "" : "s", SUM_BASELINE_DAYS) < 0)
 		return -1;
-	for (int pass = 1; pass >= 0; pass--) {
-		for (size_t i = 0; i < a->nflags && shown < 3; i++) {
-			if ((a->flags[i].critical != 0) != pass)
-				continue;
-			if ((shown++ > 0 && buf_append_str(out, "; ") < 0) ||
-			    status_item(&a->flags[i], out) < 0)
-				return -1;
-		}
+	if (!i->no_history && i->after_clean && i->enforcing &&
+	    buf_appendf(out, " New after %d clean days with reports.", SUM_BASELINE_DAYS) < 0)
+		return -1;
+	if (i->jump_day >= 0) {
+		sum_date_format(i->jump_day, d);
+		if (buf_appendf(out, " Jump on %s: %" PRIu64 " failed, at least %.4g x the %d-day "
+				"median of %.1f.", d, i->jump_failed, a->o.spike_factor,
+				SUM_MEDIAN_DAYS, i->jump_median) < 0)
+			return -1;
 	}
-	if (a->nflags > shown && buf_appendf(out, "; and %zu more", a->nflags - shown) < 0)
+	if (i->change_day >= 0) {
+		sum_date_format(i->change_day, d);
+		if (buf_appendf(out, " Began within a day of the policy change of %s.", d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sum_incident_detail(const struct sum_agg *a, const struct sum_incident *i, struct buf *out)
+{
+	char first[SUM_DATE_LEN + 1], last[SUM_DATE_LEN + 1], r[16];
+
+	if (i->kind == SUM_KIND_SILENT)
+		return detail_silent(a, i, out);
+	sum_date_format(i->first, first);
+	sum_date_format(i->last, last);
+	sum_fmt_rate(i->rate_bp, r);
+	if (buf_appendf(out, "Since %s%s, %s %s (%ld day%s).", first,
+			i->at_limit ? " or earlier (the --history limit)" :
+			i->from_start ? " (the first day with reports)" : "",
+			i->ongoing ? "ongoing, last seen" : "ended, last seen", last,
+			i->last - i->first + 1, i->last == i->first ? "" : "s") < 0 ||
+	    buf_appendf(out, " %" PRIu64 " failed sessions in the window (%s %% of %" PRIu64 "),"
+			" %" PRIu64 " since %s, on a policy %s.", i->failed, r, i->sessions,
+			i->failed_since, first, i->enforcing ? "that is enforced" :
+			"that is not enforced") < 0)
+		return -1;
+	return detail_facts(a, i, out);
+}
+
+int sum_incident_remedy(const struct sum_incident *i, struct buf *out)
+{
+	if (i->kind == SUM_KIND_TYPE)
+		return sum_remedy(i->what, i->dom->name, out) < 0 ? -1 : 0;
+	if (i->kind == SUM_KIND_RATE)
+		return buf_append_str(out, "Reporters count these failures but name no result "
+				      "type: ask them, or compare with your MX logs for those days.");
+	return buf_append_str(out, "Nothing to fix here unless the reporter stopped "
+			      "for a reason on your side: its reports may go to an address "
+			      "that no longer receives them (check the rua= of _smtp._tls).");
+}
+
+int sum_unreadable(const struct sum_agg *a, struct buf *out)
+{
+	uint64_t n = sum_sat_add(a->skipped, a->skipped_hist);
+
+	if (n == 0)
+		return 0;
+	if (buf_appendf(out, "%" PRIu64 " unreadable line%s in ", n, n == 1 ? "" : "s") < 0 ||
+	    sum_clean(out, a->skipped_file, 0) < 0)
+		return -1;
+	if (a->skipped_files > 1 && buf_appendf(out, " and %" PRIu64 " more file%s",
+					    a->skipped_files - 1, a->skipped_files == 2 ? "" : "s") < 0)
+		return -1;
+	return 0;
+}
+
+static int status_item(const struct sum_incident *i, struct buf *out)
+{
+	char day[SUM_DATE_LEN + 1];
+
+	sum_date_format(i->first, day);
+	if (sum_clean(out, i->dom->name[0] ? i->dom->name : "(empty)", 64) < 0 ||
+	    buf_append_byte(out, ' ') < 0 ||
+	    (i->grp != NULL && (sum_clean(out, i->grp->policy_type, 32) < 0 ||
+				buf_append_byte(out, ' ') < 0)) ||
+	    sum_incident_what(i, out) < 0)
+		return -1;
+	return buf_appendf(out, " since %s%s (%s)", day, i->ongoing ? "" : ", ended",
+			   sum_severity_name(i->severity));
+}
+
+#define STATUS_NAMED 10
+
+/* Critical and warning incidents by name, most severe first, each once
+ * (at most STATUS_NAMED), then how many more; unreadable lines last. */
+static int status_incidents(const struct sum_agg *a, struct buf *out)
+{
+	size_t named = a->ncrit + a->nwarn, shown = 0;
+
+	if (buf_appendf(out, "%zu incident%s (%zu critical, %zu warning, %zu info)", a->ninc,
+			a->ninc == 1 ? "" : "s", a->ncrit, a->nwarn, a->ninc - named) < 0)
+		return -1;
+	for (size_t i = 0; i < a->ninc && shown < STATUS_NAMED; i++) {
+		if (a->inc[i].severity == SUM_SEV_INFO)
+			break;
+		if (buf_append_str(out, shown++ ? "; " : ": ") < 0 || status_item(&a->inc[i], out) < 0)
+			return -1;
+	}
+	if (named > shown && buf_appendf(out, "; and %zu more", named - shown) < 0)
+		return -1;
+	if (a->skipped + a->skipped_hist > 0 &&
+	    (buf_append_str(out, shown ? "; " : ": ") < 0 || sum_unreadable(a, out) < 0))
 		return -1;
 	return 0;
 }
@@ -193,14 +247,11 @@ int sum_status(const struct sum_agg *a, struct buf *out)
 	enum sum_state s = sum_state_of(a);
 	char since[SUM_DATE_LEN + 1], until[SUM_DATE_LEN + 1], r[16];
 	uint64_t ok = 0, failed = 0;
-	size_t ncrit = 0;
 
 	for (size_t i = 0; i < a->ndoms; i++) {
 		ok = sum_sat_add(ok, a->doms[i]->success);
 		failed = sum_sat_add(failed, a->doms[i]->failed);
 	}
-	for (size_t i = 0; i < a->nflags; i++)
-		ncrit += a->flags[i].critical != 0;
 	sum_date_format(a->o.since, since);
 	sum_date_format(a->o.until, until);
 	sum_fmt_rate(sum_rate_bp(failed, sum_sat_add(ok, failed)), r);
@@ -209,16 +260,19 @@ int sum_status(const struct sum_agg *a, struct buf *out)
 	if (s == SUM_UNKNOWN) {
 		if (buf_appendf(out, "no reports from %s to %s", since, until) < 0)
 			return -1;
-	} else if (a->nflags == 0) {
-		if (buf_appendf(out, "%zu domain%s, %" PRIu64 " sessions, %s %% failed, no flags",
-			    a->ndoms, a->ndoms == 1 ? "" : "s", sum_sat_add(ok, failed), r) < 0)
+	} else if (a->ncrit + a->nwarn == 0 && a->skipped + a->skipped_hist == 0) {
+		if (buf_appendf(out, "%zu domain%s, %" PRIu64 " sessions, %s %% failed, ", a->ndoms,
+				a->ndoms == 1 ? "" : "s", sum_sat_add(ok, failed), r) < 0 ||
+		    (a->ninc == 0 ? buf_append_str(out, "no incidents") :
+		     buf_appendf(out, "%zu info incident%s", a->ninc, a->ninc == 1 ? "" : "s")) < 0)
 			return -1;
-	} else if (status_flags(a, out) < 0) {
+	} else if (status_incidents(a, out) < 0) {
 		return -1;
 	}
-	return buf_appendf(out, " | sessions=%" PRIu64 " failed=%" PRIu64 " flags=%zu critical=%zu"
-		       " quarantined=%lu skipped_lines=%" PRIu64, sum_sat_add(ok, failed), failed, a->nflags,
-		       ncrit, a->quarantined, a->skipped);
+	return buf_appendf(out, " | sessions=%" PRIu64 " failed=%" PRIu64 " incidents=%zu critical=%zu"
+			   " warning=%zu quarantined=%lu skipped_lines=%" PRIu64, sum_sat_add(ok, failed),
+			   failed, a->ninc, a->ncrit, a->nwarn, a->quarantined,
+			   sum_sat_add(a->skipped, a->skipped_hist));
 }
 
 struct text {
@@ -322,10 +376,7 @@ static void text_header(struct text *t)
 	const struct sum_agg *a = t->a;
 	char since[SUM_DATE_LEN + 1], until[SUM_DATE_LEN + 1];
 	enum sum_state s = sum_state_of(a);
-	size_t ncrit = 0;
 
-	for (size_t i = 0; i < a->nflags; i++)
-		ncrit += a->flags[i].critical != 0;
 	sum_date_format(a->o.since, since);
 	sum_date_format(a->o.until, until);
 	paint(t, "1");
@@ -336,42 +387,88 @@ static void text_header(struct text *t)
 	paint(t, s == SUM_OK ? "32" : s == SUM_WARNING ? "33" : "31");
 	put(t, sum_state_name(s));
 	paint(t, "0");
-	putf(t, ", %zu flag%s (%zu critical), %zu domain%s\n", a->nflags,
-	     a->nflags == 1 ? "" : "s", ncrit, a->ndoms, a->ndoms == 1 ? "" : "s");
+	putf(t, ", %zu incident%s (%zu critical, %zu warning, %zu info), %zu domain%s\n", a->ninc,
+	     a->ninc == 1 ? "" : "s", a->ncrit, a->nwarn, a->ninc - a->ncrit - a->nwarn,
+	     a->ndoms, a->ndoms == 1 ? "" : "s");
+	if (a->skipped + a->skipped_hist > 0) {
+		put(t, "Not read: ");
+		if (sum_unreadable(a, &t->b) < 0)
+			t->nomem = 1;
+		put(t, " (see Data quality)\n");
+	}
 	emit(t);
 }
 
-static void text_flags(struct text *t)
+/* "  Label: key (n), key (n)" for a ranked list, wrapped. */
+static void text_list(struct text *t, const char *label, const struct sum_list *l, int uris,
+		      struct buf *d)
 {
-	char day[SUM_DATE_LEN + 1];
+	if (l->n == 0)
+		return;
+	buf_reset(d);
+	buf_append_str(d, label);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sum_count *c = l->v[i].val;
+
+		buf_append_str(d, i ? ", " : " ");
+		if (sum_clean(d, l->v[i].key, 0) < 0)
+			t->nomem = 1;
+		if (!uris)
+			buf_appendf(d, " (%" PRIu64 ")", c->sessions);
+	}
+	if (buf_reserve(d, 0) < 0)
+		t->nomem = 1;
+	else
+		wrap(t, (char *)d->p, 6);
+}
+
+static void text_incident(struct text *t, const struct sum_incident *i, struct buf *d)
+{
+	int known = i->kind != SUM_KIND_TYPE || sum_remedy(i->what, "", d) > 0;
+
+	put(t, "\n  ");
+	paint(t, i->severity == SUM_SEV_CRITICAL ? "31" : i->severity == SUM_SEV_WARNING ? "33" : "0");
+	col(t, i->severity == SUM_SEV_CRITICAL ? "CRITICAL" : i->severity == SUM_SEV_WARNING ?
+	    "WARNING" : "INFO", 9);
+	paint(t, "0");
+	col(t, i->dom->name[0] ? i->dom->name : "(empty)", 0);
+	if (i->grp != NULL) {
+		put(t, " ");
+		col(t, i->grp->policy_type, 0);
+	}
+	put(t, ": ");
+	if (sum_incident_what(i, &t->b) < 0)
+		t->nomem = 1;
+	put(t, known ? "\n" : " [unknown type]\n");
+	buf_reset(d);
+	if (sum_incident_detail(t->a, i, d) < 0 || buf_reserve(d, 0) < 0)
+		t->nomem = 1;
+	else
+		wrap(t, (char *)d->p, 4);
+	text_list(t, "Reporters:", &i->orgs, 0, d);
+	text_list(t, "Sending IPs:", &i->send, 0, d);
+	text_list(t, "MX hosts:", &i->recv, 0, d);
+	text_list(t, "Reporters' reasons:", &i->reasons, 0, d);
+	text_list(t, "Reporters' details:", &i->uris, 1, d);
+	buf_reset(d);
+	buf_append_str(d, "Fix: ");
+	if (sum_incident_remedy(i, d) < 0 || buf_reserve(d, 0) < 0)
+		t->nomem = 1;
+	else
+		wrap(t, (char *)d->p, 4);
+	emit(t);
+}
+
+static void text_incidents(struct text *t)
+{
 	struct buf d;
 
-	if (t->a->nflags == 0)
+	if (t->a->ninc == 0)
 		return;
-	heading(t, "Flags");
+	heading(t, "Incidents (most severe first)");
 	buf_init(&d);
-	for (size_t i = 0; i < t->a->nflags; i++) {
-		const struct sum_flag *f = &t->a->flags[i];
-
-		sum_date_format(f->day, day);
-		putf(t, "  %s  ", day);
-		paint(t, f->critical ? "31" : "33");
-		col(t, sum_flag_name(f->kind), 17);
-		paint(t, "0");
-		put(t, " ");
-		col(t, f->dom->name[0] ? f->dom->name : "(empty)", 0);
-		if (f->grp != NULL) {
-			put(t, " ");
-			col(t, f->grp->policy_type, 0);
-		}
-		put(t, f->critical ? "  [critical]\n" : "\n");
-		buf_reset(&d);
-		if (sum_flag_detail(t->a, f, &d) < 0 || buf_reserve(&d, 0) < 0)
-			t->nomem = 1;
-		else
-			wrap(t, (char *)d.p, 14);
-		emit(t);
-	}
+	for (size_t i = 0; i < t->a->ninc; i++)
+		text_incident(t, &t->a->inc[i], &d);
 	buf_free(&d);
 }
 
@@ -464,7 +561,7 @@ static void text_daily(struct text *t, const struct sum_group *g)
 	unsigned worst = worst_day(a, g);
 	char day[SUM_DATE_LEN + 1], rate[16];
 
-	put(t, "    Daily          sessions    failed      rate  failure rate  flags\n");
+	put(t, "    Daily          sessions    failed      rate  failure rate  incident\n");
 	for (long d = a->o.since; d <= a->o.until; d++) {
 		const struct sum_day *sd = &g->days[d - a->start];
 
@@ -477,20 +574,53 @@ static void text_daily(struct text *t, const struct sum_group *g)
 		putf(t, "      %s  %10" PRIu64 "%10" PRIu64 "%8s %%  ", day,
 		     sum_sat_add(sd->success, sd->failed), sd->failed, rate);
 		text_bar(t, sd, worst);
-		if (sd->flags & (SUM_DAY_SPIKE | SUM_DAY_NEWTYPE)) {
-			put(t, "  ");
-			paint(t, "33");
-			putf(t, "%s%s%s", sd->flags & SUM_DAY_SPIKE ? "spike" : "",
-			     (sd->flags & SUM_DAY_SPIKE) && (sd->flags & SUM_DAY_NEWTYPE) ? "," : "",
-			     sd->flags & SUM_DAY_NEWTYPE ? "new-type" : "");
-			paint(t, "0");
-		}
+		if (sd->incident)
+			put(t, "  *");
 		endline(t);
 	}
 	sum_fmt_rate(worst, rate);
 	if (worst > 0)
 		putf(t, "      (bars: failure rate relative to the worst day, %s %%)\n", rate);
 	emit(t);
+}
+
+static void text_changes(struct text *t, const struct sum_group *g)
+{
+	char day[SUM_DATE_LEN + 1];
+
+	for (size_t i = 0; i < g->nchanges; i++) {
+		sum_date_format(g->changes[i].day, day);
+		putf(t, "    Policy changed %s: ", day);
+		col(t, g->changes[i].from, 0);
+		put(t, " -> ");
+		col(t, g->changes[i].to, 0);
+		put(t, "\n");
+	}
+}
+
+static void text_ready(struct text *t, const struct sum_group *g)
+{
+	struct buf d;
+
+	if (!g->testing)
+		return;
+	if (g->ready) {
+		putf(t, "    Ready to enforce: no failed session in the last %d days, from %zu "
+		     "reporters.\n", SUM_READY_DAYS, g->ready_orgs);
+		return;
+	}
+	buf_init(&d);
+	if (buf_appendf(&d, "Not yet ready to enforce: in the last %d complete days (%ld with "
+			"reports, %zu reporter%s; ready takes %d days, %d reporters and no failure) "
+			"%" PRIu64 " sessions would have been refused under enforce.", SUM_READY_DAYS,
+			g->ready_days, g->ready_orgs, g->ready_orgs == 1 ? "" : "s", SUM_READY_DAYS,
+			SUM_READY_ORGS, g->ready_refused) < 0 || buf_reserve(&d, 0) < 0)
+		t->nomem = 1;
+	else
+		wrap(t, (char *)d.p, 4);
+	buf_free(&d);
+	text_top(t, "Would be refused, by result type", &g->top_ready_types);
+	text_top(t, "Would be refused, by MX host", &g->top_ready_mx);
 }
 
 static void text_group(struct text *t, const struct sum_group *g)
@@ -514,6 +644,8 @@ static void text_group(struct text *t, const struct sum_group *g)
 	     sum_sat_add(g->success, g->failed), g->success, g->failed, rate);
 	putf(t, "    %" PRIu64 " report%s from %zu organization%s\n", g->records,
 	     g->records == 1 ? "" : "s", g->norgs, g->norgs == 1 ? "" : "s");
+	text_changes(t, g);
+	text_ready(t, g);
 	emit(t);
 	if (g->failed == 0 && g->types.n == 0) {
 		put(t, "    No failures.\n");
@@ -552,7 +684,7 @@ static void text_domain(struct text *t, const struct sum_domain *d)
 	}
 	if (shown == 0)
 		put(t, "  No reports in the window.\n");
-	sum_date_format(t->a->o.until - SUM_SILENT_LAST + 1, day);
+	sum_date_format(t->a->ref - SUM_SILENT_LAST, day);
 	for (size_t i = 0; i < d->silent.n; i++) {
 		const struct sum_reporter *r = d->silent.v[i].val;
 
@@ -619,7 +751,7 @@ int sum_text(const struct sum_agg *a, const struct sum_view *v, FILE *out)
 		col(&t, v->spool, 0);
 		put(&t, "\n");
 	}
-	text_flags(&t);
+	text_incidents(&t);
 	for (size_t i = 0; i < a->ndoms; i++)
 		if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
 			text_domain(&t, a->doms[i]);

@@ -22,7 +22,8 @@ enum sum_state { SUM_OK = 0, SUM_WARNING = 1, SUM_CRITICAL = 2, SUM_UNKNOWN = 3 
 const char *sum_state_name(enum sum_state s);
 
 /* Monitoring-plugin verdict: UNKNOWN without records in the window,
- * CRITICAL for a flag marked critical, WARNING for any other flag. */
+ * CRITICAL for a critical incident, WARNING for a warning incident or
+ * any unreadable line, else OK (info incidents do not raise it). */
 enum sum_state sum_state_of(const struct sum_agg *a);
 
 /* Append the one-line status ("TLSRPT WARNING - ... | perfdata"). */
@@ -31,11 +32,24 @@ int sum_status(const struct sum_agg *a, struct buf *out);
 /* bp (0.01 % units) -> "12.34". */
 void sum_fmt_rate(unsigned bp, char out[16]);
 
-/* Stable machine name of a flag kind: "spike", "new-failure-type", ... */
-const char *sum_flag_name(enum sum_flag_kind k);
+/* Stable machine names: "failure-type", "failure-rate", "silent-reporter";
+ * "critical", "warning", "info". */
+const char *sum_kind_name(enum sum_kind k);
+const char *sum_severity_name(enum sum_severity s);
 
-/* Append one sentence describing f (without domain and policy type). */
-int sum_flag_detail(const struct sum_agg *a, const struct sum_flag *f, struct buf *out);
+/* Append what the incident is, without domain and policy type:
+ * "certificate-expired at mx2.example.com", "silent reporter Quiet". */
+int sum_incident_what(const struct sum_incident *i, struct buf *out);
+
+/* Append the sentences that date, count and judge the incident. */
+int sum_incident_detail(const struct sum_agg *a, const struct sum_incident *i, struct buf *out);
+
+/* Append "N unreadable lines in FILE" (and how many more files), or
+ * nothing when every line was read. */
+int sum_unreadable(const struct sum_agg *a, struct buf *out);
+
+/* Append the remediation for the incident (nothing for a silent reporter). */
+int sum_incident_remedy(const struct sum_incident *i, struct buf *out);
 
 /* Append s with control characters (C0, DEL, C1) replaced by "?", cut
  * to max code points with "..." (max 0: no limit).  s is valid UTF-8.

@@ -32,8 +32,10 @@ struct sum_read {
 	size_t det_cap;
 	const char **warn;
 	size_t warn_cap;
+	struct buf policy;         /* sum_rec.policy */
 	uint64_t *seen;            /* record hashes of this file, 0 = free */
 	size_t seen_cap, seen_n;   /* seen_cap a power of 2 (or 0) */
+	long seen_day;             /* the day the hashes belong to */
 	char chunk[CHUNK];
 };
 
@@ -53,7 +55,9 @@ struct sum_read *sum_read_new(size_t max_line, struct err *e)
 	}
 	json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	r->max_line = max_line < MAX_INT_LEN ? max_line : MAX_INT_LEN;
+	r->seen_day = -1;
 	buf_init(&r->line);
+	buf_init(&r->policy);
 	return r;
 }
 
@@ -63,6 +67,7 @@ void sum_read_free(struct sum_read *r)
 		return;
 	json_tokener_free(r->tok);
 	buf_free(&r->line);
+	buf_free(&r->policy);
 	free(r->det);
 	free(r->warn);
 	free(r->seen);
@@ -150,6 +155,34 @@ static const char *find_mode(struct json_object *strings)
 	return NULL;
 }
 
+/* "mode X; mx: a, b" from an STS policy's strings (what a policy
+ * change is made of), in r->policy; NULL when there is nothing. */
+static const char *policy_of(struct sum_read *r, struct json_object *strings, const char *mode)
+{
+	size_t n = strings ? json_object_array_length(strings) : 0, nmx = 0;
+	int bad = 0;
+
+	buf_reset(&r->policy);
+	bad |= buf_appendf(&r->policy, "mode %s", mode ? mode : "(none)") < 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(strings, i);
+		const char *p;
+
+		if (json_object_get_type(s) != json_type_string)
+			continue;
+		p = json_object_get_string(s);
+		if (strncmp(p, "mx", 2) != 0 || p[2 + strspn(p + 2, " \t")] != ':')
+			continue;
+		p += 2 + strspn(p + 2, " \t") + 1;
+		p += strspn(p, " \t");
+		bad |= buf_append_str(&r->policy, nmx++ ? ", " : "; mx: ") < 0;
+		bad |= buf_append(&r->policy, p, strcspn(p, " \t\r")) < 0;
+	}
+	if (bad || buf_reserve(&r->policy, 0) < 0)
+		return NULL;
+	return (const char *)r->policy.p;
+}
+
 static int reserve(void *pp, size_t *cap, size_t need, size_t elem)
 {
 	void *np;
@@ -189,6 +222,8 @@ static int get_details(struct sum_read *r, struct json_object *arr, size_t *coun
 		o->sending_ip = opt_str(d, "sending_mta_ip", &bad);
 		o->receiving_ip = opt_str(d, "receiving_ip", &bad);
 		o->receiving_mx = opt_str(d, "receiving_mx_hostname", &bad);
+		o->reason = opt_str(d, "failure_reason_code", &bad);
+		o->info_uri = opt_str(d, "additional_info_uri", &bad);
 	}
 	*count = n;
 	return bad;
@@ -237,6 +272,8 @@ static int extract(struct sum_read *r, struct json_object *o, struct sum_rec *re
 	rec->failed = get_count(o, "failed_session_count",
 				!is_null_member(o, "failed_session_count"), &bad);
 	rec->mode = find_mode(opt_array(o, "policy_strings", &bad));
+	if (rec->policy_type != NULL && strcmp(rec->policy_type, "sts") == 0)
+		rec->policy = policy_of(r, opt_array(o, "policy_strings", &bad), rec->mode);
 	if (bad || rec->policy_type == NULL || rec->policy_type[0] == '\0')
 		return 1;
 	if (rec->domain == NULL)
@@ -446,7 +483,10 @@ int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
 
 	buf_reset(&r->line);
 	r->discarding = 0;
-	seen_reset(r);
+	if (day != r->seen_day) {
+		seen_reset(r);
+		r->seen_day = day;
+	}
 	for (;;) {
 		ssize_t got = read(fd, r->chunk, sizeof r->chunk);
 

@@ -11,12 +11,14 @@
  * on; a null failure total is read as 0.
  *
  * A spool merged from several MX hosts (contrib/rsyslog) holds one copy
- * of a report per host that received it.  Within a daily file a record
+ * of a report per host that received it, and a reader may be given
+ * several spools (one per MX host, or the HTTPS one beside the mail
+ * one).  Across the files of one day (however many spools) a record
  * whose reporter-given identity (organization_name, report_id,
  * begin_date, policy_domain, policy_type, policy_strings,
  * mx_host_patterns) was already seen is counted as a duplicate and not
  * handed on, so each report counts once.  Only a 64-bit hash per record
- * of the current file is kept; records without a report_id are never
+ * of the current day is kept; records without a report_id are never
  * treated as duplicates. */
 #ifndef TLSRPT_SUMREAD_H
 #define TLSRPT_SUMREAD_H
@@ -25,8 +27,9 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "record.h"
 
-#define SUM_MAX_LINE ((size_t)16 << 20)   /* longest line parsed */
+#define SUM_MAX_LINE RECORD_MAX_LINE   /* longest line parsed: what tlsrpt-lda writes */
 
 struct sum_detail {
 	const char *result_type;   /* "(missing)" when null */
@@ -34,6 +37,8 @@ struct sum_detail {
 	const char *sending_ip;    /* NULL when null */
 	const char *receiving_ip;
 	const char *receiving_mx;  /* receiving_mx_hostname */
+	const char *reason;        /* failure_reason_code, NULL when null */
+	const char *info_uri;      /* additional_info_uri, NULL when null */
 };
 
 struct sum_rec {
@@ -41,6 +46,7 @@ struct sum_rec {
 	const char *domain;        /* policy_domain, as written */
 	const char *policy_type;
 	const char *mode;          /* value of "mode: X" in policy_strings, or NULL */
+	const char *policy;        /* "mode X; mx: a, b" from policy_strings (sts), or NULL */
 	uint64_t success, failed;
 	const struct sum_detail *details;
 	size_t ndetails;
@@ -53,7 +59,7 @@ struct sum_read_stats {
 	uint64_t records;          /* lines handed to the callback */
 	uint64_t skipped;          /* unparsable or invalid lines */
 	uint64_t filtered;         /* lines without the required bytes, not parsed */
-	uint64_t duplicates;       /* records already seen in this file */
+	uint64_t duplicates;       /* records already seen this day (any spool) */
 	uint64_t no_domain;        /* records with policy_domain null: not handed on */
 };
 
@@ -75,7 +81,9 @@ void sum_read_require(struct sum_read *r, const char *needle);
 int sum_read_line(struct sum_read *r, const char *p, size_t n, long day,
 		  sum_rec_fn fn, void *arg, struct sum_read_stats *st, struct err *e);
 
-/* Read a whole file from fd to EOF.  A read error is ERR_TEMP. */
+/* Read a whole file from fd to EOF.  A read error is ERR_TEMP.  Files of
+ * the same day read one after the other share one duplicate set; a new
+ * day starts a new one. */
 int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
 		struct sum_read_stats *st, struct err *e);
 

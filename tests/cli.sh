@@ -92,7 +92,7 @@ rejects 64 'tlsrpt-summary: --today "2026-13-01": wants YYYY-MM-DD' "${sum[@]}" 
 rejects 64 'tlsrpt-summary: --since "2026-02-30": wants YYYY-MM-DD' "${sum[@]}" --since 2026-02-30
 rejects 64 'tlsrpt-summary: --until "may": wants YYYY-MM-DD' "${sum[@]}" --until may
 rejects 64 'tlsrpt-summary: --since and --days exclude each other' "${sum[@]}" --since 2026-01-01 --days 3
-rejects 64 'tlsrpt-summary: the window must run forward, at most 3660 days, after 1970-01-30' \
+rejects 64 'tlsrpt-summary: the window must run forward, at most 3660 days, starting --history days after 1970-01-01' \
 	"${sum[@]}" --since 2026-05-10 --until 2026-05-01
 rejects 64 'tlsrpt-summary: option "--bogus": unknown or ambiguous (see tlsrpt-summary --help)' \
 	"${sum[@]}" --bogus

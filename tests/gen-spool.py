@@ -4,6 +4,9 @@
 usage: gen-spool.py DIR            the golden fixture: 40 days ending 2026-05-18
        gen-spool.py --perf DIR [DAYS [REPORTS]]
                                    DAYS x REPORTS lines/day (30 x 10000) for timing
+       gen-spool.py --incidents TODAY DIR
+                                   DIR/a, DIR/b, DIR/spike: the incident
+                                   scenarios around TODAY (see incidents())
 
 The fixture plants, in the 7-day window ending 2026-05-18:
   example.com   sts enforce; Google, Microsoft (the same sessions under both
@@ -16,7 +19,7 @@ The fixture plants, in the 7-day window ending 2026-05-18:
                 critical rate), an unknown result type, and a new type
                 sts-webpki-invalid; plus a no-policy-found policy. -> CRITICAL
   clean.example sts enforce, no failures at all.                 -> OK
-plus unparsable lines (2 in the window, 1 before it), a record with
+plus unparsable lines (2 in the window, on 2026-05-13), a record with
 warnings, a mixed-case policy domain, and 2 quarantined messages.
 Only arithmetic, no randomness: the output never changes."""
 
@@ -63,12 +66,12 @@ def record(org, contact, day, domain, ptype, mode, mx, ok, failed, details,
     return json.dumps(rec, separators=(",", ":"), ensure_ascii=False)
 
 
-def detail(rtype, count, send_ip, recv_ip, recv_mx):
+def detail(rtype, count, send_ip, recv_ip, recv_mx, reason=None, uri=None):
     return {
         "result_type": rtype, "failed_session_count": count,
         "sending_mta_ip": send_ip, "receiving_ip": recv_ip,
         "receiving_mx_hostname": recv_mx, "receiving_mx_helo": None,
-        "additional_info_uri": None, "failure_reason_code": None,
+        "additional_info_uri": uri, "failure_reason_code": reason,
     }
 
 
@@ -149,10 +152,6 @@ def fixture(spool):
             lines.insert(2, '{"organization_name":"Broken Reporter","policy_dom')
             lines.append("this is not JSON")
             lines.append("")
-        if back == 20:
-            # parsed although baseline-only: it holds failure details
-            lines.append('{"policy_domain":"example.com","policy_type":"sts",'
-                         '"failure_details":[{"result_type":"certificate-expired"}]}')
         with open(os.path.join(spool, day.isoformat() + ".jsonl"), "w",
                   encoding="utf-8", newline="\n") as f:
             f.write("\n".join(lines) + "\n")
@@ -182,10 +181,117 @@ def perf(spool, days, reports):
                                1000 + n % 500, failed, det, submitter=org[2]) + "\n")
 
 
+def write_days(spool, days):
+    """days: {date: [line, ...]}, appended to DIR/YYYY-MM-DD.jsonl"""
+    os.makedirs(spool, exist_ok=True)
+    for day, lines in sorted(days.items()):
+        with open(os.path.join(spool, day.isoformat() + ".jsonl"), "a",
+                  encoding="utf-8", newline="\n") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+def incidents(today, top):
+    """The scenarios of tests/incidents.sh, T = TODAY; nothing is dated T
+    (the reports for a day arrive the day after).
+
+    DIR/a  ongoing.example  sts enforce, 40 days; Alpha Mail (1000
+             sessions a day) and Beta Mail (500) clean until T-13, then
+             certificate-expired on mx1.ongoing.example, 300 + 150 failed
+             every day from T-12 to T-1; Late Mail reports up to T-2
+             (one day late: not silent); Gone Mail up to T-5 (silent since
+             T-4).
+           big.example  sts enforce; Huge ISP, 1000 clean sessions a day
+             from T-40 to T-2, then on T-1 one report of 120,000 failure
+             details (one failed session each, 100 sending IPs) and
+             200,000 successful sessions.
+    DIR/b  fresh.example  sts enforce, data from T-3 only: Alpha Mail,
+             800 sessions a day, 160 starttls-not-supported (20 %%).
+           plus a copy of Alpha Mail's T-1 report for ongoing.example
+             (a duplicate across spools, counted once).
+    DIR/spike  spike.example  sts enforce, 21 days T-21..T-1: Alpha Mail,
+             2000 sessions a day, 5 starttls-not-supported on mx2 a day,
+             300 on T-3.
+    DIR/mx  mxchange.example  Alpha Mail, 1000 sessions a day T-30..T-1;
+             "mode: testing", mx1.mxchange.example until T-9, then "mode:
+             enforce", mx2.mxchange.example, which fails starttls 100 a day.
+           ready.example  sts testing, Alpha and Beta, T-20..T-1, clean."""
+    a, b, spike, mxc = {}, {}, {}, {}
+    T = today
+    day = lambda n: T - datetime.timedelta(days=n)
+    alpha, beta = ("Alpha Mail", "tlsrpt@alpha.example", "alpha.example"), \
+        ("Beta Mail", "tlsrpt@beta.example", "beta.example")
+    late, gone = ("Late Mail", "tlsrpt@late.example", "late.example"), \
+        ("Gone Mail", "tlsrpt@gone.example", "gone.example")
+    huge = ("Huge ISP", "tlsrpt@huge.example", "huge.example")
+    mx = ["mx1.ongoing.example", "mx2.ongoing.example"]
+    uri = "https://alpha.example/tlsrpt/why?code=expired"
+    for n in range(40, 0, -1):
+        d = day(n)
+        lines = []
+        for org, total, failed in ((alpha, 1000, 300), (beta, 500, 150)):
+            det = []
+            if n <= 12:
+                det = [("certificate-expired", failed, "198.18.0.%d" % (1 + n % 3), "192.0.2.10",
+                        "mx1.ongoing.example", "X509_V_ERR_CERT_HAS_EXPIRED",
+                        uri if org is alpha else None)]
+            else:
+                failed = 0
+            lines.append(record(org[0], org[1], d, "ongoing.example", "sts", "enforce", mx,
+                                total - failed, failed, det, submitter=org[2]))
+        if n >= 2:
+            lines.append(record(late[0], late[1], d, "ongoing.example", "sts", "enforce", mx,
+                                300, 0, [], submitter=late[2]))
+        if n >= 5:
+            lines.append(record(gone[0], gone[1], d, "ongoing.example", "sts", "enforce", mx,
+                                200, 0, [], submitter=gone[2]))
+        if n >= 2:
+            lines.append(record(huge[0], huge[1], d, "big.example", "sts", "enforce",
+                                ["mx.big.example"], 1000, 0, [], submitter=huge[2]))
+        else:
+            det = [("validation-failure", 1, "203.0.113.%d" % (k % 100), "192.0.2.99",
+                    "mx.big.example", "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT", None)
+                   for k in range(120000)]
+            lines.append(record(huge[0], huge[1], d, "big.example", "sts", "enforce",
+                                ["mx.big.example"], 200000, 120000, det, submitter=huge[2]))
+        a[d] = lines
+        if n == 1:
+            b.setdefault(d, []).append(lines[0])
+        if n <= 3:
+            b.setdefault(d, []).append(record(
+                alpha[0], alpha[1], d, "fresh.example", "sts", "enforce", ["mx.fresh.example"],
+                640, 160, [("starttls-not-supported", 160, "198.18.1.1", "192.0.2.20",
+                            "mx.fresh.example")], submitter=alpha[2]))
+        if n <= 21:
+            f = 300 if n == 3 else 5
+            spike[d] = [record(alpha[0], alpha[1], d, "spike.example", "sts", "enforce",
+                               ["mx1.spike.example", "mx2.spike.example"], 2000 - f, f,
+                               [("starttls-not-supported", f, "198.18.2.1", "192.0.2.30",
+                                 "mx2.spike.example")], submitter=alpha[2])]
+    for n in range(30, 0, -1):
+        d = day(n)
+        new = n <= 8
+        f = 100 if new else 0
+        host = "mx2.mxchange.example" if new else "mx1.mxchange.example"
+        det = [("starttls-not-supported", f, "198.18.3.1", "192.0.2.40", host)] if f else []
+        mxc[d] = [record(alpha[0], alpha[1], d, "mxchange.example", "sts",
+                         "enforce" if new else "testing", [host], 1000 - f, f, det,
+                         submitter=alpha[2])]
+        if n <= 20:
+            mxc[d] += [record(o[0], o[1], d, "ready.example", "sts", "testing",
+                              ["mx.ready.example"], 700, 0, [], submitter=o[2])
+                       for o in (alpha, beta)]
+    write_days(os.path.join(top, "mx"), mxc)
+    write_days(os.path.join(top, "a"), a)
+    write_days(os.path.join(top, "b"), b)
+    write_days(os.path.join(top, "spike"), spike)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "--perf":
         perf(argv[2], int(argv[3]) if len(argv) > 3 else 30,
              int(argv[4]) if len(argv) > 4 else 10000)
+    elif len(argv) == 4 and argv[1] == "--incidents":
+        incidents(datetime.date.fromisoformat(argv[2]), argv[3])
     elif len(argv) == 2:
         fixture(argv[1])
     else:

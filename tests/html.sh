@@ -7,8 +7,10 @@
 #   - have one daily success/failure chart and one daily rate chart per
 #     domain, one failures-by-result-type chart per policy with failures,
 #     each drawn inside its viewBox with bars that match --format json;
-#   - show the flags, the failure tables and the remediation table of the
-#     planted failure types, all equal to --format json;
+#   - show the status and tiles (sessions, success %, incidents) first,
+#     then the incidents (most severe first), then per-domain detail; the
+#     incidents, the failure tables and the remediation table of the
+#     planted failure types all equal to --format json;
 #   - render in headless Chromium to a 1200x2000 screenshot that is not
 #     blank and shows the colours of the page's SVG bars.
 # The PNG is read with python3's zlib only (no PIL).
@@ -62,7 +64,7 @@ import xml.etree.ElementTree as ET
 
 # check_html.py PAGE JSON|- [--planted] [--palette FILE]: JSON is the
 # --format json output for the same window (- for a page without data);
-# --planted checks the fixture's planted flags and failure types too;
+# --planted checks the fixture's planted incidents and failure types too;
 # --palette writes the colours of the page's SVG bars.
 page_path, json_path = sys.argv[1], sys.argv[2]
 planted = "--planted" in sys.argv
@@ -426,29 +428,36 @@ def table_after(items, head):
     raise AssertionError("no table headed %r" % head)
 
 
-def t_flags():
-    sec = [s for s in sections if s[0] == "flags"]
-    assert len(sec) == 1, "one Flags section"
-    tab = table_after(sec[0][2], "Date")
-    got = []
-    for r in body_rows(tab):
-        assert len(r) == 5, r
-        crit = r[1].endswith(" (critical)")
-        got.append((r[0], r[1].replace(" (critical)", ""), crit, r[2], r[3], r[4]))
-    want = [(f["date"], f["type"], f["critical"], f["domain"], f["policy_type"] or "", f["detail"])
-            for f in doc["flags"]]
-    assert got == want, "flags differ from JSON: %r" % got
+def t_incidents():
+    sec = [x for x in sections if x[0] == "incidents"]
+    assert len(sec) == 1, "one Incidents section"
+    ids = [x[0] for x in sections]
+    assert ids.index("incidents") == 0, "incidents come first: %r" % ids
+    kids = [k for k in body.kids if isinstance(k, Node)]
+    tiles = [i for i, k in enumerate(kids) if "tiles" in k.attrs.get("class", "")]
+    first_h2 = [i for i, k in enumerate(kids) if k.tag == "h2"][0]
+    assert len(tiles) == 1 and tiles[0] < first_h2, "tiles before the incidents"
+    tile_text = kids[tiles[0]].text()
+    assert "Incidents%d" % len(doc["incidents"]) in tile_text, tile_text
+    divs = [n for n in sec[0][2] if n.tag == "div"]
+    assert len(divs) == len(doc["incidents"]), "%d incidents, JSON %d" % (len(divs), len(doc["incidents"]))
+    sev = {"critical": 0, "warning": 1, "info": 2}
+    assert [sev[i["severity"]] for i in doc["incidents"]] == \
+        sorted(sev[i["severity"]] for i in doc["incidents"]), "critical -> warning -> info"
+    for div, inc in zip(divs, doc["incidents"]):
+        h3 = list(div.find("h3"))[0].text()
+        assert h3.startswith(inc["severity"].upper() + " " + inc["domain"]), h3
+        assert inc["kind"] in h3, h3
+        p = list(div.find("p"))[0].text()
+        assert p == inc["detail"], "detail %r" % p
+        lis = [li.text() for ul in div.find("ul") for li in ul.find("li")]
+        assert "Fix: " + inc["remediation"] in lis, lis
     if not planted:
         return
-    want = {("spike", "example.com", "2026-05-15"), ("silent-reporter", "example.com", "2026-05-18"),
-               ("new-failure-type", "example.net", "2026-05-14"),
-               ("critical-rate", "example.net", "2026-05-18"),
-               ("new-failure-type", "example.org", "2026-05-17"), ("spike", "example.org", "2026-05-17")}
-    assert {(g[1], g[3], g[0]) for g in got} == want, "planted flags %r" % got
-    assert "Quiet Mail Ltd." in [g for g in got if g[1] == "silent-reporter"][0][5]
-    assert "certificate-host-mismatch" in [g for g in got if g[3] == "example.org" and g[2]][0][5]
-    com = [s for s in domain_sections() if s[1] == "example.com"][0]
-    assert any("Silent reporter: Quiet Mail Ltd." in n.text() for n in com[2]), "silent reporter note"
+    got = [(i["severity"], i["domain"], i["result_type"]) for i in doc["incidents"]][:3]
+    assert got == [("critical", "example.org", "certificate-host-mismatch"),
+                   ("warning", "example.com", "starttls-not-supported"),
+                   ("warning", "example.net", "sts-policy-fetch-error")], got
 
 
 def t_status():
@@ -460,16 +469,20 @@ def t_status():
 
 FIXES = {   # RFC 8460 section 4.3 types and what their fix must mention
     "starttls-not-supported": ["STARTTLS", "every MX", "backup MX", "load balancer"],
-    "certificate-host-mismatch": ["exact MX host name", "subjectAltName"],
-    "certificate-not-trusted": ["full certificate chain", "publicly trusted"],
-    "certificate-expired": ["Renew", "ACME", "14 days"],
-    "validation-failure": ["Hostname", "TLSA"],
-    "tlsa-invalid": ["TLSA", "DNSSEC"],
+    "certificate-host-mismatch": ["MX host name", "subjectAltName"],
+    "certificate-not-trusted": ["full chain", "publicly trusted", "reason code"],
+    "certificate-expired": ["expired", "renew", "14 days"],
+    "validation-failure": ["general failure", "reason code"],     # 4.3.1: the general category
+    "tlsa-invalid": ["TLSA"],
     "dnssec-invalid": ["DNSSEC"],
     "dane-required": ["TLSA", "DNSSEC"],
-    "sts-policy-fetch-error": ["https://mta-sts.<domain>/.well-known/mta-sts.txt", "certificate"],
+    "sts-policy-fetch-error": ["https://mta-sts.<domain>/.well-known/mta-sts.txt", "fetched"],
     "sts-policy-invalid": ["BOM", "line endings", "version: STSv1"],
-    "sts-webpki-invalid": ["mta-sts.<domain>", "web PKI"],
+    "sts-webpki-invalid": ["mta-sts.<domain>", "web PKI", "certificate"],
+}
+NEVER = {   # what a fix must not claim (RFC 8460 section 4.3 puts it elsewhere)
+    "validation-failure": ["Hostname or TLSA mismatch"],
+    "sts-policy-fetch-error": ["certificate"],                   # that is sts-webpki-invalid
 }
 PLANTED = {"starttls-not-supported", "certificate-host-mismatch",
            "sts-policy-fetch-error", "sts-webpki-invalid"}
@@ -488,6 +501,8 @@ def t_remediation():
     for t, seen_, fix in r:
         for w in FIXES[t]:
             assert w in fix, "%s: %r lacks %r" % (t, fix, w)
+        for w in NEVER.get(t, []):
+            assert w not in fix, "%s: %r says %r" % (t, fix, w)
     # the fix beside each seen type is the one the policy tables use
     fixes = dict((x[0], x[2]) for x in r)
     for d in doc["domains"]:
@@ -520,7 +535,7 @@ def t_policy_tables():
                     assert got == want, "%s %s %s %r" % (d["domain"], h3, head, got)
             got = body_rows(table_after(items, "Date"))
             want = [[x["date"], str(x["sessions"]), str(x["failed"]), "%.2f %%" % x["failure_rate"],
-                     ", ".join(x["flags"]).replace("-", " ")] for x in p["daily"]]
+                     "yes" if x["incident"] else ""] for x in p["daily"]]
             assert got == want, "%s %s daily %r" % (d["domain"], h3, got)
     if not planted:
         return
@@ -558,7 +573,8 @@ report("daily bars: per-day sessions and failures as --format json, heights to s
        t_daily_bars)
 report("failures-by-type bars: the JSON failures in rank order, lengths to scale", t_type_bars)
 report("status line equals --format json", t_status)
-report("flags table equals --format json" + (", planted flags present" if planted else ""), t_flags)
+report("tiles, then incidents equal to --format json" + (", the planted ones first" if planted else ""),
+       t_incidents)
 report("remediation table: the 11 RFC 8460 types%s, with their fixes"
        % (", the planted ones seen" if planted else ""),
        t_remediation)

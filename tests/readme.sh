@@ -86,7 +86,10 @@ runs "$readme" "tlsrpt-summary over the examples" 0 "$(build/tlsrpt-summary --sp
 	"build/tlsrpt-summary --spool spool --today 2026-05-21"
 is "tlsrpt-summary: the window covers the examples" "$(head -n 1 "$tmp/out")" \
 	"TLS report summary, 2026-05-15 to 2026-05-21 (7 days, UTC)"
-check_line='TLSRPT WARNING - 2 flags (0 critical): example.org tlsa new failure type dnssec-invalid on 2026-05-19; example.org tlsa new failure type tlsa-invalid on 2026-05-19 | sessions=1883 failed=9 flags=2 critical=0 quarantined=0 skipped_lines=0'
+# example.org tlsa: two result types that first appear on 2026-05-19, on
+# a policy with 3 days of reports (no baseline): two warnings, each
+# narrowed to the MX host that all its failures went to
+check_line='TLSRPT WARNING - 2 incidents (0 critical, 2 warning, 0 info): example.org tlsa tlsa-invalid at mx2.example.org since 2026-05-19 (warning); example.org tlsa dnssec-invalid at mx1.example.org since 2026-05-19 (warning) | sessions=1883 failed=9 incidents=2 critical=0 warning=2 quarantined=0 skipped_lines=0'
 runs "$readme" "tlsrpt-summary --check" 1 "$check_line" \
 	"build/tlsrpt-summary --spool spool --today 2026-05-21 --domain example.org --check"
 check "README shows the --check line" shown "$readme" "$check_line"

@@ -102,7 +102,7 @@ if cmp -s "$tmp/explicit.out" "$DATA/text.out"; then pass "--days 7 is the defau
 mkdir "$tmp/crlf" && cp -r "$tmp/spool/quarantine" "$tmp/crlf/" &&
 for f in "$tmp"/spool/*.jsonl; do sed 's/$/\r/' "$f" >"$tmp/crlf/${f##*/}"; done
 (cd "$tmp" && "$BIN" --spool crlf --today 2026-05-18 >crlf.out 2>&1)
-if sed 's/^Spool: crlf$/Spool: spool/' "$tmp/crlf.out" | cmp -s - "$DATA/text.out"; then
+if sed -e 's/^Spool: crlf$/Spool: spool/' -e 's|crlf/2026|spool/2026|' "$tmp/crlf.out" | cmp -s - "$DATA/text.out"; then
 	pass "CRLF spool reads the same"; else fail "CRLF spool reads the same"; fi
 
 # A spool merged from two MX hosts (contrib/rsyslog) holds each report
@@ -115,7 +115,8 @@ for f in "$tmp"/spool/*.jsonl; do
 		sed 's/"received_at":"[^"]*"/"received_at":"2099-01-01T00:00:00Z"/'; } >"$tmp/merged/${f##*/}"
 done
 (cd "$tmp" && "$BIN" --spool merged --today 2026-05-18 >merged.out 2>&1)
-sed -e 's/^Spool: merged$/Spool: spool/' -e '/duplicate records/d' "$tmp/merged.out" >"$tmp/merged.cmp"
+sed -e 's/^Spool: merged$/Spool: spool/' -e 's|merged/2026|spool/2026|' -e '/duplicate records/d' \
+	"$tmp/merged.out" >"$tmp/merged.cmp"
 if cmp -s "$tmp/merged.cmp" "$DATA/text.out"; then
 	pass "merged spool: every report counted once"; else fail "merged spool: every report counted once"; fi
 (cd "$tmp" && "$BIN" --spool spool --today 2026-05-18 --format json >one.json 2>&1;
@@ -128,6 +129,8 @@ assert q1["duplicate_records"] == 0, q1
 assert q2["duplicate_records"] == q1["records"] > 0, (q1, q2)
 del q2["duplicate_records"], q1["duplicate_records"]
 two["window"]["spool"] = one["window"]["spool"]
+q2["first_file_with_unparsable_lines"] = q1["first_file_with_unparsable_lines"]
+two["status"]["line"] = two["status"]["line"].replace("merged/", "spool/")
 assert one == two, "merged spool differs beyond data quality"
 PY
 then pass "merged spool: JSON equal, duplicates counted"; else fail "merged spool: JSON equal, duplicates counted"; fi
@@ -139,21 +142,50 @@ mkdir "$tmp/noid" && mv "$tmp/noid.jsonl" "$tmp/noid/2026-05-18.jsonl"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data_quality"]; assert (d["records"], d["duplicate_records"]) == (2, 0), d' "$tmp/noid.json"; then
 	pass "records without report_id are never duplicates"; else fail "records without report_id are never duplicates"; fi
 
-# JSON is one valid document whose status matches --check.
+# JSON is one valid document whose status matches --check; the incidents
+# are the ones tests/data/summary/README reasons out.
 if python3 - "$tmp/json.out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
+assert d["format_version"] == 2
 assert d["status"]["code"] == 2, d["status"]
 assert [x["domain"] for x in d["domains"]] == ["clean.example", "example.com", "example.net", "example.org"]
 com = d["domains"][1]
 assert [p["policy_type"] for p in com["policies"]] == ["sts", "tlsa"]
-assert com["silent_reporters"] == [{"organization": "Quiet Mail Ltd.", "days_reported": 7}]
-kinds = sorted((f["type"], f["domain"]) for f in d["flags"])
-assert ("spike", "example.com") in kinds and ("silent-reporter", "example.com") in kinds
-assert ("new-failure-type", "example.org") in kinds and ("critical-rate", "example.net") in kinds
+assert com["silent_reporters"] == [], "Quiet Mail Ltd. is one day late, not silent"
+got = [(i["severity"], i["kind"], i["domain"], i["policy_type"], i["result_type"],
+        i["first_seen"], i["last_seen"], i["ongoing"], i["failed_sessions"])
+       for i in d["incidents"]]
+want = [
+    ("critical", "failure-type", "example.org", "sts", "certificate-host-mismatch",
+     "2026-05-17", "2026-05-17", True, 25),
+    ("warning", "failure-type", "example.com", "sts", "starttls-not-supported",
+     "2026-04-09", "2026-05-17", True, 276),
+    ("warning", "failure-type", "example.net", "sts", "sts-policy-fetch-error",
+     "2026-04-09", "2026-05-17", True, 180),
+    ("info", "failure-type", "example.com", "tlsa", "starttls-not-supported",
+     "2026-04-09", "2026-05-17", True, 12),
+    ("info", "failure-type", "example.net", "sts", "sts-webpki-invalid",
+     "2026-05-14", "2026-05-14", False, 4),
+    ("info", "failure-type", "example.net", "sts", "x-vendor-timeout",
+     "2026-05-14", "2026-05-14", False, 3),
+]
+assert got == want, got
+com_inc = d["incidents"][1]
+assert com_inc["jump"] == {"date": "2026-05-15", "failed": 242, "median": 7.0}, com_inc["jump"]
+assert com_inc["mx_host"] == "mx2.example.com"
+for i in d["incidents"]:
+    for k in ("organization", "reasons", "remediation", "no_history"):
+        assert k in i, k
+    # the lists cover the same complete days as failed_sessions
+    for k in ("reporters", "top_receiving_mx"):
+        assert sum(x["sessions"] for x in i[k]) == i["failed_sessions"], (k, i)
 net = d["domains"][2]["policies"][0]
 assert any(t["result_type"] == "x-vendor-timeout" and not t["known"] for t in net["failures"])
-assert d["data_quality"]["unparsable_lines"] == 2 and d["data_quality"]["quarantined"] == 2
+assert net["ready_to_enforce"]["ready"] is False and net["ready_to_enforce"]["would_be_refused"] > 0
+q = d["data_quality"]
+assert q["unparsable_lines"] == 2 and q["quarantined"] == 2, q
+assert q["first_file_with_unparsable_lines"] == "spool/2026-05-13.jsonl", q
 PY
 then pass "JSON content"; else fail "JSON content"; fi
 
@@ -194,8 +226,8 @@ assert not p.stack, "unclosed " + repr(p.stack)
 assert p.count.get("svg", 0) >= 9, "svg charts: %d" % p.count.get("svg", 0)
 assert p.count.get("rect", 0) >= 50, "bars: %d" % p.count.get("rect", 0)
 assert not re.search(r"url\(|@import|https?://[^<\"]*\.(css|js|woff)", text), "external reference"
-for want in ("Remediation", "Data quality", "Quiet Mail Ltd.", "x-vendor-timeout",
-             "certificate-host-mismatch", "critical-rate"):
+for want in ("Remediation", "Data quality", "Incidents", "x-vendor-timeout",
+             "certificate-host-mismatch", "tile-sessions", "tile-incidents"):
     assert want in text, want
 PY
 then pass "HTML well-formed, self-contained, with SVG charts"; else

@@ -1,4 +1,4 @@
-/* Unit tests for tlsrpt-summary's aggregation, flags and status line. */
+/* Unit tests for tlsrpt-summary's aggregation, incidents and status line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,7 @@ static void start(const struct strlist *domains)
 	struct sum_opts o;
 
 	sum_opts_default(&o, UNTIL);
+	o.today = UNTIL + 1;        /* every window day complete */
 	o.domains = domains;
 	if (sum_agg_init(&A, &o, NULL) < 0)
 		abort();
@@ -29,7 +30,7 @@ static void start(const struct strlist *domains)
 static void add(long day, const char *org, const char *dom, const char *ptype, const char *mode,
 		uint64_t good, uint64_t failed, const char *rtype)
 {
-	struct sum_detail d = { rtype, failed, "192.0.2.1", "198.51.100.1", NULL };
+	struct sum_detail d = { rtype, failed, "192.0.2.1", "198.51.100.1", NULL, NULL, NULL };
 	struct sum_rec r = { .org = org, .domain = dom, .policy_type = ptype, .mode = mode,
 			     .success = good, .failed = failed, .details = &d,
 			     .ndetails = rtype != NULL };
@@ -58,13 +59,14 @@ static const struct sum_group *grp(const char *d, const char *ptype)
 	return NULL;
 }
 
-static size_t nflags(enum sum_flag_kind k)
+/* The incident of domain d (and result type or organization what). */
+static const struct sum_incident *inc(const char *d, const char *what)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < A.nflags; i++)
-		n += A.flags[i].kind == k;
-	return n;
+	for (size_t i = 0; i < A.ninc; i++)
+		if (strcmp(A.inc[i].dom->name, d) == 0 &&
+		    (what == NULL || (A.inc[i].what && strcmp(A.inc[i].what, what) == 0)))
+			return &A.inc[i];
+	return NULL;
 }
 
 static void test_rate(void)
@@ -113,18 +115,18 @@ static void history(const char *dom_name, const char *mode, uint64_t failed, con
 		add(day, "Google", dom_name, "sts", mode, 1000, failed, rtype);
 }
 
-static void test_spike(void)
+/* One incident per problem, with the day-level jump as a fact of it. */
+static void test_jump(void)
 {
-	const struct sum_group *g;
-	const struct sum_flag *f = NULL;
+	const struct sum_incident *i;
 	static const uint64_t week[] = { 4, 5, 6, 5, 4, 5, 6 };
 
 	start(NULL);
 	history("a.example", "testing", 5, "starttls-not-supported");
 	add(SINCE, "Google", "a.example", "sts", "testing", 1000, 14, "starttls-not-supported");
 	add(SINCE + 1, "Google", "a.example", "sts", "testing", 1000, 15, "starttls-not-supported");
-	for (int i = 0; i < 7; i++)     /* median 5 before the last day */
-		add(UNTIL - 7 + i, "Google", "b.example", "sts", "testing", 1000, week[i],
+	for (int k = 0; k < 7; k++)     /* median 5 before the last day */
+		add(UNTIL - 7 + k, "Google", "b.example", "sts", "testing", 1000, week[k],
 		    "starttls-not-supported");
 	add(UNTIL, "Google", "b.example", "sts", "testing", 1000, 15, "starttls-not-supported");
 	history("c.example", "testing", 0, NULL);
@@ -134,30 +136,34 @@ static void test_spike(void)
 	history("e.example", "testing", 0, NULL);
 	add(UNTIL, "Google", "e.example", "sts", "testing", 994, 6, "starttls-not-supported");
 	ok(sum_agg_finish(&A, NULL) == 0, "finished");
-	g = grp("a.example", "sts");
-	ok(!(g->days[SINCE - A.start].flags & SUM_DAY_SPIKE), "14 < 3 x 5: no spike");
-	ok(g->days[SINCE + 1 - A.start].flags & SUM_DAY_SPIKE, "15 >= 3 x 5: spike");
-	ok(grp("b.example", "sts")->days[UNTIL - A.start].flags & SUM_DAY_SPIKE,
-	   "median of the 7 days before (5): 15 is a spike");
-	ok(!(grp("c.example", "sts")->days[UNTIL - A.start].flags & SUM_DAY_SPIKE),
-	   "9 failures stay under the minimum of 10");
-	ok(grp("d.example", "sts")->days[UNTIL - A.start].flags & SUM_DAY_SPIKE,
-	   "0.6 % on mode enforce is a spike");
-	ok(!(grp("e.example", "sts")->days[UNTIL - A.start].flags & SUM_DAY_SPIKE),
-	   "0.6 % on mode testing is not");
-	for (size_t i = 0; i < A.nflags; i++)
-		if (A.flags[i].kind == SUM_FLAG_SPIKE && strcmp(A.flags[i].dom->name, "d.example") == 0)
-			f = &A.flags[i];
-	ok(f != NULL && f->by_rate && !f->by_median, "d.example flagged by the rate rule only");
-	is_int(nflags(SUM_FLAG_SPIKE), 3, "three spikes");
-	is_int(nflags(SUM_FLAG_NEW_TYPE), 3, "c, d and e see a new type");
-	is_int(sum_state_of(&A), SUM_CRITICAL, "new type on enforce (d) is critical");
+	is_int(A.ninc, 5, "one incident per domain, not one per day");
+	i = inc("a.example", NULL);
+	ok(i && i->first == A.start && i->from_start && i->last == SINCE + 1 && !i->ongoing,
+	   "a: since the first day read, ended (no reports since)");
+	ok(i && i->jump_day == SINCE + 1 && i->jump_failed == 15, "a: 15 >= 3 x 5 is a jump, 14 not");
+	is_int(i ? i->failed_since : 0, 5 * 90 + 29, "a: failed since first seen");
+	is_int(i ? (long)i->severity : -1, SUM_SEV_INFO, "a: 1.45 % on testing is info");
+	i = inc("b.example", NULL);
+	ok(i && i->jump_day == UNTIL && i->jump_median == 5.0, "b: the 7-day median (5) before the jump");
+	ok(i && !i->no_history && i->severity == SUM_SEV_INFO,
+	   "b: 8 days of data are a baseline; 0.66 % on testing is info");
+	is_int(i ? i->history_days : 0, 8, "b: 8 days with reports");
+	i = inc("c.example", NULL);
+	ok(i && i->first == UNTIL && i->after_clean && i->jump_day < 0 && i->ongoing,
+	   "c: new after a clean baseline; its first day is no jump");
+	is_int(i ? (long)i->severity : -1, SUM_SEV_INFO, "c: testing, under the critical rate: info");
+	i = inc("d.example", NULL);
+	is_int(i ? (long)i->severity : -1, SUM_SEV_CRITICAL, "d: new type after a clean baseline on enforce");
+	is_int((long)A.inc[0].severity, SUM_SEV_CRITICAL, "critical first");
+	ok(A.inc[0].dom == dom("d.example"), "d first");
+	is_int(sum_state_of(&A), SUM_CRITICAL, "state critical");
 	sum_agg_free(&A);
 }
 
 static void test_new_type(void)
 {
 	const struct sum_group *g;
+	const struct sum_incident *i;
 
 	start(NULL);
 	history("a.example", "enforce", 1, "starttls-not-supported");
@@ -171,22 +177,47 @@ static void test_new_type(void)
 	g = grp("a.example", "sts");
 	is_int(g->types.n, 3, "three types in the window, the future day ignored");
 	is_str(g->types.v[0].key, "certificate-expired", "ranked by sessions");
-	ok(((const struct sum_rtype *)g->types.v[0].val)->is_new,
-	   "seen only before the 30-day baseline: new");
-	is_int(((const struct sum_rtype *)g->types.v[0].val)->first, SINCE + 3, "first seen");
+	ok(((const struct sum_rtype *)g->types.v[0].val)->is_new, "seen only before the history: new");
 	is_int(((const struct sum_rtype *)g->types.v[0].val)->win, 6, "its sessions");
-	is_str(g->types.v[1].key, "x-strange", "unknown type listed");
-	is_str(g->types.v[2].key, "starttls-not-supported", "old type listed");
 	ok(!((const struct sum_rtype *)g->types.v[2].val)->is_new, "old type not new");
-	is_int(nflags(SUM_FLAG_NEW_TYPE), 2, "two new types");
-	ok(A.flags[0].critical, "critical on enforce");
-	ok(g->days[SINCE + 3 - A.start].flags & SUM_DAY_NEWTYPE, "day flagged");
+	i = inc("a.example", "certificate-expired");
+	ok(i && i->first == SINCE + 3 && i->last == SINCE + 5 && i->failed == 6,
+	   "one run across a day without it (a gap of 1 < 2)");
+	ok(i && i->severity == SUM_SEV_CRITICAL && i->after_clean, "new after a clean baseline: critical");
+	ok(inc("a.example", "x-strange") && inc("a.example", "x-strange")->severity == SUM_SEV_CRITICAL,
+	   "an unknown type too");
+	i = inc("a.example", "starttls-not-supported");
+	ok(i && i->severity == SUM_SEV_INFO && i->first == A.start, "the old type: 0.1 %, info");
+	is_int(A.ncrit, 2, "two critical");
+	sum_agg_free(&A);
+}
+
+/* No baseline: at most a warning; failures without a result type. */
+static void test_no_history_and_rate(void)
+{
+	const struct sum_incident *i;
+
+	start(NULL);
+	for (long day = UNTIL - 2; day <= UNTIL; day++) {
+		add(day, "Google", "fresh.example", "sts", "enforce", 800, 200, "starttls-not-supported");
+		add(day, "Google", "blind.example", "sts", "enforce", 990, 10, NULL);
+	}
+	ok(sum_agg_finish(&A, NULL) == 0, "finished");
+	i = inc("fresh.example", NULL);
+	ok(i && i->no_history && i->severity == SUM_SEV_WARNING && i->history_days == 3,
+	   "20 % on enforce without history: a warning");
+	i = inc("blind.example", NULL);
+	ok(i && i->kind == SUM_KIND_RATE && i->what == NULL && i->failed == 30 &&
+	   i->first == UNTIL - 2 && i->severity == SUM_SEV_WARNING,
+	   "1 % without a result type on enforce: failure-rate, warning");
+	is_int(sum_state_of(&A), SUM_WARNING, "state warning");
 	sum_agg_free(&A);
 }
 
 static void test_silent(void)
 {
 	const struct sum_domain *d;
+	const struct sum_incident *i;
 
 	start(NULL);
 	for (long day = UNTIL - 8; day <= UNTIL - 2; day++) {
@@ -204,12 +235,15 @@ static void test_silent(void)
 	is_str(d->silent.v[0].key, "Five", "five of seven days is enough");
 	is_str(d->silent.v[1].key, "Quiet", "seven of seven");
 	is_int(((const struct sum_reporter *)d->silent.v[1].val)->prior, 7, "days counted");
-	ok(d->days[UNTIL - A.start].flags & SUM_DAY_SILENT, "last day flagged");
+	i = inc("a.example", "Quiet");
+	ok(i && i->kind == SUM_KIND_SILENT && i->first == UNTIL - 1 && i->last == UNTIL &&
+	   i->ongoing && i->severity == SUM_SEV_WARNING, "silent since the first day missed");
+	ok(inc("a.example", "Late") == NULL, "one day late is not silent");
 	is_int(sum_state_of(&A), SUM_WARNING, "silent reporters warn");
 	sum_agg_free(&A);
 }
 
-static void test_critical_and_filter(void)
+static void test_status(void)
 {
 	struct strlist only;
 	struct buf line;
@@ -223,31 +257,46 @@ static void test_critical_and_filter(void)
 	add(UNTIL, "Google", "a.example", "sts", "testing", 0, 100, "starttls-not-supported");
 	ok(sum_agg_finish(&A, NULL) == 0, "finished");
 	is_int(A.ndoms, 1, "only the selected domain");
-	ok(grp("b.example", "sts")->over_critical, "6 % over the window is critical");
-	is_int(nflags(SUM_FLAG_RATE), 1, "one critical-rate flag");
-	is_int(nflags(SUM_FLAG_SPIKE), 1, "and a spike (60 >= 3 x 6)");
+	ok(grp("b.example", "sts")->over_critical, "6 % over the window");
+	is_int(A.ninc, 1, "one incident");
 	is_int(A.records, 1, "one record in the window");
-	is_int(A.records_hist, 30, "thirty baseline records");
+	is_int(A.records_hist, 90, "ninety history records");
 	buf_init(&line);
 	ok(sum_status(&A, &line) == 0, "status line");
-	is_str((char *)line.p, "TLSRPT CRITICAL - 2 flags (1 critical): b.example sts 6.00 % failed; "
-	       "b.example sts spike on 2026-05-18 (60 failed) | sessions=1000 failed=60 flags=2 "
-	       "critical=1 quarantined=0 skipped_lines=0", "exact status line");
+	is_str((char *)line.p, "TLSRPT WARNING - 1 incident (0 critical, 1 warning, 0 info): "
+	       "b.example sts starttls-not-supported at 198.51.100.1 since 2026-02-11 (warning) | sessions=1000 "
+	       "failed=60 incidents=1 critical=0 warning=1 quarantined=0 skipped_lines=0",
+	       "above the critical rate on testing: a warning, dated from its start");
+	A.skipped = 2;
+	A.skipped_files = 2;
+	snprintf(A.skipped_file, sizeof A.skipped_file, "s/2026-05-17.jsonl");
+	buf_reset(&line);
+	sum_status(&A, &line);
+	is_str((char *)line.p, "TLSRPT WARNING - 1 incident (0 critical, 1 warning, 0 info): "
+	       "b.example sts starttls-not-supported at 198.51.100.1 since 2026-02-11 (warning); 2 unreadable "
+	       "lines in s/2026-05-17.jsonl and 1 more file | sessions=1000 failed=60 incidents=1 "
+	       "critical=0 warning=1 quarantined=0 skipped_lines=2", "unreadable lines named");
 	sum_agg_free(&A);
 	start(NULL);
 	ok(sum_agg_finish(&A, NULL) == 0, "empty finished");
 	buf_reset(&line);
 	sum_status(&A, &line);
 	is_str((char *)line.p, "TLSRPT UNKNOWN - no reports from 2026-05-12 to 2026-05-18 | "
-	       "sessions=0 failed=0 flags=0 critical=0 quarantined=0 skipped_lines=0", "no data");
+	       "sessions=0 failed=0 incidents=0 critical=0 warning=0 quarantined=0 skipped_lines=0",
+	       "no data");
 	sum_agg_free(&A);
 	start(NULL);
 	add(UNTIL, "Google", "a.example", "sts", "enforce", 100, 0, NULL);
 	ok(sum_agg_finish(&A, NULL) == 0, "clean finished");
 	buf_reset(&line);
 	sum_status(&A, &line);
-	is_str((char *)line.p, "TLSRPT OK - 1 domain, 100 sessions, 0.00 % failed, no flags | "
-	       "sessions=100 failed=0 flags=0 critical=0 quarantined=0 skipped_lines=0", "all good");
+	is_str((char *)line.p, "TLSRPT OK - 1 domain, 100 sessions, 0.00 % failed, no incidents | "
+	       "sessions=100 failed=0 incidents=0 critical=0 warning=0 quarantined=0 skipped_lines=0",
+	       "all good");
+	A.skipped_hist = 1;
+	snprintf(A.skipped_file, sizeof A.skipped_file, "s/2026-04-01.jsonl");
+	A.skipped_files = 1;
+	is_int(sum_state_of(&A), SUM_WARNING, "an unreadable line, even before the window, warns");
 	sum_agg_free(&A);
 	buf_free(&line);
 	strlist_free(&only);
@@ -277,7 +326,7 @@ static void test_top_and_cap(void)
 /* Past SUM_MAX_KEYS distinct IPs the rest is counted under "(other)". */
 static void test_key_cap(void)
 {
-	struct sum_detail d = { "starttls-not-supported", 1, NULL, NULL, "mx.a.example" };
+	struct sum_detail d = { "starttls-not-supported", 1, NULL, NULL, "mx.a.example", NULL, NULL };
 	struct sum_rec r = { .org = "O", .domain = "a.example", .policy_type = "sts",
 			     .success = 0, .failed = 1, .details = &d, .ndetails = 1 };
 	const struct sum_group *g;
@@ -317,8 +366,17 @@ static void test_words(void)
 	is_str((char *)b.p, "\xc3\xa9t\xc3\xa9-l...", "cut on a character boundary");
 	buf_reset(&b);
 	is_int(sum_remedy("sts-policy-fetch-error", "example.com", &b), 1, "known type");
-	is_str((char *)b.p, "https://mta-sts.example.com/.well-known/mta-sts.txt is down, "
-	       "redirects, or its certificate is bad.", "domain filled in");
+	ok(strstr((char *)b.p, "https://mta-sts.example.com/.well-known/mta-sts.txt") != NULL,
+	   "domain filled in");
+	ok(strstr((char *)b.p, "certificate") == NULL,
+	   "a fetch error is not a certificate problem (that is sts-webpki-invalid)");
+	buf_reset(&b);
+	sum_remedy("sts-webpki-invalid", "example.com", &b);
+	ok(strstr((char *)b.p, "certificate of mta-sts.example.com") != NULL, "webpki: the certificate");
+	buf_reset(&b);
+	sum_remedy("validation-failure", "example.com", &b);
+	ok(strstr((char *)b.p, "general failure") != NULL && strstr((char *)b.p, "reason code") != NULL,
+	   "validation-failure is the general category; the reason code tells");
 	buf_reset(&b);
 	is_int(sum_remedy("x-new", "example.com", &b), 0, "unknown type");
 	ok(strstr((char *)b.p, "Unknown result type") != NULL, "says so");
@@ -336,10 +394,11 @@ int main(void)
 {
 	test_rate();
 	test_duplicates();
-	test_spike();
+	test_jump();
 	test_new_type();
+	test_no_history_and_rate();
 	test_silent();
-	test_critical_and_filter();
+	test_status();
 	test_top_and_cap();
 	test_key_cap();
 	test_words();

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "limits.h"
+#include "record.h"
+#include "report.h"
 #include "summap.h"
 #include "sumdate.h"
 #include "sumread.h"
@@ -143,7 +146,7 @@ static int line(struct sum_read *r, const char *s, struct got *g, struct sum_rea
 static void test_lines(void)
 {
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
-	struct sum_read_stats st = { 0, 0, 0, 0, 0, 0 };
+	struct sum_read_stats st = { .lines = 0 };
 	struct got g = { 0 };
 	static const char nul_line[] = "{\"a\":1}\0{}";
 
@@ -272,7 +275,7 @@ static void test_day_files(void)
 {
 	char dir[] = "/tmp/test_summary_day.XXXXXX", path[256];
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
-	struct sum_read_stats st = { 0, 0, 0, 0, 0, 0 };
+	struct sum_read_stats st = { .lines = 0 };
 	struct got g = { 0 };
 	struct err e;
 	unsigned long q = 99;
@@ -316,6 +319,95 @@ static void test_day_files(void)
 	ok(system(path) == 0, "cleanup");
 }
 
+/* A report of n failure details, as a reporter sends it; every detail
+ * the same size, so the line grows by the same step per detail. */
+static void big_report(struct buf *j, size_t n)
+{
+	buf_reset(j);
+	buf_append_str(j, "{\"organization-name\":\"Big Mail\",\"date-range\":{\"start-datetime\":"
+		       "\"2026-05-17T00:00:00Z\",\"end-datetime\":\"2026-05-17T23:59:59Z\"},"
+		       "\"contact-info\":\"tlsrpt@big.example\",\"report-id\":\"big-1\","
+		       "\"policies\":[{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+		       "\"example.com\",\"policy-string\":[\"version: STSv1\",\"mode: enforce\","
+		       "\"mx: mx.example.com\",\"max_age: 86400\"],\"mx-host\":[\"mx.example.com\"]},"
+		       "\"summary\":{\"total-successful-session-count\":1,"
+		       "\"total-failure-session-count\":");
+	buf_appendf(j, "%zu},\"failure-details\":[", n);
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(j, "%s{\"result-type\":\"validation-failure\",\"sending-mta-ip\":"
+			    "\"192.0.2.1%zu\",\"receiving-mx-hostname\":\"mx.example.com\","
+			    "\"failed-session-count\":1,\"failure-reason-code\":\"X509_V_ERR_%zu\"}",
+			    i ? "," : "", i % 10, i % 10);
+	buf_append_str(j, "]}]}");
+}
+
+/* Length of the one line tlsrpt-lda writes for big_report(n), 0 when it
+ * refuses it (then *cls says why). */
+static size_t lda_line(struct buf *j, size_t n, struct buf *line, int *cls)
+{
+	static const struct record_meta meta = { "2026-05-18T08:00:00Z", "mail", NULL, NULL,
+						 NULL, NULL, NULL, NULL };
+	struct limits l;
+	struct report rep;
+	struct err e;
+	size_t len = 0;
+
+	limits_default(&l);
+	big_report(j, n);
+	buf_reset(line);
+	*cls = ERR_OK;
+	if (report_parse(j->p, j->n, &l, NULL, &rep, &e) < 0) {
+		*cls = e.cls;
+		return 0;
+	}
+	if (record_format(&rep, &meta, line, &e) < 0)
+		*cls = e.cls;
+	else
+		len = line->n - 1;
+	report_free(&rep);
+	return len;
+}
+
+/* The largest report tlsrpt-lda stores is read back whole: writer and
+ * reader share RECORD_MAX_LINE; one detail more and the writer refuses. */
+static void test_largest(void)
+{
+	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
+	struct sum_read_stats st = { .lines = 0 };
+	struct buf j, line;
+	struct got g;
+	size_t one, two, n, len;
+	int cls, fd;
+	char path[] = "/tmp/test_summary_read.XXXXXX";
+
+	buf_init(&j);
+	buf_init(&line);
+	one = lda_line(&j, 1, &line, &cls);
+	two = lda_line(&j, 2, &line, &cls);
+	ok(one > 0 && two > one, "per-detail line size measured");
+	n = (RECORD_MAX_LINE - one) / (two - one) + 1;
+	len = lda_line(&j, n, &line, &cls);
+	printf("# %zu details: report %zu bytes, line %zu bytes (limit %zu)\n", n, j.n, len,
+	       RECORD_MAX_LINE);
+	ok(j.n <= LIMIT_MAX_REPORT, "the report fits the default --max-report");
+	ok(len > RECORD_MAX_LINE - (two - one) && len <= RECORD_MAX_LINE,
+	   "the writer stores a line just under the limit");
+	fd = mkstemp(path);
+	ok(fd >= 0 && write(fd, line.p, line.n) == (ssize_t)line.n && lseek(fd, 0, SEEK_SET) == 0,
+	   "line written to a file");
+	memset(&g, 0, sizeof g);
+	is_int(sum_read_fd(r, fd, 5, collect, &g, &st, NULL), 0, "largest line: read");
+	ok(g.n == 1 && st.skipped == 0 && g.ndetails == n && g.failed == n,
+	   "largest line: one record, every detail, nothing skipped");
+	close(fd);
+	unlink(path);
+	ok(lda_line(&j, n + 1, &line, &cls) == 0 && cls == ERR_INPUT && line.n == 0,
+	   "one detail more: the writer refuses (bad input, quarantined), writes nothing");
+	buf_free(&j);
+	buf_free(&line);
+	sum_read_free(r);
+}
+
 int main(void)
 {
 	test_dates();
@@ -324,5 +416,6 @@ int main(void)
 	test_lines();
 	test_stream();
 	test_day_files();
+	test_largest();
 	return tap_done();
 }
