@@ -1,6 +1,6 @@
 /* HTTPS report submission (RFC 8460 §5.4) as a CGI program (RFC 3875):
- * the web server terminates TLS and hands us the POST.  main.c reads the
- * meta-variables from the environment and passes them here as strings;
+ * the web server terminates TLS and hands us the POST.  cgimain.c reads
+ * the meta-variables from the environment and passes them here as strings;
  * this module decides, before a byte of the body is read, whether to read
  * it, reads exactly CONTENT_LENGTH bytes, and formats the one response. */
 #ifndef TLSRPT_CGI_H

@@ -1,9 +1,7 @@
-/* tlsrpt-lda: options, limits and wiring.  The only place that logs,
- * reads the environment and picks an exit code (sysexits(3); only 75
- * makes Postfix and Exim retry).  As a CGI program (--cgi, or
- * GATEWAY_INTERFACE set) the outcome is an HTTP status instead (cgi.h):
- * 503 plays the part of 75, and the exit status is 0 once a response is
- * written. */
+/* tlsrpt-lda: options, limits and wiring, mail and --file deliveries.
+ * With cgimain.c (one HTTPS POST: --cgi, or GATEWAY_INTERFACE set) the
+ * only place that logs, reads the environment and picks an exit code
+ * (sysexits(3); only 75 makes Postfix and Exim retry). */
 #include "config.h"
 
 #include <errno.h>
@@ -23,43 +21,17 @@
 
 #include "cgi.h"
 #include "expire.h"
-#include "ingest.h"
-#include "limits.h"
+#include "lda.h"
 #include "message.h"
-#include "spool.h"
-
-#define EXIT_OK 0
-#define EXIT_USAGE 64
-#define EXIT_DATAERR 65
-#define EXIT_NOINPUT 66
-#define EXIT_TEMPFAIL 75
-
-enum log_target { LOG_TO_SYSLOG, LOG_TO_STDERR };
-
-struct options {
-	const char *spool;
-	int to_stdout;
-	int reject_invalid;
-	int quiet;
-	int cgi;                 /* --cgi, or GATEWAY_INTERFACE */
-	int require_dkim;
-	struct strlist trusted;  /* --trust-authserv-id */
-	enum log_target log;
-	struct limits limits;
-	char **files;
-	size_t n_files;
-	int expire_days;         /* --expire DAYS; 0 = deliver */
-};
 
 static struct options opt;
 
-static void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *log_safe(const char *s, char *out, size_t cap);
 
 /* One line per delivery.  Under an MTA stderr ends up in the bounce or
  * deferral reason, so problems also go there, always starting with our
  * name (never with a "4.x.x"/"5.x.x" status Postfix would parse). */
-static void logmsg(int prio, const char *fmt, ...)
+void logmsg(int prio, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -301,7 +273,7 @@ static int parse_options(int argc, char **argv, int cgi_env)
 }
 
 /* The clock, fixed by TLSRPT_LDA_NOW (epoch seconds) for golden tests. */
-static void format_now(char out[21])
+void format_now(char out[21])
 {
 	const char *fixed = getenv("TLSRPT_LDA_NOW");
 	time_t now = fixed != NULL ? (time_t)strtoll(fixed, NULL, 10) : time(NULL);
@@ -311,7 +283,7 @@ static void format_now(char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int write_stdout(const struct buf *b, struct err *e)
+int write_stdout(const struct buf *b, struct err *e)
 {
 	size_t off = 0;
 
@@ -358,8 +330,8 @@ static long long total_failed(const struct report *r)
 /* Store (or print) one parsed report and log the outcome; *dup (may be
  * NULL) tells a duplicate from a new report.  client: the HTTP client for
  * the log line, or NULL. */
-static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
-			  const char *client, struct err *e)
+int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
+		   const char *client, struct err *e)
 {
 	const struct report *r = &res->report;
 	const char *domain = r->policies[0].policy_domain; /* NULL: the report gave none */
@@ -402,7 +374,7 @@ static int exit_for(const struct err *e)
 
 /* Keep a message (or request body) that holds no usable report: 0 kept
  * (logged), -1 could not (logged; the sender must retry). */
-static int keep(struct spool *sp, const struct buf *msg, const struct err *why)
+int keep_message(struct spool *sp, const struct buf *msg, const struct err *why)
 {
 	char name[128];
 	struct err qe;
@@ -425,7 +397,7 @@ static int quarantine(struct spool *sp, const struct buf *msg, const struct err 
 		logmsg(LOG_NOTICE, "rejected reason=\"%s\"", why->reason);
 		return exit_for(why);
 	}
-	return keep(sp, msg, why) < 0 ? EXIT_TEMPFAIL : exit_for(why);
+	return keep_message(sp, msg, why) < 0 ? EXIT_TEMPFAIL : exit_for(why);
 }
 
 static int run_mail(struct spool *sp)
@@ -591,130 +563,6 @@ static int run_files(struct spool *sp)
 	return worst;
 }
 
-/* Set once cgi_store has read the body: a response before that drains it
- * first (cgi_drain says why). */
-static int cgi_body_read;
-
-/* The one CGI response on stdout: exit 0 once it is written. */
-static int respond(int status, const char *text)
-{
-	struct buf b;
-	struct err e;
-	int rc = EXIT_OK;
-	size_t cap;
-
-	if (!cgi_body_read) {
-		if (size_add(opt.limits.max_message, (size_t)1 << 20, &cap) < 0)
-			cap = SIZE_MAX;
-		cgi_drain(STDIN_FILENO, getenv("CONTENT_LENGTH"), cap);
-	}
-	buf_init(&b);
-	err_clear(&e);
-	if (cgi_response(status, text, &b) < 0)
-		err_nomem(&e);
-	if (e.cls != ERR_OK || write_stdout(&b, &e) < 0) {
-		logmsg(LOG_ERR, "http %d: cannot write the response: %s", status, e.reason);
-		rc = EXIT_TEMPFAIL;
-	}
-	buf_free(&b);
-	return rc;
-}
-
-/* Quarantine a rejected request body: only its first CGI_KEEP_MAX bytes,
- * and the reason says so.  0 kept, -1 not (logged by keep). */
-static int keep_body(struct spool *sp, const struct buf *body, const char *ip,
-		     const struct err *e)
-{
-	struct buf head = *body;
-	struct err why;
-
-	if (body->n <= CGI_KEEP_MAX) {
-		err_set(&why, e->cls, "http client %s: %s", ip, e->reason);
-	} else {
-		head.n = CGI_KEEP_MAX;
-		err_set(&why, e->cls, "http client %s, body cut to its first %zu of %zu bytes: %s",
-			ip, CGI_KEEP_MAX, body->n, e->reason);
-	}
-	return keep(sp, &head, &why);
-}
-
-/* Read, parse and store the body the request checks let through.
- * Returns the HTTP status; text gets the response line.  Every outcome is
- * logged here or by deliver_report/keep. */
-static int cgi_store(struct spool *sp, const struct cgi_request *req,
-		     const struct ingest_env *env, char *text, size_t cap)
-{
-	const char *ip = env->client_ip ? env->client_ip : "-";
-	struct ingest_result res;
-	struct buf body;
-	struct err e;
-	int dup = 0, status = 503;
-
-	buf_init(&body);
-	ingest_init(&res);
-	err_clear(&e);
-	snprintf(text, cap, "temporary failure, retry later");
-	cgi_body_read = 1;
-	if (cgi_read_body(STDIN_FILENO, req->length, &body, &e) < 0) {
-		/* a body cut short is incomplete, not a report to keep */
-		status = cgi_status_for(e.cls);
-		if (status == 400) {
-			logmsg(LOG_NOTICE, "http 400 client=%s reason=\"%s\"", ip, e.reason);
-			snprintf(text, cap, "bad request: %s", e.reason);
-		} else {
-			logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
-		}
-	} else if (ingest_http(body.p ? body.p : (const unsigned char *)"", body.n, req->media_type,
-			       &opt.limits, env, &res, &e) < 0) {
-		status = cgi_status_for(e.cls);
-		if (status == 400 && keep_body(sp, &body, ip, &e) == 0)
-			snprintf(text, cap, "invalid report: %s", e.reason);
-		else if (status == 400)
-			status = 503;       /* logged by keep */
-		else
-			logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
-	} else if (deliver_report(sp, &res, &dup, ip, &e) < 0) {
-		logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
-	} else {
-		status = dup ? 200 : 201;
-		snprintf(text, cap, "%s", dup ? "duplicate report, already stored" : "report stored");
-	}
-	ingest_free(&res);
-	buf_free(&body);
-	return status;
-}
-
-/* One HTTPS POST (RFC 8460 §5.4) through the web server's CGI. */
-static int run_cgi(void)
-{
-	struct ingest_env env = { .source = "http", .trusted_authserv_ids = &opt.trusted };
-	struct cgi_request req;
-	struct spool sp = { -1, -1 };
-	struct err e;
-	char now[21], ip[64], text[ERR_REASON_MAX + 40];
-	int status;
-
-	cgi_client_ip(getenv("REMOTE_ADDR"), ip, sizeof ip);
-	env.client_ip = ip[0] != '\0' ? ip : NULL;
-	status = cgi_check_request(getenv("REQUEST_METHOD"), getenv("CONTENT_TYPE"),
-				   getenv("CONTENT_LENGTH"), opt.limits.max_message,
-				   &req, text, sizeof text);
-	if (status != 0) {
-		logmsg(LOG_NOTICE, "http %d client=%s reason=\"%s\"", status, ip[0] ? ip : "-", text);
-		return respond(status, text);
-	}
-	format_now(now);
-	env.received_at = now;
-	err_clear(&e);
-	if (spool_open(&sp, opt.spool, &e) < 0) {
-		logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip[0] ? ip : "-");
-		return respond(503, "temporary failure, retry later");
-	}
-	status = cgi_store(&sp, &req, &env, text, sizeof text);
-	spool_close(&sp);
-	return respond(status, text);
-}
-
 /* Run as root, become the spool directory's owner and group before the
  * spool is touched, as local delivery agents do: files root made in a
  * spool the MTA's user owns (.lock, .seen/, daily files, mode 0640) would
@@ -790,28 +638,30 @@ int main(int argc, char **argv)
 	/* the server may have made the client's query string our argv */
 	if (cgi_env && cgi_query_is_argv(getenv("QUERY_STRING"))) {
 		logmsg(LOG_NOTICE, "http 400 reason=\"query string without '=' refused\"");
-		return respond(400, "bad request: query string not accepted");
+		return cgimain_respond(&opt, 400, "bad request: query string not accepted");
 	}
 	rc = parse_options(argc, argv, cgi_env);
 	if (rc == OPTIONS_NOMEM) {
 		logmsg(LOG_ERR, "deferred reason=\"out of memory\"");
-		return cgi_env || opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
+		return cgi_env || opt.cgi ? cgimain_respond(&opt, 503, "temporary failure, retry later")
+					  : EXIT_TEMPFAIL;
 	}
 	if (rc < 0) {
 		if (!cgi_env && !opt.cgi)
 			return EXIT_USAGE;      /* the reason is printed, the usage is not */
 		logmsg(LOG_ERR, "deferred reason=\"bad command line (see tlsrpt-lda --help)\"");
-		return respond(503, "temporary failure, retry later");
+		return cgimain_respond(&opt, 503, "temporary failure, retry later");
 	}
 	err_clear(&e);
 	if (!opt.to_stdout)
 		open_files_as_root();
 	if (!opt.to_stdout && become_spool_owner(opt.spool, &e) < 0) {
 		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
-		return opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
+		return opt.cgi ? cgimain_respond(&opt, 503, "temporary failure, retry later")
+			       : EXIT_TEMPFAIL;
 	}
 	if (opt.cgi)
-		return run_cgi();
+		return cgimain_run(&opt);
 	if (opt.expire_days > 0)
 		return run_expire();
 	if (!opt.to_stdout && spool_open(&sp, opt.spool, &e) < 0) {
