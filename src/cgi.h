@@ -24,7 +24,8 @@ struct cgi_request {
 };
 
 /* 1 if GATEWAY_INTERFACE (may be NULL) says we run under a CGI server
- * ("CGI/1.1"), else 0. */
+ * ("CGI/1.1"), else 0.  It never selects the CGI mode (only --cgi does);
+ * with cgi_query_is_argv it tells that argv may be a client's. */
 int cgi_detect(const char *gateway_interface);
 
 /* 1 if the server may have turned QUERY_STRING (may be NULL) into

@@ -1,5 +1,6 @@
 /* tlsrpt-lda --cgi: one HTTPS POST (RFC 8460 §5.4) through the web
- * server's CGI, answered with one HTTP status.
+ * server's CGI, answered with one HTTP status.  Only --cgi leads here;
+ * the environment never makes a delivery agent a web endpoint.
  *
  * The meta-variables are read here and judged by cgi.c before a byte of
  * the body is read; a body that passes is parsed and stored as main.c

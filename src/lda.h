@@ -26,7 +26,7 @@ struct options {
 	int to_stdout;
 	int reject_invalid;
 	int quiet;
-	int cgi;                 /* --cgi, or GATEWAY_INTERFACE */
+	int cgi;                 /* --cgi: nothing else makes a web endpoint */
 	int require_dkim;
 	struct strlist trusted;  /* --trust-authserv-id */
 	enum log_target log;

@@ -1,7 +1,7 @@
 /* tlsrpt-lda: options, limits and wiring, mail and --file deliveries.
- * With cgimain.c (one HTTPS POST: --cgi, or GATEWAY_INTERFACE set) the
- * only place that logs, reads the environment and picks an exit code
- * (sysexits(3); only 75 makes Postfix and Exim retry). */
+ * With cgimain.c (--cgi: one HTTPS POST) the only place that logs, reads
+ * the environment and picks an exit code (sysexits(3); only 75 makes
+ * Postfix and Exim retry). */
 #include "config.h"
 
 #include <errno.h>
@@ -78,8 +78,8 @@ static void usage(FILE *f)
 		"  --trust-authserv-id ID  record DKIM results from Authentication-Results\n"
 		"                        fields written by ID (our MTA; repeatable)\n"
 		"  --require-dkim        quarantine mail without an aligned DKIM pass\n"
-		"  --cgi                 answer one HTTPS POST as a CGI program (the default\n"
-		"                        when GATEWAY_INTERFACE is set)\n"
+		"  --cgi                 answer one HTTPS POST as a CGI program (the web\n"
+		"                        server's environment alone never selects it)\n"
 		"  --expire DAYS         delete daily files, quarantined mail and duplicate\n"
 		"                        markers older than DAYS, 1 to 100000 (UTC; never\n"
 		"                        today), then exit\n"
@@ -184,15 +184,12 @@ static int set_value(int c, const char *arg)
 }
 
 /* Combinations that cannot work, found before anything is read. */
-static int check_options(int files, int cgi_env)
+static int check_options(int files)
 {
 	if (opt.require_dkim && opt.trusted.n == 0) {
 		fprintf(stderr, "tlsrpt-lda: --require-dkim needs --trust-authserv-id\n");
 		return -1;
 	}
-	/* under a web server, unless importing files by hand */
-	if (cgi_env && !files)
-		opt.cgi = 1;
 	if (opt.expire_days > 0 && (files || opt.to_stdout || opt.cgi)) {
 		fprintf(stderr, "tlsrpt-lda: --expire is a command of its own\n");
 		return -1;
@@ -206,7 +203,7 @@ static int check_options(int files, int cgi_env)
 
 /* -1 bad usage, OPTIONS_NOMEM out of memory (a retry can succeed). */
 #define OPTIONS_NOMEM (-2)
-static int parse_options(int argc, char **argv, int cgi_env)
+static int parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "spool", required_argument, NULL, 's' },
@@ -269,7 +266,7 @@ static int parse_options(int argc, char **argv, int cgi_env)
 	}
 	for (int i = optind; i < argc; i++)
 		opt.files[opt.n_files++] = argv[i];
-	return check_options(files, cgi_env);
+	return check_options(files);
 }
 
 /* The clock, fixed by TLSRPT_LDA_NOW (epoch seconds) for golden tests. */
@@ -624,30 +621,52 @@ static int run_expire(void)
 	return EXIT_OK;
 }
 
+/* --cgi among the arguments (before "--"): known before they are parsed,
+ * so that a command line refused while parsing is answered as HTTP too.
+ * Once parsed, opt.cgi alone decides ("--file --cgi" names a file). */
+static int cgi_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--cgi") == 0)
+			return 1;
+	return 0;
+}
+
+/* A web server may have made a client's query string our argv (RFC 3875
+ * section 4.4; Apache does).  Whatever it says, it is refused: with --cgi
+ * as HTTP 400, without it as a bad command line, so that a delivery agent
+ * run by a web server never takes its options from a client. */
+static int refuse_query_argv(int cgi)
+{
+	if (!cgi) {
+		fprintf(stderr, "tlsrpt-lda: the command line may be a web client's query string"
+			" (GATEWAY_INTERFACE and QUERY_STRING are set); refused\n");
+		return EXIT_USAGE;
+	}
+	logmsg(LOG_NOTICE, "http 400 reason=\"query string without '=' refused\"");
+	return cgimain_respond(&opt, 400, "bad request: query string not accepted");
+}
+
 int main(int argc, char **argv)
 {
-	int cgi_env = cgi_detect(getenv("GATEWAY_INTERFACE"));
 	struct spool sp = { -1, -1 };
 	struct err e;
-	int rc;
+	int rc, cgi = cgi_asked(argc, argv);
 
 	/* a file-size limit must be a write error we can roll back, not death */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	strlist_init(&opt.trusted);
-	/* the server may have made the client's query string our argv */
-	if (cgi_env && cgi_query_is_argv(getenv("QUERY_STRING"))) {
-		logmsg(LOG_NOTICE, "http 400 reason=\"query string without '=' refused\"");
-		return cgimain_respond(&opt, 400, "bad request: query string not accepted");
-	}
-	rc = parse_options(argc, argv, cgi_env);
+	if (cgi_detect(getenv("GATEWAY_INTERFACE")) && cgi_query_is_argv(getenv("QUERY_STRING")))
+		return refuse_query_argv(cgi);
+	rc = parse_options(argc, argv);
 	if (rc == OPTIONS_NOMEM) {
 		logmsg(LOG_ERR, "deferred reason=\"out of memory\"");
-		return cgi_env || opt.cgi ? cgimain_respond(&opt, 503, "temporary failure, retry later")
-					  : EXIT_TEMPFAIL;
+		return cgi || opt.cgi ? cgimain_respond(&opt, 503, "temporary failure, retry later")
+				      : EXIT_TEMPFAIL;
 	}
 	if (rc < 0) {
-		if (!cgi_env && !opt.cgi)
+		if (!cgi && !opt.cgi)
 			return EXIT_USAGE;      /* the reason is printed, the usage is not */
 		logmsg(LOG_ERR, "deferred reason=\"bad command line (see tlsrpt-lda --help)\"");
 		return cgimain_respond(&opt, 503, "temporary failure, retry later");
