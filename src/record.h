@@ -48,4 +48,23 @@ struct record_meta {
 int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, struct err *e);
 
+/* The report's content as the duplicate index sees it: SHA-256 over each
+ * line of lines[0..n) (as record_format wrote them) up to, not including,
+ * ',"received_at":', each followed by "\n".  What a delivery adds
+ * (received_at, source, message_id, submitter, recipient, client_ip,
+ * dkim, warnings) is left out, so a redelivery of the same report hashes
+ * alike however its mail differs.  That key cannot occur unescaped
+ * inside a string, so the first one found ends the report's part. */
+void record_content_hash(const unsigned char *lines, size_t n, unsigned char out[32]);
+
+/* How the warning on the records of a report stored beside another copy
+ * with the same organization_name and report_id but other content
+ * begins (tlsrpt-summary looks for it). */
+#define RECORD_CONFLICT_WARNING "report_id conflict"
+
+/* Add warning w as the last element of the warnings array of every line
+ * in lines (lines as record_format wrote them: each ends in "]}\n").
+ * ENOMEM is ERR_TEMP, and lines is then unchanged. */
+int record_add_warning(struct buf *lines, const char *w, struct err *e);
+
 #endif
