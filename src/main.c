@@ -592,15 +592,15 @@ static int run_expire(void)
 
 	err_clear(&e);
 	memset(&st, 0, sizeof st);
-	if (expire_spool(opt.spool, opt.expire_days, now, &st, &e) < 0) {
+	if (expire_spool(opt.spool, opt.expire_days, now, opt.limits.lock_timeout_ms, &st, &e) < 0) {
 		logmsg(LOG_ERR, "expire failed reason=\"%s\" deleted=%lu quarantine_deleted=%lu"
 		       " markers_deleted=%lu", e.reason, st.daily_deleted, st.quarantine_deleted,
 		       st.markers_deleted);
 		return e.cls == ERR_USAGE ? EXIT_USAGE : EXIT_TEMPFAIL;
 	}
-	logmsg(LOG_INFO, "expired days=%d deleted=%lu quarantine_deleted=%lu markers_deleted=%lu"
-	       " kept=%lu", opt.expire_days, st.daily_deleted, st.quarantine_deleted,
-	       st.markers_deleted, st.kept);
+	logmsg(LOG_INFO, "expired days=%d deleted=%lu index_deleted=%lu quarantine_deleted=%lu"
+	       " markers_deleted=%lu kept=%lu", opt.expire_days, st.daily_deleted, st.index_deleted,
+	       st.quarantine_deleted, st.markers_deleted, st.kept);
 	return EXIT_OK;
 }
 

@@ -87,6 +87,7 @@ check "symlink target not created" test ! -e /tmp/tlsrpt-elsewhere
 E=$tmp/expire
 mkdir -p "$E/quarantine/new"
 for d in 2026-03-01 2026-04-18 2026-04-19 2026-05-19 2026-05-20; do echo '{}' >"$E/$d.jsonl"; done
+: >"$E/2026-03-01.idx"; : >"$E/2026-04-19.idx"
 touch "$E/notes.txt" "$E/2026-03-01.jsonl.bak"
 touch -d 2026-03-01 "$E/quarantine/new/old.tlsrpt"
 touch -d 2026-05-19 "$E/quarantine/new/new.tlsrpt"
@@ -96,12 +97,12 @@ touch -d 2026-05-19 "$E/.seen/0a/0a00000000000002"
 "$LDA" --expire 30 --spool "$E" --log stderr 2>"$tmp/err"
 is "--expire exits 0" "$?" 0
 is "--expire keeps the last 30 days, today and later, and other files" \
-	"$(cd "$E" && ls | tr '\n' ' ')" "2026-03-01.jsonl.bak 2026-04-19.jsonl 2026-05-19.jsonl 2026-05-20.jsonl notes.txt quarantine "
+	"$(cd "$E" && ls | tr '\n' ' ')" "2026-03-01.jsonl.bak 2026-04-19.idx 2026-04-19.jsonl 2026-05-19.jsonl 2026-05-20.jsonl notes.txt quarantine "
 is "--expire removes old quarantined mail only" "$(ls "$E/quarantine/new")" new.tlsrpt
 is "--expire removes old duplicate markers only" \
 	"$(cd "$E/.seen" && find . -type f | sort | tr '\n' ' ')" "./0a/0a00000000000002 ./zz/old "
 is "--expire logs what it did" "$(cat "$tmp/err")" \
-	"tlsrpt-lda: expired days=30 deleted=2 quarantine_deleted=1 markers_deleted=2 kept=4"
+	"tlsrpt-lda: expired days=30 deleted=2 index_deleted=1 quarantine_deleted=1 markers_deleted=2 kept=4"
 "$LDA" --expire 0 --spool "$E" </dev/null >/dev/null 2>&1
 is "--expire 0 is a usage error" "$?" 64
 
