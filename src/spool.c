@@ -57,14 +57,24 @@ int spool_open(struct spool *s, const char *path, struct err *e)
 {
 	s->dirfd = -1;
 	s->lockfd = -1;
+	int made = 0;
+
 	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0 && errno == ENOENT) {
-		if (mkdir(path, DIR_MODE) < 0 && errno != EEXIST)
+		if (mkdir(path, DIR_MODE) == 0)
+			made = 1;
+		else if (errno != EEXIST)
 			return err_set(e, ERR_CONFIG, "spool %s: cannot create: %s", path, strerror(errno));
 		s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (s->dirfd < 0)
 		return err_set(e, ERR_CONFIG, "spool %s: %s", path, strerror(errno));
+	/* umask differs by MTA: give the new spool the documented mode */
+	if (made && fchmod(s->dirfd, DIR_MODE) < 0) {
+		err_set(e, ERR_CONFIG, "spool %s: chmod: %s", path, strerror(errno));
+		spool_close(s);
+		return -1;
+	}
 	return 0;
 }
 

@@ -22,6 +22,41 @@ is "duplicate logged" "$(cat "$tmp/err")" \
 	'tlsrpt-lda: duplicate org="Example Org" report_id="r1" domain=example.com policies=1 failed=3 file=2026-05-18.jsonl'
 is "duplicate stored once" "$(wc -l <"$S/2026-05-18.jsonl")" 1
 is "spool file mode" "$(stat -c %a "$S/2026-05-18.jsonl")" 640
+is "one 32-byte index entry for the report" "$(stat -c %s "$S/2026-05-18.idx")" 32
+
+# files are 0640 whatever the MTA's umask (Postfix local(8) uses 077)
+(umask 077; lda <"$tmp/r1.eml" 2>/dev/null; "$LDA" --spool "$tmp/umask" --log stderr <"$tmp/r1.eml" 2>/dev/null)
+is "umask 077: .lock, daily file and index are 0640, the spool 0750" \
+	"$(cd "$tmp/umask" && stat -c '%n %a' .lock 2026-05-18.jsonl 2026-05-18.idx . | tr '\n' ' ')" \
+	".lock 640 2026-05-18.jsonl 640 2026-05-18.idx 640 . 750 "
+
+# Forged first: a report with a real reporter's organization and its
+# predictable report-id, 0 failures, arrives before the real one (500
+# failures).  The real one is stored too, its records warned; either copy
+# delivered again is a duplicate, however its mail differs.
+F=$tmp/forged
+id=2026-05-18T00:00:00Z_example.com
+report_eml "Google Inc." "$id" 2026-05-18 example.com 0 >"$tmp/forged.eml"
+report_eml "Google Inc." "$id" 2026-05-18 example.com 500 >"$tmp/real.eml"
+"$LDA" --spool "$F" --log stderr <"$tmp/forged.eml" 2>"$tmp/err"
+is "forged report first: stored (exit 0)" "$?:$(cat "$tmp/err")" \
+	"0:tlsrpt-lda: stored org=\"Google Inc.\" report_id=\"$id\" domain=example.com policies=1 failed=0 file=2026-05-18.jsonl"
+"$LDA" --spool "$F" --log stderr <"$tmp/real.eml" 2>"$tmp/err"
+is "real report, same key, other content: stored too, the conflict logged (exit 0)" "$?:$(cat "$tmp/err")" \
+	"0:tlsrpt-lda: stored org=\"Google Inc.\" report_id=\"$id\" domain=example.com policies=1 failed=500 file=2026-05-18.jsonl conflict=\"same org and report_id stored with other content\""
+{
+	"$LDA" --stdout <"$tmp/forged.eml"
+	"$LDA" --stdout <"$tmp/real.eml" | sed 's/"\]}$/","report_id conflict: organization_name and report_id match 1 stored report with different content; both kept"]}/'
+} >"$tmp/forged-want"
+check "... the spool holds both, the real one's record warned" cmp "$tmp/forged-want" "$F/2026-05-18.jsonl"
+# the same reports again, in other mail: another Message-ID and a later delivery
+sed 's/^Message-ID: .*/Message-ID: <again@sender.example>/' "$tmp/real.eml" >"$tmp/real-again.eml"
+TLSRPT_LDA_NOW=1779264000 "$LDA" --spool "$F" --log stderr <"$tmp/real-again.eml" 2>"$tmp/err"
+is "the real report redelivered in other mail: duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
+"$LDA" --spool "$F" --log stderr <"$tmp/forged.eml" 2>"$tmp/err"
+is "the forged one redelivered: duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
+check "... the spool unchanged" cmp "$tmp/forged-want" "$F/2026-05-18.jsonl"
+is "... two index entries" "$(stat -c %s "$F/2026-05-18.idx")" 64
 
 printf 'From: a@b\nSubject: buy now\n\ncheap pills\n' >"$tmp/spam.eml"
 lda <"$tmp/spam.eml" 2>"$tmp/err"
