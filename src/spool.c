@@ -436,11 +436,9 @@ static int legacy_marked(int dirfd, const struct buf *key, int *seen, struct err
 
 /* ---- the daily index ---- */
 
-/* An index entry: the first 8 bytes of SHA-256(key), the first 16 of the
- * content hash, then the offset of the report's first line in the daily
- * file (64-bit little-endian). */
+/* An index entry (spool.h): key hash, content hash, offset, flags. */
 static void make_entry(unsigned char ent[SPOOL_ENTRY_LEN], const struct buf *key,
-		       const unsigned char content[SPOOL_HASH_LEN], uint64_t offset)
+		       const unsigned char content[SPOOL_HASH_LEN], uint64_t offset, unsigned flags)
 {
 	unsigned char h[SHA256_LEN];
 	struct sha256 c;
@@ -450,8 +448,9 @@ static void make_entry(unsigned char ent[SPOOL_ENTRY_LEN], const struct buf *key
 	sha256_final(&c, h);
 	memcpy(ent, h, KEY_BYTES);
 	memcpy(ent + KEY_BYTES, content, CONTENT_BYTES);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 7; i++)
 		ent[KEY_BYTES + CONTENT_BYTES + i] = (unsigned char)(offset >> (8 * i));
+	ent[SPOOL_ENTRY_FLAGS] = (unsigned char)flags;
 }
 
 /* Scan size bytes of the index for ent's key: *dup when one entry has its
@@ -747,7 +746,7 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 
 	snprintf(file, sizeof file, "%s.jsonl", r->day);
 	snprintf(idx, sizeof idx, "%s.idx", r->day);
-	make_entry(ent, key, r->content, 0);
+	make_entry(ent, key, r->content, 0, 0);
 	if (lookup(s, idx, key, ent, &ifd, &isize, &dup, conflicts, e) < 0)
 		goto out;
 	if (dup) {
@@ -766,7 +765,7 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 	}
 	if (ifd < 0 && (ifd = open_append(s->dirfd, idx, 1, &icreated, e)) < 0)
 		goto out;
-	make_entry(ent, key, r->content, (uint64_t)st.st_size);
+	make_entry(ent, key, r->content, (uint64_t)st.st_size, *conflicts > 0 ? SPOOL_FLAG_CONFLICT : 0);
 	if (journal_begin(s, r->day, st.st_size, isize, ent, e) < 0) {
 		journal_settle(s, &ignored);
 		goto out;

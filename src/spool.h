@@ -19,7 +19,13 @@ int spool_open(struct spool *s, const char *path, struct err *e);
 void spool_close(struct spool *s);
 
 #define SPOOL_HASH_LEN 32   /* content hash (SHA-256, record_content_hash) */
-#define SPOOL_ENTRY_LEN 32  /* one entry of a daily index "YYYY-MM-DD.idx" */
+/* One entry of a daily index "YYYY-MM-DD.idx" per stored report: bytes
+ * 0-7 the first 8 of SHA-256(organization_name NUL report_id), 8-23 the
+ * first 16 of the content hash, 24-30 the offset of the report's first
+ * line in the daily file (little-endian), 31 flags. */
+#define SPOOL_ENTRY_LEN 32
+#define SPOOL_ENTRY_FLAGS 31
+#define SPOOL_FLAG_CONFLICT 1  /* stored beside another copy of its key with other content */
 
 /* Called under the lock when the report's key (organization, report_id)
  * matches `stored` entries of the day whose content differs: it may

@@ -178,6 +178,12 @@ static void test_conflict(void)
 	if (fd >= 0)
 		close(fd);
 	is_int(ent[24] | ent[25] << 8 | ent[26] << 16 | ent[27] << 24, 16, "entry 2: offset of its first line");
+	is_int(ent[SPOOL_ENTRY_FLAGS], SPOOL_FLAG_CONFLICT, "entry 2: flagged as stored in conflict");
+	fd = open(path, O_RDONLY);
+	ok(fd >= 0 && pread(fd, ent, sizeof ent, 0) == SPOOL_ENTRY_LEN, "read entry 1");
+	if (fd >= 0)
+		close(fd);
+	is_int(ent[SPOOL_ENTRY_FLAGS], 0, "entry 1: not flagged");
 	spool_close(&s);
 }
 
