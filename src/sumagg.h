@@ -150,6 +150,10 @@ struct sum_agg {
 	/* filled by the caller from the reader */
 	uint64_t skipped, skipped_hist;
 	uint64_t duplicates;        /* copies of one report (merged spools), not counted */
+	uint64_t conflicts;         /* records whose report_id came before with other content: counted */
+	uint64_t conflicts_dropped; /* records of such a copy without an aligned DKIM pass,
+				     * left out for the copy with one */
+	char conflict_example[160]; /* "org" "report_id" of the first left out */
 	unsigned long quarantined;
 	/* after sum_agg_finish */
 	struct sum_domain **doms;

@@ -491,6 +491,12 @@ static void quality(struct html *h)
 	if (a->duplicates > 0)
 		putf(h, "<tr><td>Duplicate records (counted once)</td><td class=\"n\">%" PRIu64
 		     "</td></tr>\n", a->duplicates);
+	if (a->conflicts > 0)
+		putf(h, "<tr><td>Conflicting copies (same report_id, other content: the figures"
+		     " include both)</td><td class=\"n\">%" PRIu64 "</td></tr>\n", a->conflicts);
+	if (a->conflicts_dropped > 0)
+		putf(h, "<tr><td>Conflicting copies left out (used the copy with an aligned DKIM"
+		     " pass)</td><td class=\"n\">%" PRIu64 "</td></tr>\n", a->conflicts_dropped);
 	put(h, "</tbody>\n</table>\n");
 	top_table(h, "Most frequent warnings", "Records", &a->top_warnings);
 	flush(h);

@@ -284,13 +284,17 @@ static int read_spool(struct sum_agg *a, int dirfd, struct err *e)
 	if (r == NULL)
 		return -1;
 	for (long day = a->start; day <= a->o.until && rc >= 0; day++) {
-		struct sum_read_stats st = { 0, 0, 0, 0, 0 };
+		struct sum_read_stats st = { 0 };
 
 		sum_read_require(r, day < full ? "\"result_type\"" : NULL);
 		rc = sum_read_day(r, dirfd, day, sum_agg_add_cb, a, &st, e);
 		if (day >= a->o.since) {
 			a->skipped += st.skipped;
 			a->duplicates += st.duplicates;
+			a->conflicts += st.conflicts;
+			a->conflicts_dropped += st.conflicts_dropped;
+			if (a->conflict_example[0] == '\0')
+				memcpy(a->conflict_example, st.example, sizeof st.example);
 		} else {
 			a->skipped_hist += st.skipped;
 		}

@@ -57,6 +57,24 @@ is "the real report redelivered in other mail: duplicate (exit 0)" "$?:$(cut -d'
 is "the forged one redelivered: duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
 check "... the spool unchanged" cmp "$tmp/forged-want" "$F/2026-05-18.jsonl"
 is "... two index entries" "$(stat -c %s "$F/2026-05-18.idx")" 64
+# tlsrpt-summary: without DKIM verdicts both copies count, and it says so;
+# with them, the copy with an aligned DKIM pass is used, and it says which
+SUM=${SUMMARY:-$top_builddir/tlsrpt-summary}
+sum_q() { "$SUM" --spool "$1" --since 2026-05-18 --until 2026-05-18 --color never | grep -E "^  (conflicting|records in)|^    [0-9]+ sessions"; }
+is "summary, no DKIM verdicts: both copies in the figures, said so" "$(sum_q "$F")" \
+"    700 sessions: 200 successful, 500 failed (71.43 %)
+  records in the window                  2
+  conflicting copies                     1  (same report_id, other content: the figures include both)"
+D=$tmp/forged-dkim
+{ printf 'Authentication-Results: mx.test; dkim=pass header.d=forger.example\n'; cat "$tmp/forged.eml"; } >"$tmp/forged-ar.eml"
+{ printf 'Authentication-Results: mx.test; dkim=pass header.d=example.com\n'; cat "$tmp/real.eml"; } >"$tmp/real-ar.eml"
+"$LDA" --spool "$D" --trust-authserv-id mx.test --quiet <"$tmp/forged-ar.eml" &&
+	"$LDA" --spool "$D" --trust-authserv-id mx.test --quiet <"$tmp/real-ar.eml"
+is "forged (DKIM pass, not aligned) then real (aligned pass): both stored" "$?:$(wc -l <"$D/2026-05-18.jsonl")" 0:2
+is "summary: the copy with an aligned DKIM pass used, the other left out and named" "$(sum_q "$D")" \
+"    600 sessions: 100 successful, 500 failed (83.33 %)
+  records in the window                  1
+  conflicting copies left out            1  (used the copy with an aligned DKIM pass, e.g. \"Google Inc.\" \"$id\")"
 
 printf 'From: a@b\nSubject: buy now\n\ncheap pills\n' >"$tmp/spam.eml"
 lda <"$tmp/spam.eml" 2>"$tmp/err"
