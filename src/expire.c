@@ -183,7 +183,7 @@ int expire_spool(const char *spool, int days, time_t now, unsigned lock_timeout_
 		 struct expire_stats *st, struct err *e)
 {
 	long cutoff = day_of(now) - days;
-	struct spool s = { -1, -1 };
+	struct spool s = { -1, -1, 0 };
 	int fd, rc;
 
 	memset(st, 0, sizeof *st);

@@ -556,7 +556,7 @@ static int run_cgi(void)
 {
 	struct ingest_env env = { .source = "http", .trusted_authserv_ids = &opt.trusted };
 	struct cgi_request req;
-	struct spool sp = { -1, -1 };
+	struct spool sp = { -1, -1, 0 };
 	struct err e;
 	char now[21], ip[64], text[ERR_REASON_MAX + 40];
 	int status;
@@ -607,7 +607,7 @@ static int run_expire(void)
 int main(int argc, char **argv)
 {
 	int cgi_env = cgi_detect(getenv("GATEWAY_INTERFACE"));
-	struct spool sp = { -1, -1 };
+	struct spool sp = { -1, -1, 0 };
 	struct err e;
 	int rc;
 

@@ -43,6 +43,8 @@
 #define KEY_BYTES 8
 #define CONTENT_BYTES 16
 #define JOURNAL_MAX 200
+#define TAIL_MAX 4096            /* entries appended before an index is sorted */
+#define FLAG_SORTED_END 2        /* the last entry of an index's sorted region */
 
 static int temp_errno(struct err *e, const char *what, const char *name)
 {
@@ -55,9 +57,11 @@ static int temp_errno(struct err *e, const char *what, const char *name)
 
 int spool_open(struct spool *s, const char *path, struct err *e)
 {
+	int made = 0;
+
 	s->dirfd = -1;
 	s->lockfd = -1;
-	int made = 0;
+	s->index_tail_max = 0;
 
 	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0 && errno == ENOENT) {
@@ -453,20 +457,20 @@ static void make_entry(unsigned char ent[SPOOL_ENTRY_LEN], const struct buf *key
 	ent[SPOOL_ENTRY_FLAGS] = (unsigned char)flags;
 }
 
-/* Scan size bytes of the index for ent's key: *dup when one entry has its
- * content too, else *conflicts counts the entries with other content. */
-static int index_lookup(int fd, const char *name, off_t size, const unsigned char *ent,
-			int *dup, unsigned *conflicts, struct err *e)
+/* Look for ent's key among entries [from, to) of the index, read in
+ * chunks: *dup when one has its content too, else *conflicts counts those
+ * with other content.  *sorted_end (if not NULL) gets the position after
+ * the last entry flagged SORTED_END, or 0. */
+static int scan_entries(int fd, const char *name, off_t from, off_t to, const unsigned char *ent,
+			int *dup, unsigned *conflicts, off_t *sorted_end, struct err *e)
 {
 	static unsigned char chunk[2048 * SPOOL_ENTRY_LEN];
 	uint64_t want;
-	off_t off = 0;
+	off_t off = from;
 
-	*dup = 0;
-	*conflicts = 0;
 	memcpy(&want, ent, sizeof want);
-	while (off < size) {
-		size_t len = size - off < (off_t)sizeof chunk ? (size_t)(size - off) : sizeof chunk;
+	while (off < to) {
+		size_t len = to - off < (off_t)sizeof chunk ? (size_t)(to - off) : sizeof chunk;
 		ssize_t r = pread(fd, chunk, len, off);
 
 		if (r < 0 && errno == EINTR)
@@ -479,18 +483,160 @@ static int index_lookup(int fd, const char *name, off_t size, const unsigned cha
 		for (size_t i = 0; i < (size_t)r; i += SPOOL_ENTRY_LEN) {
 			uint64_t k;
 
+			if (sorted_end != NULL && (chunk[i + SPOOL_ENTRY_FLAGS] & FLAG_SORTED_END))
+				*sorted_end = off + (off_t)(i + SPOOL_ENTRY_LEN);
 			memcpy(&k, chunk + i, sizeof k);
-			if (k != want)
+			if (k != want || *dup)
 				continue;
-			if (memcmp(chunk + i + KEY_BYTES, ent + KEY_BYTES, CONTENT_BYTES) == 0) {
+			if (memcmp(chunk + i + KEY_BYTES, ent + KEY_BYTES, CONTENT_BYTES) == 0)
 				*dup = 1;
-				return 0;
-			}
-			(*conflicts)++;
+			else
+				(*conflicts)++;
 		}
 		off += r;
 	}
 	return 0;
+}
+
+static int read_entry(int fd, const char *name, off_t at, unsigned char *out, struct err *e)
+{
+	ssize_t r;
+
+	do
+		r = pread(fd, out, SPOOL_ENTRY_LEN, at);
+	while (r < 0 && errno == EINTR);
+	if (r != SPOOL_ENTRY_LEN)
+		return r < 0 ? temp_errno(e, "read", name) : err_set(e, ERR_TEMP, "read %s: short", name);
+	return 0;
+}
+
+/* Binary search of the sorted region [0, end): entries are sorted by
+ * their key and content bytes, so those of ent's key are adjacent. */
+static int search_sorted(int fd, const char *name, off_t end, const unsigned char *ent,
+			 int *dup, unsigned *conflicts, struct err *e)
+{
+	unsigned char got[SPOOL_ENTRY_LEN];
+	off_t lo = 0, hi = end / SPOOL_ENTRY_LEN;
+
+	while (lo < hi) {
+		off_t mid = lo + (hi - lo) / 2;
+
+		if (read_entry(fd, name, mid * SPOOL_ENTRY_LEN, got, e) < 0)
+			return -1;
+		if (memcmp(got, ent, KEY_BYTES) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo * SPOOL_ENTRY_LEN < end && !*dup; lo++) {
+		if (read_entry(fd, name, lo * SPOOL_ENTRY_LEN, got, e) < 0)
+			return -1;
+		if (memcmp(got, ent, KEY_BYTES) != 0)
+			break;
+		if (memcmp(got + KEY_BYTES, ent + KEY_BYTES, CONTENT_BYTES) == 0)
+			*dup = 1;
+		else
+			(*conflicts)++;
+	}
+	return 0;
+}
+
+/* Look ent up in an index of size bytes.  An index is a sorted region
+ * (its last entry flagged SORTED_END; none in a young index) followed by
+ * the entries appended since, in the order they came.  The tail is read
+ * whole (at most tail_max entries unless merging failed), the sorted
+ * region binary-searched; *tail counts the tail's entries. */
+static int index_lookup(int fd, const char *name, off_t size, unsigned tail_max,
+			const unsigned char *ent, int *dup, unsigned *conflicts, off_t *tail,
+			struct err *e)
+{
+	off_t window = (off_t)(tail_max + 1) * SPOOL_ENTRY_LEN, from, sorted_end = 0;
+	unsigned ignored = 0;
+	int found = 0;
+
+	*dup = 0;
+	*conflicts = 0;
+	/* where the sorted region ends: within reach of the end, or (an index
+	 * whose sorting failed) anywhere */
+	from = size > window ? size - window : 0;
+	if (scan_entries(fd, name, from, size, ent, &found, &ignored, &sorted_end, e) < 0)
+		return -1;
+	if (sorted_end == 0 && from > 0 &&
+	    scan_entries(fd, name, 0, from, ent, &found, &ignored, &sorted_end, e) < 0)
+		return -1;
+	*tail = (size - sorted_end) / SPOOL_ENTRY_LEN;
+	if (scan_entries(fd, name, sorted_end, size, ent, dup, conflicts, NULL, e) < 0)
+		return -1;
+	if (*dup)
+		return 0;
+	return search_sorted(fd, name, sorted_end, ent, dup, conflicts, e);
+}
+
+/* Rewrite the index with every entry sorted (tmp file, fsync, rename),
+ * so lookups stay a binary search and a short scan however many reports
+ * the day holds.  Runs under the lock before a delivery's journal; a
+ * crash leaves the old index whole (and maybe .idx-merge, overwritten by
+ * the next merge).  *fd is replaced by the new file. */
+static int by_entry(const void *a, const void *b)
+{
+	return memcmp(a, b, KEY_BYTES + CONTENT_BYTES);
+}
+
+static int index_merge(int dirfd, const char *name, int *fd, off_t size, struct err *e)
+{
+	unsigned char *all = malloc(size > 0 ? (size_t)size : 1);
+	size_t n = (size_t)size / SPOOL_ENTRY_LEN;
+	int tmp = -1, rc = -1, nfd;
+	off_t off = 0;
+
+	if (all == NULL)
+		return err_nomem(e);
+	while (off < size) {
+		ssize_t r = pread(*fd, all + off, (size_t)(size - off), off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			temp_errno(e, "read", name);
+			goto out;
+		}
+		off += r;
+	}
+	qsort(all, n, SPOOL_ENTRY_LEN, by_entry);
+	for (size_t i = 0; i < n; i++)
+		all[i * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] &= (unsigned char)~FLAG_SORTED_END;
+	if (n > 0)
+		all[(n - 1) * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] |= FLAG_SORTED_END;
+	tmp = openat(dirfd, ".idx-merge", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
+	if (tmp < 0 || fchmod(tmp, FILE_MODE) < 0 || write_all(tmp, all, (size_t)size) < 0 ||
+	    fsync(tmp) < 0) {
+		temp_errno(e, "write", ".idx-merge");
+		if (tmp >= 0)
+			unlinkat(dirfd, ".idx-merge", 0);
+		goto out;
+	}
+	if (renameat(dirfd, ".idx-merge", dirfd, name) < 0) {
+		temp_errno(e, "rename .idx-merge to", name);
+		unlinkat(dirfd, ".idx-merge", 0);
+		goto out;
+	}
+	if (fsync(dirfd) < 0) {
+		temp_errno(e, "fsync spool directory for", name);
+		goto out;
+	}
+	nfd = openat(dirfd, name, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0) {
+		temp_errno(e, "open", name);
+		goto out;
+	}
+	close(*fd);
+	*fd = nfd;
+	rc = 0;
+out:
+	if (tmp >= 0)
+		close(tmp);
+	free(all);
+	return rc;
 }
 
 /* Open the day's index if it exists (*fd = -1 if not) and its size in
@@ -722,10 +868,19 @@ static int lookup(struct spool *s, const char *idx, const struct buf *key,
 		  const unsigned char *ent, int *ifd, off_t *isize, int *dup,
 		  unsigned *conflicts, struct err *e)
 {
+	unsigned tail_max = s->index_tail_max ? s->index_tail_max : TAIL_MAX;
+	off_t tail = 0;
+
 	if (index_open(s->dirfd, idx, ifd, isize, e) < 0)
 		return -1;
-	if (*ifd >= 0 && index_lookup(*ifd, idx, *isize, ent, dup, conflicts, e) < 0)
+	if (*ifd >= 0 && index_lookup(*ifd, idx, *isize, tail_max, ent, dup, conflicts, &tail, e) < 0)
 		return -1;
+	/* sorting is an optimisation: if it fails, the delivery goes on */
+	if (*ifd >= 0 && !*dup && tail >= tail_max) {
+		struct err ignored;
+
+		index_merge(s->dirfd, idx, ifd, *isize, &ignored);
+	}
 	if (!*dup && legacy_marked(s->dirfd, key, dup, e) < 0)
 		return -1;
 	return 0;

@@ -11,6 +11,8 @@
 struct spool {
 	int dirfd;
 	int lockfd;
+	unsigned index_tail_max;  /* entries appended to a day's index before it
+				   * is sorted again; 0: the default (4096) */
 };
 
 /* Open (creating the last component with mode 0750 if missing) the spool
@@ -22,7 +24,11 @@ void spool_close(struct spool *s);
 /* One entry of a daily index "YYYY-MM-DD.idx" per stored report: bytes
  * 0-7 the first 8 of SHA-256(organization_name NUL report_id), 8-23 the
  * first 16 of the content hash, 24-30 the offset of the report's first
- * line in the daily file (little-endian), 31 flags. */
+ * line in the daily file (little-endian), 31 flags.  An index is sorted
+ * by bytes 0-23 up to the entry flagged 2 (none in a young index), then
+ * holds the entries appended since; every 4096 appends it is sorted again
+ * (written anew and renamed), so a lookup is a binary search and a scan
+ * of at most 4096 entries however many reports the day holds. */
 #define SPOOL_ENTRY_LEN 32
 #define SPOOL_ENTRY_FLAGS 31
 #define SPOOL_FLAG_CONFLICT 1  /* stored beside another copy of its key with other content */

@@ -689,6 +689,43 @@ printf 'tlsrpt-journal 2 ../../target 0 0 %064d\n' 0 >"$S/.lock"
 lda <"$tmp/append.eml" 2>/dev/null
 is "journal (version 2) naming another path: ignored, the delivery exits 0" "$?:$(cat "$tmp/target")" "0:precious"
 
+# Every 4096 reports a day's index is written anew, sorted, and renamed
+# into place: a failure or a kill meanwhile leaves the old one whole.
+big_index() {
+	restore
+	perl -e 'srand(8460); for (1 .. 4096) { print join("", map { chr(int rand 256) } 1 .. 24), "\0" x 8 }' \
+		>>"$S/2026-05-18.idx"
+	cp "$S/2026-05-18.idx" "$tmp/idx-before"
+}
+sorted_end() { od -An -v -tu1 -w32 "$1" | awk '$32 == 2 { n = NR } END { print n + 0 }'; }
+if [ "$have_shim" = 1 ]; then
+	big_index
+	INJECT_RENAME_FAIL=1 LD_PRELOAD=$INJECT_SO lda <"$tmp/append.eml" 2>"$tmp/err"
+	is "sorting a 4097-entry index fails (rename): the delivery still stores (exit 0)" "$?:$(cut -d' ' -f2 "$tmp/err")" "0:stored"
+	is "... the index as it was plus one entry, unsorted, no temporary file" \
+		"$(cmp -n "$(stat -c %s "$tmp/idx-before")" "$tmp/idx-before" "$S/2026-05-18.idx" && stat -c %s "$S/2026-05-18.idx"):$(sorted_end "$S/2026-05-18.idx"):$(ls -A "$S" | grep -c idx-merge)" \
+		"$(( $(stat -c %s "$tmp/idx-before") + 32 )):0:0"
+	big_index
+	(
+		export INJECT_TEAR=.idx-merge LD_PRELOAD="$INJECT_SO"
+		"$LDA" --spool "$S" --log stderr <"$tmp/append.eml" >/dev/null 2>&1
+		exit $?
+	) 2>/dev/null
+	is "SIGKILL while writing the sorted index: died by the signal" "$?" 137
+	check "... the index as it was" cmp -s "$tmp/idx-before" "$S/2026-05-18.idx"
+	check "... the daily file as it was" cmp -s "$tmp/base/2026-05-18.jsonl" "$S/2026-05-18.jsonl"
+	lda <"$tmp/append.eml" 2>"$tmp/err"
+	is "... the redelivery stores it (exit 0)" "$?:$(cut -d' ' -f2 "$tmp/err")" "0:stored"
+	is "... once, in an index now sorted but for its new entry" \
+		"$(wc -l <"$S/2026-05-18.jsonl"):$(stat -c %s "$S/2026-05-18.idx"):$(sorted_end "$S/2026-05-18.idx")" \
+		"4:$(( $(stat -c %s "$tmp/idx-before") + 32 )):4097"
+	lda <"$tmp/append.eml" 2>"$tmp/err"
+	is "... and found in the sorted part again: a duplicate" "$?:$(cut -d' ' -f2 "$tmp/err")" "0:duplicate"
+else
+	skip "sorting the index fails" "$shim_why"
+	skip "SIGKILL while sorting the index" "$shim_why"
+fi
+
 # ---- SIGKILL ------------------------------------------------------------
 echo "# ${SECONDS}s: SIGKILL"
 

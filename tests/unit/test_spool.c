@@ -187,6 +187,62 @@ static void test_conflict(void)
 	spool_close(&s);
 }
 
+/* A day's index is sorted every index_tail_max appends: lookups then
+ * binary-search it and scan the tail, and find every report either way. */
+static void test_sorted_index(void)
+{
+	struct spool s;
+	struct err e;
+	char id[16], tag[16], path[512];
+	unsigned char all[40 * SPOOL_ENTRY_LEN];
+	unsigned conflicts;
+	int fd, dups = 0, sorted = 1, flagged = 0, conflict_ok = 1;
+	ssize_t n;
+
+	fresh_dir();
+	err_clear(&e);
+	spool_open(&s, dir, &e);
+	s.index_tail_max = 4;
+	for (int i = 0; i < 30; i++) {
+		snprintf(id, sizeof id, "id-%d", i);
+		snprintf(tag, sizeof tag, "c-%d", i);
+		if (STORE(&s, "Org", id, tag, lines2, &e) < 0)
+			break;
+	}
+	is_int((int)size_of("2026-05-18.idx"), 30 * SPOOL_ENTRY_LEN, "30 reports, 30 entries");
+	for (int i = 0; i < 30; i++) {
+		snprintf(id, sizeof id, "id-%d", i);
+		snprintf(tag, sizeof tag, "c-%d", i);
+		err_clear(&e);
+		dups += STORE(&s, "Org", id, tag, lines2, &e) < 0 && e.cls == ERR_DUPLICATE;
+		snprintf(tag, sizeof tag, "other-%d", i);
+		err_clear(&e);
+		conflicts = 0;
+		if (i % 10 == 0)
+			conflict_ok &= store(&s, "2026-05-18", "Org", id, tag, lines2, sizeof lines2 - 1, 1000,
+					     &conflicts, NULL, &e) == 0 && conflicts == 1;
+	}
+	is_int(dups, 30, "every one found again: a duplicate");
+	ok(conflict_ok, "other content under a key in the sorted part: stored, one conflict");
+	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
+	fd = open(path, O_RDONLY);
+	n = fd >= 0 ? read(fd, all, sizeof all) : -1;
+	if (fd >= 0)
+		close(fd);
+	is_int((int)n, 33 * SPOOL_ENTRY_LEN, "33 entries");
+	for (int i = 0; i < 33; i++) {
+		if (all[i * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] & 2)
+			flagged = i + 1;
+	}
+	ok(flagged >= 28, "most of the index sorted, its end flagged");
+	for (int i = 1; i < flagged; i++)
+		sorted &= memcmp(all + (i - 1) * SPOOL_ENTRY_LEN, all + i * SPOOL_ENTRY_LEN, 24) <= 0;
+	ok(sorted, "... in order of key and content");
+	is_int((int)mode_of("2026-05-18.idx"), 0640, "a sorted index keeps mode 0640");
+	is_int((int)mode_of(".idx-merge"), -1, "no temporary file left");
+	spool_close(&s);
+}
+
 /* A spool written by a version with one marker file per report: a key
  * marked there stays a duplicate. */
 static void test_legacy_markers(void)
@@ -377,6 +433,7 @@ int main(void)
 	test_store_and_duplicate();
 	test_conflict();
 	test_legacy_markers();
+	test_sorted_index();
 	test_journal();
 	test_symlink_refused();
 	test_lock_timeout();
