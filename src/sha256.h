@@ -20,4 +20,8 @@ void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *p, size_t n);
 void sha256_final(struct sha256 *c, unsigned char out[SHA256_LEN]);
 
+/* 0: the portable rounds even where the CPU has SHA instructions (for
+ * tests: both must agree); 1 (the default): the fastest there is. */
+void sha256_use_cpu(int on);
+
 #endif

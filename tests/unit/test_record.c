@@ -428,6 +428,9 @@ static void test_content_and_warning(void)
 int main(void)
 {
 	test_sha256();
+	sha256_use_cpu(0);
+	test_sha256();  /* the portable rounds, where the CPU has its own */
+	sha256_use_cpu(1);
 	test_content_and_warning();
 	test_golden_full();
 	test_golden_nulls();
