@@ -57,6 +57,26 @@ is "the real report redelivered in other mail: duplicate (exit 0)" "$?:$(cut -d'
 is "the forged one redelivered: duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
 check "... the spool unchanged" cmp "$tmp/forged-want" "$F/2026-05-18.jsonl"
 is "... two index entries" "$(stat -c %s "$F/2026-05-18.idx")" 64
+# A spool from a version with one marker file per report (.seen/XX/<FNV-1a
+# 64 of org NUL report_id>, holding the key): a report it marks is not
+# stored again, whatever its content; the others are, with an index.
+L=$tmp/legacy
+mkdir -p "$L"
+"$LDA" --stdout <"$tmp/r1.eml" >"$L/2026-05-18.jsonl"
+h=$((0xcbf29ce484222325))
+key=$(printf 'Example Org\001r1' | od -An -tu1 -v)
+for b in $key; do [ "$b" = 1 ] && b=0; h=$(( (h ^ b) * 0x100000001b3 )); done
+printf -v slot '%016x' "$h"
+mkdir -p "$L/.seen/${slot:0:2}"
+printf 'Example Org\0r1' >"$L/.seen/${slot:0:2}/$slot"
+cp "$L/2026-05-18.jsonl" "$tmp/legacy-before"
+"$LDA" --spool "$L" --log stderr <"$tmp/r1.eml" 2>"$tmp/err"
+is "old spool: a report its marker names is a duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
+check "... not stored again" cmp -s "$tmp/legacy-before" "$L/2026-05-18.jsonl"
+"$LDA" --spool "$L" --log stderr <"$tmp/r2.eml" 2>"$tmp/err"
+is "old spool: another report is stored, with an index entry" \
+	"$?:$(cut -d' ' -f1-2 "$tmp/err"):$(wc -l <"$L/2026-05-18.jsonl"):$(stat -c %s "$L/2026-05-18.idx")" "0:tlsrpt-lda: stored:2:32"
+
 # tlsrpt-summary: without DKIM verdicts both copies count, and it says so;
 # with them, the copy with an aligned DKIM pass is used, and it says which
 SUM=${SUMMARY:-$top_builddir/tlsrpt-summary}
