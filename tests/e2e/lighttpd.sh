@@ -31,12 +31,7 @@ e2e_install lighttpd curl
 command -v lighttpd >/dev/null || skip_all "lighttpd not installed"
 
 # a port nobody listens on
-port=
-for ((i = 0; i < 50; i++)); do
-	p=$((20000 + RANDOM % 20000))
-	if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "Bail out! no free port on 127.0.0.1"; exit 1; }
+port=$(e2e_free_port) || { echo "Bail out! no free port in 10025-10099"; exit 1; }
 URL=http://127.0.0.1:$port/v1/tlsrpt
 
 S=$tmp/spool
