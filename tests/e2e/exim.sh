@@ -60,19 +60,18 @@ exim_user_cleanup() {
 	delgroup --quiet --system Debian-exim >/dev/null 2>&1
 	exim_user_created=
 }
+exim_pidfile=
 stop_exim() {
+	[ -n "$exim_pid" ] || exim_pid=$(cat "$exim_pidfile" 2>/dev/null)
 	e2e_stop_pid "$exim_pid"
 	exim_pid=
 }
 trap 'stop_exim; untrust; exim_user_cleanup; e2e_user_cleanup; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# /etc/exim4 and /var/lib/exim4 as they are now (compared at the end)
-etc_state() {
-	find /etc/exim4 /var/lib/exim4 -xdev \( -type f -o -type l \) -print0 2>/dev/null | sort -z |
-		xargs -0 -r md5sum 2>/dev/null
-	[ -d /etc/exim4 ] && echo "/etc/exim4 exists"
-}
-etc_state >"$tmp/etc-before"
+# /etc/exim4, /var/lib/exim4 and the host's daemon as they are now
+# (compared at the end)
+e2e_files_state /etc/exim4 /var/lib/exim4 >"$tmp/etc-before"
+host_exim=$(e2e_running /run/exim4/exim.pid)
 
 installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 if { installed exim4-daemon-light || installed exim4-daemon-heavy; } && installed exim4-config &&
@@ -118,7 +117,7 @@ E2E_SMTP_PORT=$(e2e_free_port) || { echo "Bail out! no free port in 10025-10099"
 # start_exim NAME CONF: a daemon on CONF, its spool, log and pid file in
 # $tmp/NAME; sets log, exim_pid and the command exim (-C CONF)
 start_exim() {
-	local d=$tmp/$1
+	local d=$tmp/$1 i
 	conf=$2
 	chmod 0644 "$conf"
 	trust "$conf"
@@ -128,10 +127,14 @@ start_exim() {
 		sed 's/^/# /' "$d/bV"
 		return 1
 	fi
-	exim -bd -oX "$E2E_SMTP_PORT" -oP "$d/exim.pid" >"$d/start.log" 2>&1
-	if wait_port && [ -s "$d/exim.pid" ]; then
-		exim_pid=$(cat "$d/exim.pid")
-		return 0
+	exim_pidfile=$d/exim.pid
+	exim -bd -oX "$E2E_SMTP_PORT" -oP "$exim_pidfile" >"$d/start.log" 2>&1
+	# the pid file may come a moment after the port
+	if wait_port; then
+		for ((i = 0; i < 50; i++)); do
+			[ -s "$exim_pidfile" ] && { exim_pid=$(cat "$exim_pidfile"); return 0; }
+			sleep 0.1
+		done
 	fi
 	cat "$d/start.log" "$d"/log/* 2>/dev/null | sed 's/^/# /'
 	return 1
@@ -359,9 +362,11 @@ debian debian-nonsplit "Debian non-split template"
 
 untrust
 exim_user_cleanup
-etc_state >"$tmp/etc-after"
+e2e_files_state /etc/exim4 /var/lib/exim4 >"$tmp/etc-after"
 check "/etc/exim4 and /var/lib/exim4 as before the test (trusted_configs put back)" \
 	cmp -s "$tmp/etc-before" "$tmp/etc-after"
+is "the host's exim daemon as before the test (${host_exim:-none})" \
+	"$(e2e_running /run/exim4/exim.pid)" "$host_exim"
 is "the user Debian-exim as before the test" \
 	"$(getent passwd Debian-exim >/dev/null && echo yes)" "$had_exim_user"
 done_testing

@@ -127,6 +127,25 @@ e2e_stop_pid() {
 	return 1
 }
 
+# e2e_files_state PATH...: a checksum line for every file and symlink
+# under PATH... (missing paths print nothing), to compare the host's
+# configuration before and after a test
+e2e_files_state() {
+	find "$@" -xdev \( -type f -o -type l \) -print0 2>/dev/null | sort -z |
+		xargs -0 -r md5sum 2>/dev/null
+	local d
+	for d in "$@"; do [ -e "$d" ] && echo "exists: $d"; done
+}
+
+# e2e_running PIDFILE: the pid in PIDFILE when that process runs (the
+# host's own daemon, which a test must leave running); empty otherwise
+e2e_running() {
+	local pid
+	pid=$(sed -n '1s/^ *\([0-9][0-9]*\).*/\1/p' "$1" 2>/dev/null)
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	return 0
+}
+
 # A test directory every user can traverse (the MTA runs the binary and
 # writes the spool as nobody), holding bin/tlsrpt-lda.
 e2e_tmpdir() {

@@ -16,6 +16,11 @@ e2e_require_root postfix
 e2e_tmpdir
 trap 'e2e_private_postfix_stop; e2e_user_cleanup; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 e2e_postfix_install
+# the host's Postfix (configuration and master) as it is now: compared
+# at the end
+e2e_files_state /etc/postfix >"$tmp/etc-before"
+host_pf_pid=$(postconf -h queue_directory 2>/dev/null || echo /var/spool/postfix)/pid/master.pid
+host_pf=$(e2e_running "$host_pf_pid")
 
 e2e_user
 S=$tmp/spool      # the aliases pipe's spool, written as nobody
@@ -162,4 +167,6 @@ pid=$E2E_PF_PID
 e2e_private_postfix_stop
 check "postfix stopped (master pid $pid gone, port $E2E_SMTP_PORT closed)" \
 	sh -c "! kill -0 $pid 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$E2E_SMTP_PORT) 2>/dev/null"
+check "/etc/postfix as before the test" cmp -s "$tmp/etc-before" <(e2e_files_state /etc/postfix)
+is "the host's Postfix master as before the test (${host_pf:-none})" "$(e2e_running "$host_pf_pid")" "$host_pf"
 done_testing
