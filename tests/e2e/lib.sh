@@ -167,7 +167,7 @@ e2e_spool() {
 # (and removed again at exit when this script created it).
 e2e_user() {
 	getent passwd _tlsrpt >/dev/null && return 0
-	adduser --quiet --system --group --home /var/spool/tlsrpt --no-create-home _tlsrpt >/dev/null ||
+	adduser --quiet --system --group --home /var/lib/tlsrpt --no-create-home _tlsrpt >/dev/null ||
 		{ echo "Bail out! cannot create the user _tlsrpt"; exit 1; }
 	E2E_USER_CREATED=1
 }
