@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "expire.h"
+#include "spool.h"
 
 /* Days since 1970-01-01 of a valid civil date (Hinnant's algorithm). */
 static long day_number(long y, unsigned m, unsigned d)
@@ -41,13 +42,15 @@ static int num(const char *s, size_t n, unsigned *v)
 	return 0;
 }
 
-/* Day of a name that is exactly "YYYY-MM-DD.jsonl" with a real date. */
+/* Day of a name that is exactly "YYYY-MM-DD.jsonl" (returns 0) or
+ * "YYYY-MM-DD.idx" (its duplicate index, returns 1) with a real date. */
 static int daily_name(const char *name, long *day)
 {
 	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	unsigned y, m, d;
+	int idx = strlen(name) == 14 && strcmp(name + 10, ".idx") == 0;
 
-	if (strlen(name) != 16 || strcmp(name + 10, ".jsonl") != 0 ||
+	if ((!idx && (strlen(name) != 16 || strcmp(name + 10, ".jsonl") != 0)) ||
 	    name[4] != '-' || name[7] != '-' || num(name, 4, &y) < 0 ||
 	    num(name + 5, 2, &m) < 0 || num(name + 8, 2, &d) < 0)
 		return -1;
@@ -55,7 +58,7 @@ static int daily_name(const char *name, long *day)
 	    (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
 		return -1;
 	*day = day_number((long)y, m, d);
-	return 0;
+	return idx;
 }
 
 static void remove_one(int dirfd, const char *name, const char *where,
@@ -71,9 +74,10 @@ static void remove_one(int dirfd, const char *name, const char *where,
 		err_set(e, ERR_TEMP, "unlink %s%s: %s", where, name, strerror(errno));
 }
 
-/* Remove the old regular files of one directory: daily files by the date
- * in their name, quarantined messages and markers (daily == 0) by their
- * mtime. */
+/* Remove the old regular files of one directory: daily files and their
+ * indexes by the date in their name (indexes are neither counted as
+ * deleted daily files nor as kept), quarantined messages and markers
+ * (daily == 0) by their mtime. */
 static int sweep(int dirfd, const char *where, long cutoff, int daily, unsigned long *count,
 		 unsigned long *kept, struct expire_stats *st, struct err *e)
 {
@@ -81,7 +85,7 @@ static int sweep(int dirfd, const char *where, long cutoff, int daily, unsigned 
 	struct stat sb;
 	DIR *dir;
 	long day;
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int kind = 0, fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	dir = fd < 0 ? NULL : fdopendir(fd);
 	if (dir == NULL) {
@@ -91,16 +95,16 @@ static int sweep(int dirfd, const char *where, long cutoff, int daily, unsigned 
 			       strerror(errno));
 	}
 	while ((d = readdir(dir)) != NULL) {
-		if (d->d_name[0] == '.' || (daily && daily_name(d->d_name, &day) < 0))
+		if (d->d_name[0] == '.' || (daily && (kind = daily_name(d->d_name, &day)) < 0))
 			continue;
 		if (fstatat(dirfd, d->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
 			continue;
 		if (!daily)
 			day = day_of(sb.st_mtime);
 		if (day >= cutoff)
-			(*kept)++;
+			*kept += kind == 0;
 		else
-			remove_one(dirfd, d->d_name, where, count, st, e);
+			remove_one(dirfd, d->d_name, where, kind == 0 ? count : &st->index_deleted, st, e);
 	}
 	closedir(dir);
 	return 0;
@@ -175,10 +179,11 @@ static int sweep_markers(int spool, long cutoff, struct expire_stats *st, struct
 	return rc;
 }
 
-int expire_spool(const char *spool, int days, time_t now, struct expire_stats *st,
-		 struct err *e)
+int expire_spool(const char *spool, int days, time_t now, unsigned lock_timeout_ms,
+		 struct expire_stats *st, struct err *e)
 {
 	long cutoff = day_of(now) - days;
+	struct spool s = { -1, -1, 0 };
 	int fd, rc;
 
 	memset(st, 0, sizeof *st);
@@ -187,12 +192,20 @@ int expire_spool(const char *spool, int days, time_t now, struct expire_stats *s
 	fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, ERR_CONFIG, "open spool %s: %s", spool, strerror(errno));
+	/* as a delivery does: a backfill into an old day (--file) must not
+	 * append to a file, or index, being removed */
+	s.dirfd = fd;
+	if (spool_lock(&s, lock_timeout_ms, e) < 0) {
+		spool_close(&s);
+		return -1;
+	}
 	rc = sweep(fd, "", cutoff, 1, &st->daily_deleted, &st->kept, st, e);
 	if (rc == 0)
 		rc = sweep_quarantine(fd, cutoff, st, e);
 	if (rc == 0)
 		rc = sweep_markers(fd, cutoff, st, e);
-	close(fd);
+	spool_unlock(&s);
+	spool_close(&s);
 	if (rc == 0 && st->failed > 0)
 		rc = -1;    /* e holds the first unlink failure */
 	return rc;

@@ -67,6 +67,7 @@ void ingest_init(struct ingest_result *r)
 	buf_init(&r->lines);
 	r->day[0] = '\0';
 	r->where[0] = '\0';
+	memset(r->content, 0, sizeof r->content);
 }
 
 void ingest_free(struct ingest_result *r)
@@ -687,7 +688,10 @@ static int format_records(struct ingest_result *out, const struct envelope *env,
 		return -1;
 	memcpy(out->day, out->report.begin_date, 10);
 	out->day[10] = '\0';
-	return record_format(&out->report, &meta, &out->lines, e);
+	if (record_format(&out->report, &meta, &out->lines, e) < 0)
+		return -1;
+	record_content_hash(out->lines.p, out->lines.n, out->content);
+	return 0;
 }
 
 int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,

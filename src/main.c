@@ -23,6 +23,7 @@
 #include "expire.h"
 #include "lda.h"
 #include "message.h"
+#include "record.h"
 
 static struct options opt;
 
@@ -324,6 +325,24 @@ static long long total_failed(const struct report *r)
 	return sum;
 }
 
+/* The spool found this report's organization and report_id stored with
+ * other content: say so on each record before it is stored beside it. */
+static int mark_conflict(void *arg, unsigned stored, const unsigned char **lines, size_t *n,
+			 struct err *e)
+{
+	struct ingest_result *res = arg;
+	char w[200];
+
+	snprintf(w, sizeof w, "%s: organization_name and report_id match %u stored report%s"
+		 " with different content; both kept", RECORD_CONFLICT_WARNING, stored,
+		 stored == 1 ? "" : "s");
+	if (record_add_warning(&res->lines, w, e) < 0)
+		return -1;
+	*lines = res->lines.p;
+	*n = res->lines.n;
+	return 0;
+}
+
 /* Store (or print) one parsed report and log the outcome; *dup (may be
  * NULL) tells a duplicate from a new report.  client: the HTTP client for
  * the log line, or NULL. */
@@ -334,19 +353,25 @@ int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
 	const char *domain = r->policies[0].policy_domain; /* NULL: the report gave none */
 	char org[160], id[160], dom[160];
 	int is_dup;
+	struct spool_report sr = {
+		.day = res->day, .org = r->organization_name, .report_id = r->report_id,
+		.content = res->content, .lines = res->lines.p, .n = res->lines.n,
+		.on_conflict = mark_conflict, .arg = res,
+	};
+	unsigned conflicts = 0;
 
 	if (opt.to_stdout)
 		return write_stdout(&res->lines, e);
-	if (spool_store(sp, res->day, r->organization_name, r->report_id, res->lines.p,
-			res->lines.n, opt.limits.lock_timeout_ms, e) < 0 && e->cls != ERR_DUPLICATE)
+	if (spool_store(sp, &sr, opt.limits.lock_timeout_ms, &conflicts, e) < 0 && e->cls != ERR_DUPLICATE)
 		return -1;
 	is_dup = e->cls == ERR_DUPLICATE;
 	if (dup != NULL)
 		*dup = is_dup;
-	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl%s%s",
+	logmsg(LOG_INFO, "%s org=\"%s\" report_id=\"%s\" domain=%s policies=%zu failed=%lld file=%s.jsonl%s%s%s",
 	       is_dup ? "duplicate" : "stored", log_safe(r->organization_name, org, sizeof org),
 	       log_safe(r->report_id, id, sizeof id), log_safe(domain ? domain : "-", dom, sizeof dom),
-	       r->n_policies, total_failed(r), res->day, client ? " client=" : "", client ? client : "");
+	       r->n_policies, total_failed(r), res->day, client ? " client=" : "", client ? client : "",
+	       !is_dup && conflicts > 0 ? " conflict=\"same org and report_id stored with other content\"" : "");
 	err_clear(e);
 	return 0;
 }
@@ -609,15 +634,15 @@ static int run_expire(void)
 
 	err_clear(&e);
 	memset(&st, 0, sizeof st);
-	if (expire_spool(opt.spool, opt.expire_days, now, &st, &e) < 0) {
+	if (expire_spool(opt.spool, opt.expire_days, now, opt.limits.lock_timeout_ms, &st, &e) < 0) {
 		logmsg(LOG_ERR, "expire failed reason=\"%s\" deleted=%lu quarantine_deleted=%lu"
 		       " markers_deleted=%lu", e.reason, st.daily_deleted, st.quarantine_deleted,
 		       st.markers_deleted);
 		return e.cls == ERR_USAGE ? EXIT_USAGE : EXIT_TEMPFAIL;
 	}
-	logmsg(LOG_INFO, "expired days=%d deleted=%lu quarantine_deleted=%lu markers_deleted=%lu"
-	       " kept=%lu", opt.expire_days, st.daily_deleted, st.quarantine_deleted,
-	       st.markers_deleted, st.kept);
+	logmsg(LOG_INFO, "expired days=%d deleted=%lu index_deleted=%lu quarantine_deleted=%lu"
+	       " markers_deleted=%lu kept=%lu", opt.expire_days, st.daily_deleted, st.index_deleted,
+	       st.quarantine_deleted, st.markers_deleted, st.kept);
 	return EXIT_OK;
 }
 
@@ -649,7 +674,7 @@ static int refuse_query_argv(int cgi)
 
 int main(int argc, char **argv)
 {
-	struct spool sp = { -1, -1 };
+	struct spool sp = { -1, -1, 0 };
 	struct err e;
 	int rc, cgi = cgi_asked(argc, argv);
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "sha256.h"
 
 #define ONES ((uint64_t)0x0101010101010101)
 #define HIGHS ((uint64_t)0x8080808080808080)
@@ -296,9 +297,9 @@ int record_format(const struct report *r, const struct record_meta *meta,
 			o.longest = o.need - before;
 	}
 	/* the measure is exact but for escapes, which only make lines longer */
-	if (o.longest > RECORD_MAX_LINE + 1)
+	if (o.longest > RECORD_MAX_LINE - RECORD_WARN_ROOM + 1)
 		return err_set(e, ERR_INPUT, "record line of %zu bytes, more than the %zu "
-			       "the summary reads", o.longest - 1, RECORD_MAX_LINE);
+			       "the summary reads", o.longest - 1, RECORD_MAX_LINE - RECORD_WARN_ROOM);
 	o.measure = 0;
 	/* a batch of MEM_HUGE_MIN or more gets huge pages (buf_reserve) */
 	if (buf_reserve(out, o.need) < 0)
@@ -307,7 +308,7 @@ int record_format(const struct report *r, const struct record_meta *meta,
 		size_t before = out->n;
 
 		policy_line(&o, r, &r->policies[i], meta);
-		if (!o.failed && out->n - before > RECORD_MAX_LINE + 1)
+		if (!o.failed && out->n - before > RECORD_MAX_LINE - RECORD_WARN_ROOM + 1)
 			o.failed = 2;   /* escapes made it too long after all */
 	}
 	buf_free(&o.tmp);
@@ -321,6 +322,64 @@ int record_format(const struct report *r, const struct record_meta *meta,
 		out->p[start] = '\0';
 	if (o.failed == 2)
 		return err_set(e, ERR_INPUT, "record line of more than %zu bytes, the most "
-			       "the summary reads", RECORD_MAX_LINE);
+			       "the summary reads", RECORD_MAX_LINE - RECORD_WARN_ROOM);
 	return err_nomem(e);
+}
+
+void record_content_hash(const unsigned char *lines, size_t n, unsigned char out[32])
+{
+	static const char cut[] = ",\"received_at\":";
+	struct sha256 c;
+
+	sha256_init(&c);
+	while (n > 0) {
+		const unsigned char *nl = memchr(lines, '\n', n);
+		size_t len = nl ? (size_t)(nl - lines) : n;
+		const unsigned char *end = memmem(lines, len, cut, sizeof cut - 1);
+
+		sha256_update(&c, lines, end ? (size_t)(end - lines) : len);
+		sha256_update(&c, "\n", 1);
+		if (nl == NULL)
+			break;
+		n -= len + 1;
+		lines = nl + 1;
+	}
+	sha256_final(&c, out);
+}
+
+int record_add_warning(struct buf *lines, const char *w, struct err *e)
+{
+	struct buf out, esc;
+	struct out o;
+	size_t i = 0;
+	int failed;
+
+	buf_init(&out);
+	buf_init(&esc);
+	o = (struct out){ .b = &esc };
+	str(&o, w);
+	failed = o.failed;
+	buf_free(&o.tmp);
+	while (!failed && i < lines->n) {
+		const unsigned char *nl = memchr(lines->p + i, '\n', lines->n - i);
+		size_t end = nl ? (size_t)(nl - lines->p) : lines->n;
+		/* "...,"warnings":[...]}" : the array closes 2 bytes before the end */
+		size_t close = end >= 2 ? end - 2 : i;
+		int empty = close > i && lines->p[close - 1] == '[';
+
+		failed = buf_append(&out, lines->p + i, close - i) < 0 ||
+			 (!empty && buf_append_byte(&out, ',') < 0) ||
+			 buf_append(&out, esc.p, esc.n) < 0 ||
+			 buf_append(&out, lines->p + close, end - close) < 0 ||
+			 (nl != NULL && buf_append_byte(&out, '\n') < 0);
+		i = end + 1;
+	}
+	buf_free(&esc);
+	if (failed) {
+		buf_free(&out);
+		return err_nomem(e);
+	}
+	buf_free(lines);
+	*lines = out;
+	return 0;
 }

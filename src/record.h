@@ -49,6 +49,10 @@ struct record_meta {
  * plus the null fields normalization adds (up to ~4x for bare failure
  * details), so only a pathological report reaches it. */
 #define RECORD_MAX_LINE ((size_t)64 << 20)
+/* record_format stops this much short of RECORD_MAX_LINE: room for the
+ * warning record_add_warning may add when a report is stored in conflict
+ * with another copy, so a stored line never outgrows the reader. */
+#define RECORD_WARN_ROOM ((size_t)1024)
 
 /* Append the report's lines (each ending in "\n") to out.  All strings
  * are expected clean (report.c guarantees it); meta strings are cleaned
@@ -56,5 +60,24 @@ struct record_meta {
  * ERR_INPUT (nothing appended), so the reader never meets one. */
 int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, struct err *e);
+
+/* The report's content as the duplicate index sees it: SHA-256 over each
+ * line of lines[0..n) (as record_format wrote them) up to, not including,
+ * ',"received_at":', each followed by "\n".  What a delivery adds
+ * (received_at, source, message_id, submitter, recipient, client_ip,
+ * dkim, warnings) is left out, so a redelivery of the same report hashes
+ * alike however its mail differs.  That key cannot occur unescaped
+ * inside a string, so the first one found ends the report's part. */
+void record_content_hash(const unsigned char *lines, size_t n, unsigned char out[32]);
+
+/* How the warning on the records of a report stored beside another copy
+ * with the same organization_name and report_id but other content
+ * begins (tlsrpt-summary looks for it). */
+#define RECORD_CONFLICT_WARNING "report_id conflict"
+
+/* Add warning w as the last element of the warnings array of every line
+ * in lines (lines as record_format wrote them: each ends in "]}\n").
+ * ENOMEM is ERR_TEMP, and lines is then unchanged. */
+int record_add_warning(struct buf *lines, const char *w, struct err *e);
 
 #endif

@@ -1,14 +1,22 @@
 /* Spool protocol (after dma, mail.local and qmail's maildir):
  *  - the directory is opened once; every name below it is one we format
- *    ourselves ("YYYY-MM-DD.jsonl", hex hashes, maildir unique names);
- *  - one global lock file serialises duplicate check + append + marker, so
- *    a report is stored once however many deliveries run at the same time;
+ *    ourselves ("YYYY-MM-DD.jsonl", "YYYY-MM-DD.idx", maildir unique
+ *    names);
+ *  - one global lock file serialises duplicate check + append + index
+ *    entry, so a report is stored once however many deliveries run at the
+ *    same time;
  *  - a report's lines go out in one write loop on an O_APPEND file; on any
  *    failure the file is truncated back to the size it had under the lock,
  *    so no reader ever finds a torn line once we return;
- *  - duplicate markers live in .seen/XX/<16 hex>[-N], each holding the
- *    exact key, so the check costs the same however large the spool grows
- *    and a hash collision cannot hide another reporter's report;
+ *  - duplicates: "YYYY-MM-DD.idx" beside the daily file holds one 32-byte
+ *    entry per stored report (hash of the sender's key, organization and
+ *    report_id; hash of the content, record_content_hash; where its lines
+ *    start).  Identical key and content is a duplicate; the same key with
+ *    other content (a forgery sent first, or a corrected resend) is stored
+ *    too, so a sender who knows a key cannot suppress the real report.
+ *    A lookup reads only that day's index, and the index goes with its
+ *    day in --expire.  Marker files of older versions (.seen/XX/) are
+ *    still honoured, read only;
  *  - a journal in the lock file makes an interrupted delivery (SIGKILL,
  *    crash) all or nothing: see journal_begin;
  *  - quarantine is a maildir: tmp/ + O_EXCL, write, fsync, rename to new/. */
@@ -22,14 +30,21 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "sha256.h"
 #include "spool.h"
 #include "util.h"
 
 #define FILE_MODE 0640
 #define DIR_MODE 0750
 #define MAX_COLLISION_SLOTS 64
+#define KEY_BYTES 8
+#define CONTENT_BYTES 16
+#define JOURNAL_MAX 200
+#define TAIL_MAX 4096            /* entries appended before an index is sorted */
+#define FLAG_SORTED_END 2        /* the last entry of an index's sorted region */
 
 static int temp_errno(struct err *e, const char *what, const char *name)
 {
@@ -42,16 +57,28 @@ static int temp_errno(struct err *e, const char *what, const char *name)
 
 int spool_open(struct spool *s, const char *path, struct err *e)
 {
+	int made = 0;
+
 	s->dirfd = -1;
 	s->lockfd = -1;
+	s->index_tail_max = 0;
+
 	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0 && errno == ENOENT) {
-		if (mkdir(path, DIR_MODE) < 0 && errno != EEXIST)
+		if (mkdir(path, DIR_MODE) == 0)
+			made = 1;
+		else if (errno != EEXIST)
 			return err_set(e, ERR_CONFIG, "spool %s: cannot create: %s", path, strerror(errno));
 		s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	if (s->dirfd < 0)
 		return err_set(e, ERR_CONFIG, "spool %s: %s", path, strerror(errno));
+	/* umask differs by MTA: give the new spool the documented mode */
+	if (made && fchmod(s->dirfd, DIR_MODE) < 0) {
+		err_set(e, ERR_CONFIG, "spool %s: chmod: %s", path, strerror(errno));
+		spool_close(s);
+		return -1;
+	}
 	return 0;
 }
 
@@ -119,8 +146,36 @@ static void on_lock_alarm(int sig)
 	lock_timed_out = 1;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The fallback when no timer can be armed: try every 10 ms until the
+ * deadline, so the wait stays bounded whatever the signal setup. */
+static int poll_lock(int fd, unsigned timeout_ms, struct err *e)
+{
+	long long end = now_ms() + timeout_ms;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return temp_errno(e, "lock", ".lock");
+		if (now_ms() >= end)
+			return err_set(e, ERR_TEMP, "lock timeout after %u ms", timeout_ms);
+		nanosleep(&nap, NULL);
+	}
+}
+
 /* Blocking flock interrupted by an interval timer: the kernel queues the
- * waiters, which is fairer under load than polling with LOCK_NB. */
+ * waiters, which is fairer under load than polling with LOCK_NB.  If the
+ * handler or the timer cannot be set up, a blocking flock could wait
+ * forever: poll instead. */
 static int wait_lock(int fd, unsigned timeout_ms, struct err *e)
 {
 	struct sigaction sa, old;
@@ -134,13 +189,17 @@ static int wait_lock(int fd, unsigned timeout_ms, struct err *e)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_lock_alarm;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old);
+	if (sigaction(SIGALRM, &sa, &old) < 0)
+		return poll_lock(fd, timeout_ms, e);
 	lock_timed_out = 0;
 	it.it_value.tv_sec = timeout_ms / 1000;
 	it.it_value.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
 	if (timeout_ms == 0)
 		it.it_value.tv_usec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
+	if (setitimer(ITIMER_REAL, &it, NULL) < 0) {
+		sigaction(SIGALRM, &old, NULL);
+		return poll_lock(fd, timeout_ms, e);
+	}
 	do
 		rc = flock(fd, LOCK_EX);
 	while (rc < 0 && errno == EINTR && !lock_timed_out);
@@ -153,18 +212,46 @@ static int wait_lock(int fd, unsigned timeout_ms, struct err *e)
 	return temp_errno(e, "lock", ".lock");
 }
 
-static int spool_lock(struct spool *s, unsigned timeout_ms, struct err *e)
+/* Open .lock, creating it with the documented mode (umask differs by MTA). */
+static int open_lockfile(struct spool *s, struct err *e)
 {
-	if (s->lockfd < 0) {
-		s->lockfd = openat(s->dirfd, ".lock",
-				   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
-		if (s->lockfd < 0)
-			return temp_errno(e, "open", ".lock");
+	int created = 0;
+
+	s->lockfd = openat(s->dirfd, ".lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (s->lockfd < 0 && errno == ENOENT) {
+		s->lockfd = openat(s->dirfd, ".lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				   FILE_MODE);
+		created = s->lockfd >= 0;
+		if (s->lockfd < 0 && errno == EEXIST)
+			s->lockfd = openat(s->dirfd, ".lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	}
-	return wait_lock(s->lockfd, timeout_ms, e);
+	if (s->lockfd < 0)
+		return temp_errno(e, "open", ".lock");
+	if (created && fchmod(s->lockfd, FILE_MODE) < 0) {
+		temp_errno(e, "chmod", ".lock");
+		close(s->lockfd);
+		s->lockfd = -1;
+		return -1;
+	}
+	return 0;
 }
 
-static void spool_unlock(struct spool *s)
+static int journal_settle(struct spool *s, struct err *e);
+
+int spool_lock(struct spool *s, unsigned timeout_ms, struct err *e)
+{
+	if (s->lockfd < 0 && open_lockfile(s, e) < 0)
+		return -1;
+	if (wait_lock(s->lockfd, timeout_ms, e) < 0)
+		return -1;
+	if (journal_settle(s, e) < 0) {
+		flock(s->lockfd, LOCK_UN);
+		return -1;
+	}
+	return 0;
+}
+
+void spool_unlock(struct spool *s)
 {
 	if (s->lockfd >= 0)
 		flock(s->lockfd, LOCK_UN);
@@ -191,16 +278,16 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 /* Open (or create) a file below dirfd for appending; refuse anything but
  * a plain file with one link.  *created tells whether we made it. */
-static int open_append(int dirfd, const char *name, int *created, struct err *e)
+static int open_append(int dirfd, const char *name, int rw, int *created, struct err *e)
 {
+	int flags = (rw ? O_RDWR : O_WRONLY) | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
 	struct stat st;
 	int fd;
 
 	*created = 0;
-	fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dirfd, name, flags);
 	if (fd < 0 && errno == ENOENT) {
-		fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
-			    O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
+		fd = openat(dirfd, name, flags | O_CREAT | O_EXCL, FILE_MODE);
 		*created = fd >= 0;
 	}
 	if (fd < 0)
@@ -274,12 +361,14 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 	return h;
 }
 
-/* The duplicate key: organization NUL report-id. */
+/* The sender's key: organization NUL report-id. */
 static int make_key(const char *org, const char *report_id, struct buf *key)
 {
 	return buf_append_str(key, org) < 0 || buf_append_byte(key, 0) < 0 ||
 	       buf_append_str(key, report_id) < 0 ? -1 : 0;
 }
+
+/* ---- the marker files of older versions (read only) ---- */
 
 /* Compare a marker file's content with key: 1 same, 0 different, -1 error. */
 static int marker_matches(int fd, const struct buf *key)
@@ -302,73 +391,298 @@ static int marker_matches(int fd, const struct buf *key)
 	}
 }
 
-/* Find the marker slot for key: *seen = 1 if an identical marker exists,
- * else slot names the first free file name.  Runs under the lock. */
-static int find_marker(int seendir, const struct buf *key, char *slot, size_t cap,
-		       int *seen, struct err *e)
+/* Is there a marker for key in .seen/XX/<16 hex>[-N]?  Versions before
+ * the index wrote one per stored report; a spool upgraded with them
+ * still holds reports they mark, so until --expire removes the last of
+ * them a marked key stays a duplicate, whatever its content (those
+ * markers never knew it).  A missing .seen is no marker. */
+static int legacy_marked(int dirfd, const struct buf *key, int *seen, struct err *e)
 {
 	uint64_t h = fnv1a(14695981039346656037ULL, key->p, key->n);
+	int seendir = openat(dirfd, ".seen", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char slot[64];
 
 	*seen = 0;
+	if (seendir < 0 && errno == ENOENT)
+		return 0;
+	if (seendir < 0)
+		return temp_errno(e, "open directory", ".seen");
 	for (int i = 0; i < MAX_COLLISION_SLOTS; i++) {
 		int fd, same;
 
 		if (i == 0)
-			snprintf(slot, cap, "%02x/%016llx", (unsigned)(h >> 56), (unsigned long long)h);
+			snprintf(slot, sizeof slot, "%02x/%016llx", (unsigned)(h >> 56), (unsigned long long)h);
 		else
-			snprintf(slot, cap, "%02x/%016llx-%d", (unsigned)(h >> 56), (unsigned long long)h, i);
+			snprintf(slot, sizeof slot, "%02x/%016llx-%d", (unsigned)(h >> 56), (unsigned long long)h, i);
 		fd = openat(seendir, slot, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT)
-			return 0;
-		if (fd < 0)
-			return temp_errno(e, "open marker", slot);
+			break;
+		if (fd < 0) {
+			temp_errno(e, "open marker", slot);
+			close(seendir);
+			return -1;
+		}
 		same = marker_matches(fd, key);
 		close(fd);
-		if (same < 0)
-			return temp_errno(e, "read marker", slot);
+		if (same < 0) {
+			temp_errno(e, "read marker", slot);
+			close(seendir);
+			return -1;
+		}
 		if (same) {
 			*seen = 1;
-			return 0;
+			break;
 		}
 	}
-	return err_set(e, ERR_TEMP, "duplicate markers: too many hash collisions");
-}
-
-static int write_marker(int seendir, const char *slot, const struct buf *key, struct err *e)
-{
-	char sub[3] = { slot[0], slot[1], '\0' };
-	int subfd, fd;
-
-	subfd = open_subdir(seendir, sub, e);
-	if (subfd < 0)
-		return -1;
-	fd = openat(subfd, slot + 3, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
-	if (fd < 0) {
-		temp_errno(e, "create marker", slot);
-		close(subfd);
-		return -1;
-	}
-	if (fchmod(fd, FILE_MODE) < 0 || write_all(fd, key->p, key->n) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0 || fsync(subfd) < 0) {
-		temp_errno(e, "write marker", slot);
-		unlinkat(subfd, slot + 3, 0);
-		close(subfd);
-		return -1;
-	}
-	close(subfd);
+	close(seendir);
 	return 0;
 }
 
-/* The journal.  While a delivery holds the lock, the lock file holds one
- * line naming what it is about to do:
- *   "tlsrpt-journal 1 <daily file> <its size before> <marker slot> <key length>\n"
- * written and fsync'd before the append, and emptied once the marker is
- * written.  A delivery killed in between (SIGKILL, OOM killer, crash)
- * leaves the line behind, and the next lock holder settles it first: if
- * the marker is there and whole, the append completed and stays;
- * otherwise the daily file is cut back to its old size (a torn or
- * unmarked append is removed) and a partial marker deleted, so the MTA's
- * retry stores the report exactly once. */
+/* ---- the daily index ---- */
+
+/* An index entry (spool.h): key hash, content hash, offset, flags. */
+static void make_entry(unsigned char ent[SPOOL_ENTRY_LEN], const struct buf *key,
+		       const unsigned char content[SPOOL_HASH_LEN], uint64_t offset, unsigned flags)
+{
+	unsigned char h[SHA256_LEN];
+	struct sha256 c;
+
+	sha256_init(&c);
+	sha256_update(&c, key->p, key->n);
+	sha256_final(&c, h);
+	memcpy(ent, h, KEY_BYTES);
+	memcpy(ent + KEY_BYTES, content, CONTENT_BYTES);
+	for (int i = 0; i < 7; i++)
+		ent[KEY_BYTES + CONTENT_BYTES + i] = (unsigned char)(offset >> (8 * i));
+	ent[SPOOL_ENTRY_FLAGS] = (unsigned char)flags;
+}
+
+/* Look for ent's key among entries [from, to) of the index, read in
+ * chunks: *dup when one has its content too, else *conflicts counts those
+ * with other content.  *sorted_end (if not NULL) gets the position after
+ * the last entry flagged SORTED_END, or 0. */
+static int scan_entries(int fd, const char *name, off_t from, off_t to, const unsigned char *ent,
+			int *dup, unsigned *conflicts, off_t *sorted_end, struct err *e)
+{
+	static unsigned char chunk[2048 * SPOOL_ENTRY_LEN];
+	uint64_t want;
+	off_t off = from;
+
+	memcpy(&want, ent, sizeof want);
+	while (off < to) {
+		size_t len = to - off < (off_t)sizeof chunk ? (size_t)(to - off) : sizeof chunk;
+		ssize_t r = pread(fd, chunk, len, off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return temp_errno(e, "read", name);
+		r -= r % SPOOL_ENTRY_LEN;
+		if (r == 0)
+			break;
+		for (size_t i = 0; i < (size_t)r; i += SPOOL_ENTRY_LEN) {
+			uint64_t k;
+
+			if (sorted_end != NULL && (chunk[i + SPOOL_ENTRY_FLAGS] & FLAG_SORTED_END))
+				*sorted_end = off + (off_t)(i + SPOOL_ENTRY_LEN);
+			memcpy(&k, chunk + i, sizeof k);
+			if (k != want || *dup)
+				continue;
+			if (memcmp(chunk + i + KEY_BYTES, ent + KEY_BYTES, CONTENT_BYTES) == 0)
+				*dup = 1;
+			else
+				(*conflicts)++;
+		}
+		off += r;
+	}
+	return 0;
+}
+
+static int read_entry(int fd, const char *name, off_t at, unsigned char *out, struct err *e)
+{
+	ssize_t r;
+
+	do
+		r = pread(fd, out, SPOOL_ENTRY_LEN, at);
+	while (r < 0 && errno == EINTR);
+	if (r != SPOOL_ENTRY_LEN)
+		return r < 0 ? temp_errno(e, "read", name) : err_set(e, ERR_TEMP, "read %s: short", name);
+	return 0;
+}
+
+/* Binary search of the sorted region [0, end): entries are sorted by
+ * their key and content bytes, so those of ent's key are adjacent. */
+static int search_sorted(int fd, const char *name, off_t end, const unsigned char *ent,
+			 int *dup, unsigned *conflicts, struct err *e)
+{
+	unsigned char got[SPOOL_ENTRY_LEN];
+	off_t lo = 0, hi = end / SPOOL_ENTRY_LEN;
+
+	while (lo < hi) {
+		off_t mid = lo + (hi - lo) / 2;
+
+		if (read_entry(fd, name, mid * SPOOL_ENTRY_LEN, got, e) < 0)
+			return -1;
+		if (memcmp(got, ent, KEY_BYTES) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo * SPOOL_ENTRY_LEN < end && !*dup; lo++) {
+		if (read_entry(fd, name, lo * SPOOL_ENTRY_LEN, got, e) < 0)
+			return -1;
+		if (memcmp(got, ent, KEY_BYTES) != 0)
+			break;
+		if (memcmp(got + KEY_BYTES, ent + KEY_BYTES, CONTENT_BYTES) == 0)
+			*dup = 1;
+		else
+			(*conflicts)++;
+	}
+	return 0;
+}
+
+/* Look ent up in an index of size bytes.  An index is a sorted region
+ * (its last entry flagged SORTED_END; none in a young index) followed by
+ * the entries appended since, in the order they came.  The tail is read
+ * whole (at most tail_max entries unless merging failed), the sorted
+ * region binary-searched; *tail counts the tail's entries. */
+static int index_lookup(int fd, const char *name, off_t size, unsigned tail_max,
+			const unsigned char *ent, int *dup, unsigned *conflicts, off_t *tail,
+			struct err *e)
+{
+	off_t window = (off_t)(tail_max + 1) * SPOOL_ENTRY_LEN, from, sorted_end = 0;
+	unsigned ignored = 0;
+	int found = 0;
+
+	*dup = 0;
+	*conflicts = 0;
+	/* where the sorted region ends: within reach of the end, or (an index
+	 * whose sorting failed) anywhere */
+	from = size > window ? size - window : 0;
+	if (scan_entries(fd, name, from, size, ent, &found, &ignored, &sorted_end, e) < 0)
+		return -1;
+	if (sorted_end == 0 && from > 0 &&
+	    scan_entries(fd, name, 0, from, ent, &found, &ignored, &sorted_end, e) < 0)
+		return -1;
+	*tail = (size - sorted_end) / SPOOL_ENTRY_LEN;
+	if (scan_entries(fd, name, sorted_end, size, ent, dup, conflicts, NULL, e) < 0)
+		return -1;
+	if (*dup)
+		return 0;
+	return search_sorted(fd, name, sorted_end, ent, dup, conflicts, e);
+}
+
+/* Rewrite the index with every entry sorted (tmp file, fsync, rename),
+ * so lookups stay a binary search and a short scan however many reports
+ * the day holds.  Runs under the lock before a delivery's journal; a
+ * crash leaves the old index whole (and maybe .idx-merge, overwritten by
+ * the next merge).  *fd is replaced by the new file. */
+static int by_entry(const void *a, const void *b)
+{
+	return memcmp(a, b, KEY_BYTES + CONTENT_BYTES);
+}
+
+static int index_merge(int dirfd, const char *name, int *fd, off_t size, struct err *e)
+{
+	unsigned char *all = malloc(size > 0 ? (size_t)size : 1);
+	size_t n = (size_t)size / SPOOL_ENTRY_LEN;
+	int tmp = -1, rc = -1, nfd;
+	off_t off = 0;
+
+	if (all == NULL)
+		return err_nomem(e);
+	while (off < size) {
+		ssize_t r = pread(*fd, all + off, (size_t)(size - off), off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			temp_errno(e, "read", name);
+			goto out;
+		}
+		off += r;
+	}
+	qsort(all, n, SPOOL_ENTRY_LEN, by_entry);
+	for (size_t i = 0; i < n; i++)
+		all[i * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] &= (unsigned char)~FLAG_SORTED_END;
+	if (n > 0)
+		all[(n - 1) * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] |= FLAG_SORTED_END;
+	tmp = openat(dirfd, ".idx-merge", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
+	if (tmp < 0 || fchmod(tmp, FILE_MODE) < 0 || write_all(tmp, all, (size_t)size) < 0 ||
+	    fsync(tmp) < 0) {
+		temp_errno(e, "write", ".idx-merge");
+		if (tmp >= 0)
+			unlinkat(dirfd, ".idx-merge", 0);
+		goto out;
+	}
+	if (renameat(dirfd, ".idx-merge", dirfd, name) < 0) {
+		temp_errno(e, "rename .idx-merge to", name);
+		unlinkat(dirfd, ".idx-merge", 0);
+		goto out;
+	}
+	if (fsync(dirfd) < 0) {
+		temp_errno(e, "fsync spool directory for", name);
+		goto out;
+	}
+	nfd = openat(dirfd, name, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0) {
+		temp_errno(e, "open", name);
+		goto out;
+	}
+	close(*fd);
+	*fd = nfd;
+	rc = 0;
+out:
+	if (tmp >= 0)
+		close(tmp);
+	free(all);
+	return rc;
+}
+
+/* Open the day's index if it exists (*fd = -1 if not) and its size in
+ * whole entries: a torn tail no journal covers (it cannot happen unless
+ * the file was damaged) is cut off so entries stay aligned. */
+static int index_open(int dirfd, const char *name, int *fd, off_t *size, struct err *e)
+{
+	struct stat st;
+
+	*size = 0;
+	*fd = openat(dirfd, name, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 && errno == ENOENT)
+		return 0;
+	if (*fd < 0)
+		return temp_errno(e, "open", name);
+	if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(*fd);
+		*fd = -1;
+		return err_set(e, ERR_TEMP, "open %s: not a plain file with one link", name);
+	}
+	*size = st.st_size - st.st_size % SPOOL_ENTRY_LEN;
+	if (*size != st.st_size && (ftruncate(*fd, *size) < 0 || fsync(*fd) < 0)) {
+		temp_errno(e, "truncate", name);
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the journal ---- */
+
+/* While a delivery holds the lock, the lock file holds one line naming
+ * what it is about to do:
+ *   "tlsrpt-journal 2 <day> <daily file size before> <index size before> <entry in hex>\n"
+ * written and fdatasync'd before the append, and emptied once the index
+ * entry is written.  A delivery killed in between (SIGKILL, OOM killer,
+ * crash) leaves the line behind, and the next lock holder settles it
+ * first: if the index holds the whole entry at the old index size, the
+ * append completed (its lines were fsync'd before the entry was written)
+ * and stays; otherwise the daily file and the index are cut back to
+ * their old sizes, so the MTA's retry stores the report exactly once and
+ * no record is left without its entry nor an entry half written.
+ * Version 1 lines ("tlsrpt-journal 1 <daily file> <size> <marker slot>
+ * <key length>") come from versions with marker files and are settled as
+ * they were. */
 static int journal_clear(struct spool *s, struct err *e)
 {
 	if (ftruncate(s->lockfd, 0) < 0)
@@ -376,14 +690,40 @@ static int journal_clear(struct spool *s, struct err *e)
 	return 0;
 }
 
-static int journal_begin(struct spool *s, const char *file, off_t old_size,
-			 const char *slot, size_t keylen, struct err *e)
+static void hex(const unsigned char *p, size_t n, char *out)
 {
-	char line[160];
-	int k = snprintf(line, sizeof line, "tlsrpt-journal 1 %s %lld %s %zu\n", file,
-			 (long long)old_size, slot, keylen);
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int unhex(const char *s, unsigned char *out, size_t n)
+{
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (v < 0)
+			return -1;
+		out[i / 2] = (unsigned char)(i % 2 ? (out[i / 2] << 4) | v : v);
+	}
+	return s[2 * n] == '\0' ? 0 : -1;
+}
+
+static int journal_begin(struct spool *s, const char *day, off_t old_size, off_t old_index,
+			 const unsigned char *ent, struct err *e)
+{
+	char line[JOURNAL_MAX], ehex[2 * SPOOL_ENTRY_LEN + 1];
+	int k;
 	ssize_t w;
 
+	hex(ent, SPOOL_ENTRY_LEN, ehex);
+	k = snprintf(line, sizeof line, "tlsrpt-journal 2 %s %lld %lld %s\n", day,
+		     (long long)old_size, (long long)old_index, ehex);
 	if (ftruncate(s->lockfd, 0) < 0)
 		return temp_errno(e, "write journal to", ".lock");
 	do
@@ -399,8 +739,9 @@ static int journal_begin(struct spool *s, const char *file, off_t old_size,
 	return 0;
 }
 
-/* Names we format ourselves: "YYYY-MM-DD.jsonl" and "xx/<16 hex>[-N]". */
-static int journal_names_ok(const char *file, const char *slot)
+/* Version 1: names we formatted ourselves, "YYYY-MM-DD.jsonl" and
+ * "xx/<16 hex>[-N]". */
+static int journal1_names_ok(const char *file, const char *slot)
 {
 	char day[11];
 	size_t n = strlen(slot);
@@ -418,16 +759,74 @@ static int journal_names_ok(const char *file, const char *slot)
 	return 1;
 }
 
+/* Version 1: kept if the marker is there and whole, else rolled back. */
+static int settle1(struct spool *s, const char *file, long long old, const char *slot,
+		   size_t keylen, struct err *e)
+{
+	int seendir = openat(s->dirfd, ".seen", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int marked = 0, rc = 0;
+	struct stat st;
+
+	if (seendir < 0 && errno != ENOENT)
+		return temp_errno(e, "journal: open directory", ".seen");
+	if (seendir >= 0) {
+		marked = fstatat(seendir, slot, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		if (!marked && errno != ENOENT)
+			rc = temp_errno(e, "journal: stat marker", slot);
+	}
+	if (rc == 0 && (!marked || !S_ISREG(st.st_mode) || (size_t)st.st_size != keylen)) {
+		if (seendir >= 0 && unlinkat(seendir, slot, 0) < 0 && errno != ENOENT)
+			rc = temp_errno(e, "journal: remove partial marker", slot);
+		else if (truncate_to(s->dirfd, file, (off_t)old) < 0)
+			rc = temp_errno(e, "journal: roll back", file);
+	}
+	if (seendir >= 0)
+		close(seendir);
+	return rc;
+}
+
+/* Version 2: kept if the index holds the whole entry, else both files
+ * cut back. */
+static int settle2(struct spool *s, const char *day, long long old, long long old_index,
+		   const unsigned char *ent, struct err *e)
+{
+	char file[32], idx[32];
+	unsigned char got[SPOOL_ENTRY_LEN];
+	ssize_t r = 0;
+	int fd;
+
+	snprintf(file, sizeof file, "%s.jsonl", day);
+	snprintf(idx, sizeof idx, "%s.idx", day);
+	fd = openat(s->dirfd, idx, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT && errno != ELOOP)
+		return temp_errno(e, "journal: open", idx);
+	if (fd >= 0) {
+		do
+			r = pread(fd, got, sizeof got, (off_t)old_index);
+		while (r < 0 && errno == EINTR);
+		close(fd);
+		if (r < 0)
+			return temp_errno(e, "journal: read", idx);
+	}
+	if (r == SPOOL_ENTRY_LEN && memcmp(got, ent, SPOOL_ENTRY_LEN) == 0)
+		return 0;
+	if (truncate_to(s->dirfd, idx, (off_t)old_index) < 0)
+		return temp_errno(e, "journal: roll back", idx);
+	if (truncate_to(s->dirfd, file, (off_t)old) < 0)
+		return temp_errno(e, "journal: roll back", file);
+	return 0;
+}
+
 /* Settle what a journal left behind (see above).  An incomplete or
  * unreadable journal line means the append never started: only cleared. */
-static int journal_settle(struct spool *s, int seendir, struct err *e)
+static int journal_settle(struct spool *s, struct err *e)
 {
-	char line[161], file[32], slot[64];
-	long long old;
+	char line[JOURNAL_MAX + 1], a[32], b[130];
+	unsigned char ent[SPOOL_ENTRY_LEN];
+	long long old, old_index;
 	size_t keylen;
-	struct stat st;
 	ssize_t r;
-	int used = 0;
+	int used = 0, rc = 0;
 
 	do
 		r = pread(s->lockfd, line, sizeof line - 1, 0);
@@ -437,89 +836,138 @@ static int journal_settle(struct spool *s, int seendir, struct err *e)
 	if (r == 0)
 		return 0;
 	line[r] = '\0';
-	if (sscanf(line, "tlsrpt-journal 1 %31s %lld %63s %zu%n", file, &old, slot, &keylen, &used) == 4 &&
-	    used == r - 1 && line[used] == '\n' && old >= 0 && journal_names_ok(file, slot)) {
-		int marked = fstatat(seendir, slot, &st, AT_SYMLINK_NOFOLLOW) == 0;
-
-		if (!marked && errno != ENOENT)
-			return temp_errno(e, "journal: stat marker", slot);
-		if (!marked || !S_ISREG(st.st_mode) || (size_t)st.st_size != keylen) {
-			if (unlinkat(seendir, slot, 0) < 0 && errno != ENOENT)
-				return temp_errno(e, "journal: remove partial marker", slot);
-			if (truncate_to(s->dirfd, file, (off_t)old) < 0)
-				return temp_errno(e, "journal: roll back", file);
-		}
-	}
+	if (sscanf(line, "tlsrpt-journal 2 %31s %lld %lld %129s%n", a, &old, &old_index, b, &used) == 4 &&
+	    used == r - 1 && line[used] == '\n' && old >= 0 && old_index >= 0 &&
+	    old_index % SPOOL_ENTRY_LEN == 0 && spool_valid_day(a) &&
+	    unhex(b, ent, SPOOL_ENTRY_LEN) == 0)
+		rc = settle2(s, a, old, old_index, ent, e);
+	else if (sscanf(line, "tlsrpt-journal 1 %31s %lld %63s %zu%n", a, &old, b, &keylen, &used) == 4 &&
+		 used == r - 1 && line[used] == '\n' && old >= 0 && journal1_names_ok(a, b))
+		rc = settle1(s, a, old, b, keylen, e);
+	if (rc < 0)
+		return -1;
 	return journal_clear(s, e);
 }
 
-/* Under the lock: settle a journal, duplicate check, append, marker. */
-static int store_locked(struct spool *s, const char *file, const struct buf *key,
-			const unsigned char *lines, size_t n, struct err *e)
-{
-	char slot[64];
-	struct stat st;
-	struct err ignored;
-	int seen, fd, created, seendir = open_subdir(s->dirfd, ".seen", e);
+/* ---- storing ---- */
 
-	if (seendir < 0)
-		return -1;
-	if (journal_settle(s, seendir, e) < 0)
-		goto fail;
-	if (find_marker(seendir, key, slot, sizeof slot, &seen, e) < 0)
-		goto fail;
-	if (seen) {
-		err_set(e, ERR_DUPLICATE, "duplicate");
-		goto fail;
-	}
-	/* the journal goes out once the file is open: nothing to undo before */
-	if ((fd = open_append(s->dirfd, file, &created, e)) < 0)
-		goto fail;
-	if (fstat(fd, &st) < 0) {
-		temp_errno(e, "stat", file);
-		close(fd);
-		goto fail;
-	}
-	if (journal_begin(s, file, st.st_size, slot, key->n, e) < 0) {
-		close(fd);
-		journal_settle(s, seendir, &ignored);
-		goto fail;
-	}
-	if (append_whole(s->dirfd, fd, created, st.st_size, file, lines, n, e) < 0 ||
-	    write_marker(seendir, slot, key, e) < 0) {
-		/* undo the append (a retry would store the lines twice); if
-		 * that fails too, the journal stays for the next delivery */
-		journal_settle(s, seendir, &ignored);
-		goto fail;
-	}
-	/* if this fails, the next delivery finds the marker: nothing to undo */
-	journal_clear(s, &ignored);
-	close(seendir);
+/* Append the entry to the index (created if need be) and make it durable. */
+static int index_append(int dirfd, int fd, int created, const char *name,
+			const unsigned char *ent, struct err *e)
+{
+	if (write_all(fd, ent, SPOOL_ENTRY_LEN) < 0 || fsync(fd) < 0)
+		return temp_errno(e, "write", name);
+	if (created && fsync(dirfd) < 0)
+		return temp_errno(e, "fsync spool directory for", name);
 	return 0;
-fail:
-	close(seendir);
-	return -1;
 }
 
-int spool_store(struct spool *s, const char *day, const char *org,
-		const char *report_id, const unsigned char *lines, size_t n,
-		unsigned lock_timeout_ms, struct err *e)
+/* Is it stored already?  Sets *dup, and *conflicts (entries of the same
+ * key with other content); leaves the index open in *ifd (or -1). */
+static int lookup(struct spool *s, const char *idx, const struct buf *key,
+		  const unsigned char *ent, int *ifd, off_t *isize, int *dup,
+		  unsigned *conflicts, struct err *e)
 {
-	char file[32];
+	unsigned tail_max = s->index_tail_max ? s->index_tail_max : TAIL_MAX;
+	off_t tail = 0;
+
+	if (index_open(s->dirfd, idx, ifd, isize, e) < 0)
+		return -1;
+	if (*ifd >= 0 && index_lookup(*ifd, idx, *isize, tail_max, ent, dup, conflicts, &tail, e) < 0)
+		return -1;
+	/* sorting is an optimisation: if it fails, the delivery goes on */
+	if (*ifd >= 0 && !*dup && tail >= tail_max) {
+		struct err ignored;
+
+		index_merge(s->dirfd, idx, ifd, *isize, &ignored);
+	}
+	if (!*dup && legacy_marked(s->dirfd, key, dup, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Under the lock: duplicate check, journal, append, index entry. */
+static int store_locked(struct spool *s, const struct spool_report *r, const struct buf *key,
+			unsigned *conflicts, struct err *e)
+{
+	char file[32], idx[32];
+	unsigned char ent[SPOOL_ENTRY_LEN];
+	const unsigned char *lines = r->lines;
+	size_t n = r->n;
+	struct stat st;
+	struct err ignored;
+	off_t isize;
+	int dup = 0, fd = -1, ifd = -1, created, icreated = 0, rc = -1;
+
+	snprintf(file, sizeof file, "%s.jsonl", r->day);
+	snprintf(idx, sizeof idx, "%s.idx", r->day);
+	make_entry(ent, key, r->content, 0, 0);
+	if (lookup(s, idx, key, ent, &ifd, &isize, &dup, conflicts, e) < 0)
+		goto out;
+	if (dup) {
+		err_set(e, ERR_DUPLICATE, "duplicate");
+		goto out;
+	}
+	if (*conflicts > 0 && r->on_conflict != NULL &&
+	    r->on_conflict(r->arg, *conflicts, &lines, &n, e) < 0)
+		goto out;
+	/* the journal goes out once the files are open: nothing to undo before */
+	if ((fd = open_append(s->dirfd, file, 0, &created, e)) < 0)
+		goto out;
+	if (fstat(fd, &st) < 0) {
+		temp_errno(e, "stat", file);
+		goto out;
+	}
+	if (ifd < 0 && (ifd = open_append(s->dirfd, idx, 1, &icreated, e)) < 0)
+		goto out;
+	make_entry(ent, key, r->content, (uint64_t)st.st_size, *conflicts > 0 ? SPOOL_FLAG_CONFLICT : 0);
+	if (journal_begin(s, r->day, st.st_size, isize, ent, e) < 0) {
+		journal_settle(s, &ignored);
+		goto out;
+	}
+	rc = append_whole(s->dirfd, fd, created, st.st_size, file, lines, n, e);
+	fd = -1;    /* closed by append_whole */
+	if (rc < 0 || index_append(s->dirfd, ifd, icreated, idx, ent, e) < 0) {
+		/* undo both (the MTA retries on 75: it must find neither); if
+		 * that fails too, the journal stays for the next delivery,
+		 * which keeps a whole entry and its lines (the retry is then
+		 * a duplicate) or cuts both back */
+		rc = -1;
+		if (truncate_to(s->dirfd, idx, isize) == 0 &&
+		    truncate_to(s->dirfd, file, st.st_size) == 0)
+			journal_clear(s, &ignored);
+		goto out;
+	}
+	/* if this fails, the next delivery finds the entry: nothing to undo */
+	journal_clear(s, &ignored);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ifd >= 0)
+		close(ifd);
+	return rc;
+}
+
+int spool_store(struct spool *s, const struct spool_report *r, unsigned lock_timeout_ms,
+		unsigned *conflicts, struct err *e)
+{
 	struct buf key;
+	unsigned ignored;
 	int rc;
 
-	if (!spool_valid_day(day))
-		return err_set(e, ERR_TEMP, "internal: invalid day \"%.20s\"", day);
-	snprintf(file, sizeof file, "%s.jsonl", day);
+	if (conflicts == NULL)
+		conflicts = &ignored;
+	*conflicts = 0;
+	if (!spool_valid_day(r->day))
+		return err_set(e, ERR_TEMP, "internal: invalid day \"%.20s\"", r->day);
 	buf_init(&key);
-	if (make_key(org, report_id, &key) < 0)
+	if (make_key(r->org, r->report_id, &key) < 0)
 		return err_nomem(e);
 	if (spool_lock(s, lock_timeout_ms, e) < 0) {
 		buf_free(&key);
 		return -1;
 	}
-	rc = store_locked(s, file, &key, lines, n, e);
+	rc = store_locked(s, r, &key, conflicts, e);
 	spool_unlock(s);
 	buf_free(&key);
 	return rc;

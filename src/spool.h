@@ -1,5 +1,5 @@
 /* The spool: daily JSON Lines files appended all-or-nothing under a lock,
- * duplicate markers, and a maildir quarantine.  File names are built only
+ * a duplicate index per day, and a maildir quarantine.  File names are built only
  * from values we format ourselves, never from report strings. */
 #ifndef TLSRPT_SPOOL_H
 #define TLSRPT_SPOOL_H
@@ -11,6 +11,8 @@
 struct spool {
 	int dirfd;
 	int lockfd;
+	unsigned index_tail_max;  /* entries appended to a day's index before it
+				   * is sorted again; 0: the default (4096) */
 };
 
 /* Open (creating the last component with mode 0750 if missing) the spool
@@ -18,16 +20,55 @@ struct spool {
 int spool_open(struct spool *s, const char *path, struct err *e);
 void spool_close(struct spool *s);
 
-/* Store one report's lines into "<day>.jsonl" (day is "YYYY-MM-DD",
- * validated here) exactly once per (org, report_id):
+#define SPOOL_HASH_LEN 32   /* content hash (SHA-256, record_content_hash) */
+/* One entry of a daily index "YYYY-MM-DD.idx" per stored report: bytes
+ * 0-7 the first 8 of SHA-256(organization_name NUL report_id), 8-23 the
+ * first 16 of the content hash, 24-30 the offset of the report's first
+ * line in the daily file (little-endian), 31 flags.  An index is sorted
+ * by bytes 0-23 up to the entry flagged 2 (none in a young index), then
+ * holds the entries appended since; every 4096 appends it is sorted again
+ * (written anew and renamed), so a lookup is a binary search and a scan
+ * of at most 4096 entries however many reports the day holds. */
+#define SPOOL_ENTRY_LEN 32
+#define SPOOL_ENTRY_FLAGS 31
+#define SPOOL_FLAG_CONFLICT 1  /* stored beside another copy of its key with other content */
+
+/* Called under the lock when the report's key (organization, report_id)
+ * matches `stored` entries of the day whose content differs: it may
+ * replace *lines and *n (they must stay valid until spool_store returns),
+ * e.g. with a warning added to each record.  -1 (e set) stores nothing. */
+typedef int (*spool_conflict_fn)(void *arg, unsigned stored,
+				 const unsigned char **lines, size_t *n, struct err *e);
+
+struct spool_report {
+	const char *day;          /* "YYYY-MM-DD", validated here: names the files */
+	const char *org;          /* organization_name */
+	const char *report_id;
+	const unsigned char *content; /* SPOOL_HASH_LEN bytes: what makes two copies identical */
+	const unsigned char *lines;   /* the records, each line ending in "\n" */
+	size_t n;
+	spool_conflict_fn on_conflict; /* may be NULL */
+	void *arg;
+};
+
+/* Store one report's lines into "<day>.jsonl" unless an identical copy
+ * (same key and content) is stored already:
  *   lock (bounded wait) -> settle a journal left by a killed delivery ->
- *   duplicate check -> journal -> one append -> fsync -> duplicate
- *   marker -> empty the journal -> unlock.
- * Any failure after the append truncates the file back to its old size.
+ *   look up "<day>.idx" (and the marker files of older versions) ->
+ *   journal -> one append -> fsync -> index entry -> fsync -> empty the
+ *   journal -> unlock.
+ * A report whose key is stored with other content is stored too, after
+ * on_conflict; *conflicts (may be NULL) tells how many such entries.
+ * Any failure after the append truncates both files back.
  * Returns 0 stored, or -1 with ERR_DUPLICATE, ERR_TEMP or ERR_CONFIG. */
-int spool_store(struct spool *s, const char *day, const char *org,
-		const char *report_id, const unsigned char *lines, size_t n,
-		unsigned lock_timeout_ms, struct err *e);
+int spool_store(struct spool *s, const struct spool_report *r, unsigned lock_timeout_ms,
+		unsigned *conflicts, struct err *e);
+
+/* Take the spool lock as a delivery does (bounded wait: a timeout is
+ * ERR_TEMP) and settle a journal left by a killed delivery; for
+ * maintenance such as --expire, which must not race a delivery. */
+int spool_lock(struct spool *s, unsigned timeout_ms, struct err *e);
+void spool_unlock(struct spool *s);
 
 /* Keep a message that holds no usable report: maildir-style write to
  * quarantine/tmp, fsync, rename into quarantine/new.  The file starts with

@@ -206,6 +206,10 @@ struct sum_agg {
 	char skipped_file[256];     /* the first of them, as "SPOOL/YYYY-MM-DD.jsonl" */
 	uint64_t duplicates;        /* copies of one report (merged spools), not counted */
 	uint64_t no_domain;         /* records without a policy domain, not counted */
+	uint64_t conflicts;         /* records whose report_id came before with other content: counted */
+	uint64_t conflicts_dropped; /* records of such a copy without an aligned DKIM pass,
+				     * left out for the copy with one */
+	char conflict_example[160]; /* "org" "report_id" of the first left out */
 	unsigned long quarantined;
 	/* after sum_agg_finish */
 	struct sum_domain **doms;

@@ -567,6 +567,12 @@ static void quality(struct html *h)
 	if (a->no_domain > 0)
 		putf(h, "<tr><td>Records without a policy domain (not counted)</td><td class=\"n\">%"
 		     PRIu64 "</td></tr>\n", a->no_domain);
+	if (a->conflicts > 0)
+		putf(h, "<tr><td>Conflicting copies (same report_id, other content: the figures"
+		     " include both)</td><td class=\"n\">%" PRIu64 "</td></tr>\n", a->conflicts);
+	if (a->conflicts_dropped > 0)
+		putf(h, "<tr><td>Conflicting copies left out (used the copy with an aligned DKIM"
+		     " pass)</td><td class=\"n\">%" PRIu64 "</td></tr>\n", a->conflicts_dropped);
 	put(h, "</tbody>\n</table>\n");
 	top_table(h, "Most frequent warnings", "Records", &a->top_warnings);
 	flush(h);

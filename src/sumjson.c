@@ -373,6 +373,8 @@ static struct json_object *j_quality(struct jb *j)
 	set(j, o, "duplicate_records", u64(a->duplicates));
 	if (a->no_domain > 0)   /* rare: the key only when there are such records */
 		set(j, o, "records_without_domain", u64(a->no_domain));
+	set(j, o, "conflicting_records_included", u64(a->conflicts));
+	set(j, o, "conflicting_records_left_out_for_dkim", u64(a->conflicts_dropped));
 	for (size_t i = 0; i < a->top_warnings.n; i++) {
 		const struct sum_count *c = a->top_warnings.v[i].val;
 		struct json_object *e = json_object_new_object();

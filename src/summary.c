@@ -406,6 +406,10 @@ static int read_spools(struct sum_agg *a, const struct cli *c, const int *fds, s
 				a->skipped += st.skipped;
 				a->duplicates += st.duplicates;
 				a->no_domain += st.no_domain;
+				a->conflicts += st.conflicts;
+				a->conflicts_dropped += st.conflicts_dropped;
+				if (a->conflict_example[0] == '\0')
+					memcpy(a->conflict_example, st.example, sizeof st.example);
 			} else {
 				a->skipped_hist += st.skipped;
 			}

@@ -709,7 +709,7 @@ static void quality_row(struct text *t, const char *what, uint64_t n, const char
 static void text_quality(struct text *t)
 {
 	const struct sum_agg *a = t->a;
-	char note[128];
+	char note[256];
 
 	heading(t, "Data quality");
 	quality_row(t, "records in the window", a->records, "");
@@ -725,6 +725,14 @@ static void text_quality(struct text *t)
 		quality_row(t, "duplicate records", a->duplicates, "(counted once)");
 	if (a->no_domain > 0)
 		quality_row(t, "records without a domain", a->no_domain, "(not counted)");
+	if (a->conflicts > 0)
+		quality_row(t, "conflicting copies", a->conflicts,
+			    "(same report_id, other content: the figures include both)");
+	if (a->conflicts_dropped > 0) {
+		snprintf(note, sizeof note, "(used the copy with an aligned DKIM pass, e.g. %s)",
+			 a->conflict_example);
+		quality_row(t, "conflicting copies left out", a->conflicts_dropped, note);
+	}
 	if (a->top_warnings.n > 0) {
 		put(t, "  ");
 		col(t, "Most frequent warnings", 30);

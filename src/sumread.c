@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "spool.h"
 #include "sumdate.h"
 #include "sumread.h"
 #include "util.h"
@@ -20,6 +22,18 @@
 /* json_tokener_parse_ex takes an int length (<limits.h> is shadowed by
  * src/limits.h on our include path, hence no INT_MAX) */
 #define MAX_INT_LEN ((size_t)0x7fffffff)
+
+/* A set of 64-bit hashes (0 never stored): open addressing. */
+struct hset {
+	uint64_t *v;
+	size_t cap, n;             /* cap a power of 2 (or 0) */
+};
+
+/* One record of a day with conflicting copies, noted in pass 1. */
+struct copy {
+	uint64_t id, content;
+	int aligned;               /* dkim: an aligned pass */
+};
 
 struct sum_read {
 	struct json_tokener *tok;
@@ -33,9 +47,15 @@ struct sum_read {
 	const char **warn;
 	size_t warn_cap;
 	struct buf policy;         /* sum_rec.policy */
-	uint64_t *seen;            /* record hashes of this file, 0 = free */
-	size_t seen_cap, seen_n;   /* seen_cap a power of 2 (or 0) */
-	long seen_day;             /* the day the hashes belong to */
+	struct hset seen;          /* content hashes of this day's records */
+	struct hset ids;           /* their identities (report and policy) */
+	struct hset drop;          /* contents left out: a conflicting copy
+				    * without an aligned DKIM pass */
+	long seen_day;             /* the day the three sets belong to */
+	struct copy *copies;       /* pass 1 of a file with conflicts */
+	size_t ncopies, copies_cap;
+	int collecting;            /* in pass 1: note copies, hand on nothing */
+	int two_pass;              /* sum_read_conflicts */
 	char chunk[CHUNK];
 };
 
@@ -70,7 +90,10 @@ void sum_read_free(struct sum_read *r)
 	buf_free(&r->policy);
 	free(r->det);
 	free(r->warn);
-	free(r->seen);
+	free(r->seen.v);
+	free(r->ids.v);
+	free(r->drop.v);
+	free(r->copies);
 	free(r);
 }
 
@@ -313,8 +336,9 @@ static const char *member_json(struct json_object *o, const char *key)
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
-/* 0 when the record has no report_id (never a duplicate). */
-static uint64_t record_hash(struct json_object *o, const struct sum_rec *rec)
+/* Identity: who reported which policy in which report.  0 when the
+ * record has no report_id (never a duplicate nor a conflict). */
+static uint64_t record_id(struct json_object *o, const struct sum_rec *rec)
 {
 	static const char *const keys[] = { "report_id", "begin_date", "policy_strings",
 					    "mx_host_patterns" };
@@ -331,14 +355,41 @@ static uint64_t record_hash(struct json_object *o, const struct sum_rec *rec)
 	return h ? h : 1;
 }
 
-static int seen_grow(struct sum_read *r)
+/* Content: the line up to what a delivery adds, as tlsrpt-lda's
+ * duplicate index sees it (record_content_hash), so copies of one report
+ * from several hosts or deliveries are one. */
+static uint64_t record_content(const char *p, size_t n, uint64_t id)
 {
-	size_t cap = r->seen_cap ? r->seen_cap * 2 : SEEN_MIN;
-	uint64_t *old = r->seen, *t = calloc(cap, sizeof *t);
+	static const char cut[] = ",\"received_at\":";
+	const char *end = memmem(p, n, cut, sizeof cut - 1);
+	uint64_t h = FNV_OFFSET ^ id;
+
+	if (end != NULL)
+		n = (size_t)(end - p);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * FNV_PRIME;
+	return h ? h : 1;
+}
+
+static int aligned_pass(struct json_object *o)
+{
+	struct json_object *d, *v;
+
+	return json_object_object_get_ex(o, "dkim", &d) && json_object_is_type(d, json_type_object) &&
+	       json_object_object_get_ex(d, "result", &v) && json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), "pass") == 0 &&
+	       json_object_object_get_ex(d, "aligned", &v) && json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
+}
+
+static int hset_grow(struct hset *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : SEEN_MIN;
+	uint64_t *old = s->v, *t = calloc(cap, sizeof *t);
 
 	if (t == NULL)
 		return -1;
-	for (size_t i = 0; i < r->seen_cap; i++) {
+	for (size_t i = 0; i < s->cap; i++) {
 		size_t j = (size_t)old[i] & (cap - 1);
 
 		if (old[i] == 0)
@@ -348,45 +399,117 @@ static int seen_grow(struct sum_read *r)
 		t[j] = old[i];
 	}
 	free(old);
-	r->seen = t;
-	r->seen_cap = cap;
+	s->v = t;
+	s->cap = cap;
 	return 0;
 }
 
-/* 1 when h was seen before in this file, 0 when now remembered, -1 ENOMEM. */
-static int seen_check(struct sum_read *r, uint64_t h)
+/* 1 when h is in the set, else 0 (and added when add), -1 ENOMEM. */
+static int hset_check(struct hset *s, uint64_t h, int add)
 {
 	size_t j;
 
-	if ((r->seen_n + 1) * 2 > r->seen_cap && seen_grow(r) < 0)
+	if (s->cap == 0 && !add)
+		return 0;
+	if (add && (s->n + 1) * 2 > s->cap && hset_grow(s) < 0)
 		return -1;
-	j = (size_t)h & (r->seen_cap - 1);
-	for (; r->seen[j] != 0; j = (j + 1) & (r->seen_cap - 1))
-		if (r->seen[j] == h)
+	j = (size_t)h & (s->cap - 1);
+	for (; s->v[j] != 0; j = (j + 1) & (s->cap - 1))
+		if (s->v[j] == h)
 			return 1;
-	r->seen[j] = h;
-	r->seen_n++;
+	if (add) {
+		s->v[j] = h;
+		s->n++;
+	}
 	return 0;
 }
 
-/* 1 (and counted) when rec duplicates an earlier record of this file,
- * 0 when new, -1 ENOMEM. */
-static int already_seen(struct sum_read *r, struct json_object *o, const struct sum_rec *rec,
-			struct sum_read_stats *st)
+static void hset_reset(struct hset *s)
 {
-	uint64_t h = record_hash(o, rec);
-	int rc = h ? seen_check(r, h) : 0;
-
-	if (rc > 0)
-		st->duplicates++;
-	return rc;
+	if (s->n > 0)
+		memset(s->v, 0, s->cap * sizeof *s->v);
+	s->n = 0;
 }
 
-static void seen_reset(struct sum_read *r)
+/* Is the record handed on?  1: no (an identical copy was seen, or a
+ * conflicting copy left out, both counted), 0: yes (a copy in conflict
+ * with an earlier one counted), -1 ENOMEM. */
+static int already_seen(struct sum_read *r, struct json_object *o, const struct sum_rec *rec,
+			const char *p, size_t n, struct sum_read_stats *st)
 {
-	if (r->seen_n > 0)
-		memset(r->seen, 0, r->seen_cap * sizeof *r->seen);
-	r->seen_n = 0;
+	uint64_t id = record_id(o, rec), content;
+	int rc;
+
+	if (id == 0)
+		return 0;
+	content = record_content(p, n, id);
+	if ((rc = hset_check(&r->drop, content, 0)) != 0) {
+		if (rc > 0 && st->conflicts_dropped++ == 0 && st->example[0] == '\0')
+			snprintf(st->example, sizeof st->example, "\"%.60s\" %.80s",
+				 rec->org ? rec->org : "", member_json(o, "report_id"));
+		return rc;
+	}
+	if ((rc = hset_check(&r->seen, content, 1)) != 0) {
+		st->duplicates += rc > 0;
+		return rc;
+	}
+	if ((rc = hset_check(&r->ids, id, 1)) < 0)
+		return -1;
+	st->conflicts += (uint64_t)rc;
+	return 0;
+}
+
+/* Pass 1 of a day with conflicts: note the record's copy. */
+static int note_copy(struct sum_read *r, struct json_object *o, const struct sum_rec *rec,
+		     const char *p, size_t n)
+{
+	uint64_t id = record_id(o, rec);
+
+	if (id == 0)
+		return 0;
+	if (reserve(&r->copies, &r->copies_cap, r->ncopies + 1 + r->ncopies / 2, sizeof *r->copies) < 0)
+		return -1;
+	r->copies[r->ncopies].id = id;
+	r->copies[r->ncopies].content = record_content(p, n, id);
+	r->copies[r->ncopies].aligned = aligned_pass(o);
+	r->ncopies++;
+	return 0;
+}
+
+static int by_copy(const void *a, const void *b)
+{
+	const struct copy *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	if (x->content != y->content)
+		return x->content < y->content ? -1 : 1;
+	return y->aligned - x->aligned;   /* an aligned copy of a content first */
+}
+
+/* After pass 1: where one report's policy has copies of different
+ * content and some, not all, of those contents came with an aligned
+ * DKIM pass, the others are left out. */
+static int choose_copies(struct sum_read *r)
+{
+	qsort(r->copies, r->ncopies, sizeof *r->copies, by_copy);
+	for (size_t i = 0, j; i < r->ncopies; i = j) {
+		size_t aligned = 0, contents = 0;
+
+		for (j = i; j < r->ncopies && r->copies[j].id == r->copies[i].id; j++)
+			if (j == i || r->copies[j].content != r->copies[j - 1].content) {
+				contents++;
+				aligned += r->copies[j].aligned != 0;
+			}
+		if (aligned == 0 || aligned == contents)
+			continue;
+		for (size_t k = i; k < j; k++)
+			if ((k == i || r->copies[k].content != r->copies[k - 1].content) &&
+			    !r->copies[k].aligned && hset_check(&r->drop, r->copies[k].content, 1) < 0)
+				return -1;
+	}
+	r->ncopies = 0;
+	return 0;
 }
 
 void sum_read_require(struct sum_read *r, const char *needle)
@@ -423,12 +546,15 @@ int sum_read_line(struct sum_read *r, const char *p, size_t n, long day,
 		return 0;
 	}
 	rc = extract(r, o, &rec);
-	if (rc == 2)
+	if (rc == 2) {
 		st->no_domain++;
-	else if (rc > 0)
+	} else if (rc > 0) {
 		st->skipped++;
-	else if (rc == 0)
-		rc = already_seen(r, o, &rec, st);
+	} else if (rc == 0 && r->collecting) {
+		rc = note_copy(r, o, &rec, p, n) < 0 ? -1 : 1;
+	} else if (rc == 0) {
+		rc = already_seen(r, o, &rec, p, n, st);
+	}
 	if (rc == 0) {
 		st->records++;
 		rc = fn(arg, day, &rec, e);
@@ -476,17 +602,13 @@ static int feed(struct sum_read *r, const char *p, size_t n, long day, sum_rec_f
 	return 0;
 }
 
-int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
-		struct sum_read_stats *st, struct err *e)
+static int read_pass(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
+		     struct sum_read_stats *st, struct err *e)
 {
 	int rc = 0;
 
 	buf_reset(&r->line);
 	r->discarding = 0;
-	if (day != r->seen_day) {
-		seen_reset(r);
-		r->seen_day = day;
-	}
 	for (;;) {
 		ssize_t got = read(fd, r->chunk, sizeof r->chunk);
 
@@ -503,6 +625,69 @@ int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
 		rc = sum_read_line(r, (char *)r->line.p, r->line.n, day, fn, arg, st, e);
 	buf_reset(&r->line);
 	return rc;
+}
+
+void sum_read_conflicts(struct sum_read *r, int on)
+{
+	r->two_pass = on;
+}
+
+int sum_read_fd(struct sum_read *r, int fd, long day, sum_rec_fn fn, void *arg,
+		struct sum_read_stats *st, struct err *e)
+{
+	struct sum_read_stats pass1;
+	int rc;
+
+	if (day != r->seen_day) {   /* the files of one day share the sets */
+		hset_reset(&r->seen);
+		hset_reset(&r->ids);
+		hset_reset(&r->drop);
+		r->seen_day = day;
+	}
+	r->ncopies = 0;
+	if (r->two_pass) {
+		/* pass 1 only notes copies: its counts are not the file's */
+		memset(&pass1, 0, sizeof pass1);
+		r->collecting = 1;
+		rc = read_pass(r, fd, day, fn, arg, &pass1, e);
+		r->collecting = 0;
+		if (rc < 0)
+			return -1;
+		if (choose_copies(r) < 0)
+			return err_nomem(e);
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return err_set(e, ERR_TEMP, "seek: %s", strerror(errno));
+	}
+	return read_pass(r, fd, day, fn, arg, st, e);
+}
+
+/* Does <day>.idx beside the daily file flag a copy stored in conflict
+ * with another (spool.h)?  A missing or unreadable index says no. */
+static int day_has_conflict(int dirfd, const char *daily)
+{
+	char name[SUM_DATE_LEN + sizeof ".idx"];
+	unsigned char *ent;
+	ssize_t got;
+	int fd, found = 0;
+
+	memcpy(name, daily, SUM_DATE_LEN);
+	memcpy(name + SUM_DATE_LEN, ".idx", sizeof ".idx");
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	while (!found) {
+		unsigned char chunk[2048 * SPOOL_ENTRY_LEN];
+
+		got = read(fd, chunk, sizeof chunk);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		for (ent = chunk; ent + SPOOL_ENTRY_LEN <= chunk + got; ent += SPOOL_ENTRY_LEN)
+			found |= ent[SPOOL_ENTRY_FLAGS] & SPOOL_FLAG_CONFLICT;
+	}
+	close(fd);
+	return found;
 }
 
 int sum_read_day(struct sum_read *r, int dirfd, long day, sum_rec_fn fn, void *arg,
@@ -525,7 +710,9 @@ int sum_read_day(struct sum_read *r, int dirfd, long day, sum_rec_fn fn, void *a
 		return err_set(e, ERR_CONFIG, "%s: not a regular file", name);
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	sum_read_conflicts(r, day_has_conflict(dirfd, name));
 	rc = sum_read_fd(r, fd, day, fn, arg, st, e);
+	sum_read_conflicts(r, 0);
 	close(fd);
 	if (rc < 0 && e != NULL && e->cls == ERR_TEMP) {
 		char why[ERR_REASON_MAX];

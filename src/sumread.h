@@ -14,12 +14,22 @@
  * of a report per host that received it, and a reader may be given
  * several spools (one per MX host, or the HTTPS one beside the mail
  * one).  Across the files of one day (however many spools) a record
- * whose reporter-given identity (organization_name, report_id,
+ * whose content (the line up to what a delivery adds, as tlsrpt-lda's
+ * duplicate index compares it) was already seen is counted as a
+ * duplicate and not handed on, so each report counts once.
+ *
+ * Copies with the same identity (organization_name, report_id,
  * begin_date, policy_domain, policy_type, policy_strings,
- * mx_host_patterns) was already seen is counted as a duplicate and not
- * handed on, so each report counts once.  Only a 64-bit hash per record
- * of the current day is kept; records without a report_id are never
- * treated as duplicates. */
+ * mx_host_patterns) but other content conflict: a forgery sent under a
+ * real reporter's report-id, or a corrected resend.  When the day's
+ * index (YYYY-MM-DD.idx) flags such a copy, the file is read twice: the
+ * first pass notes each copy's DKIM verdict, and where some but not all
+ * of the conflicting contents came with an aligned DKIM pass, the others
+ * are left out (conflicts_dropped), in that file and the day's later
+ * files.  Otherwise every copy is handed on and counted (conflicts): the
+ * figures include a conflicting copy.  Only 64-bit hashes per record of
+ * the current day are kept; records without a report_id are never
+ * duplicates nor conflicts. */
 #ifndef TLSRPT_SUMREAD_H
 #define TLSRPT_SUMREAD_H
 
@@ -61,6 +71,11 @@ struct sum_read_stats {
 	uint64_t filtered;         /* lines without the required bytes, not parsed */
 	uint64_t duplicates;       /* records already seen this day (any spool) */
 	uint64_t no_domain;        /* records with policy_domain null: not handed on */
+	uint64_t conflicts;        /* records handed on whose identity came before
+				    * with other content */
+	uint64_t conflicts_dropped; /* records of a conflicting copy without an
+				    * aligned DKIM pass, left out for one with it */
+	char example[160];         /* "org" report_id of the first left out */
 };
 
 /* Return 0 to go on, -1 (with e set) to stop reading. */
@@ -76,6 +91,11 @@ void sum_read_free(struct sum_read *r);
  * for days that only feed one baseline, e.g. "\"result_type\"" when only
  * failure details matter: most lines have none and cost no parse. */
 void sum_read_require(struct sum_read *r, const char *needle);
+
+/* The next file read holds conflicting copies (see above): read it twice
+ * to prefer those with an aligned DKIM pass.  sum_read_day sets this from
+ * the day's index; the file must be seekable. */
+void sum_read_conflicts(struct sum_read *r, int on);
 
 /* Parse one line (without its "\n"; a trailing "\r" is tolerated). */
 int sum_read_line(struct sum_read *r, const char *p, size_t n, long day,

@@ -94,7 +94,7 @@ is "each report logged stored once and duplicate once" \
 	"$(sed -n 's/^tlsrpt-lda: \(stored\|duplicate\) org="[^"]*" report_id="\([^"]*\)".*/\1 \2/p' "$tmp/log" | sort | uniq -c | awk '$1 != 1' | wc -l):$(grep -c '^tlsrpt-lda: stored ' "$tmp/log"):$(grep -c '^tlsrpt-lda: duplicate ' "$tmp/log")" \
 	"0:$N:$N"
 is "nothing else logged" "$(grep -vc '^tlsrpt-lda: \(stored\|duplicate\) ' "$tmp/log")" 0
-is "one marker per report" "$(find "$S/.seen" -type f | wc -l)" "$N"
+is "one index entry per report" "$(stat -c %s "$S/2026-05-18.idx")" "$((N * 32))"
 check "no journal left in .lock" test ! -s "$S/.lock"
 is "nothing quarantined" "$(find "$S" -path '*/quarantine/*' -type f | wc -l)" 0
 check "the reader saw exactly the file, in whole lines" cmp -s "$tmp/seen" "$F"

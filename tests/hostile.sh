@@ -130,7 +130,7 @@ quarantined() {
 }
 
 # stored NAME LINES WHAT JQ_FILTER: LINES records in 2026-05-18.jsonl (the
-# only file besides .lock and one marker), every line one JSON object,
+# only file besides .lock and its index), every line one JSON object,
 # all valid UTF-8, and the slurped records pass JQ_FILTER (WHAT says what
 # it checks)
 stored() {
@@ -146,9 +146,9 @@ stored() {
 	is "$1: every line parses" "${out%%$'\n'*}" "$2"
 	is "$1: valid UTF-8, no NUL byte" "$(LC_ALL=C.UTF-8 grep -caxv '.*' "$f"; tr -d -c '\0' <"$f" | wc -c)" "0
 0"
-	is "$1: only the daily file, .lock and one marker in the spool" \
-		"$(cd "$S" && find . -type f | sed 's#^\./\.seen/[0-9a-f][0-9a-f]/[0-9a-f]\{16\}$#marker#' | sort | tr '\n' ' ')" \
-		"./.lock ./2026-05-18.jsonl marker "
+	is "$1: only the daily file, its index (one entry) and .lock in the spool" \
+		"$(cd "$S" && find . -type f -printf '%p %s\n' | sed 's/\(jsonl\|lock\) [0-9]*$/\1/' | sort | tr '\n' ' ')" \
+		"./.lock ./2026-05-18.idx 32 ./2026-05-18.jsonl "
 	if [ "$out" = "$2"$'\n'true ]; then ok "$1: $3"; else
 		not_ok "$1: $3"
 		jq -c '.[0:3]' "$f" 2>&1 | head -c 600 | sed 's/^/#   got: /'

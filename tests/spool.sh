@@ -22,6 +22,79 @@ is "duplicate logged" "$(cat "$tmp/err")" \
 	'tlsrpt-lda: duplicate org="Example Org" report_id="r1" domain=example.com policies=1 failed=3 file=2026-05-18.jsonl'
 is "duplicate stored once" "$(wc -l <"$S/2026-05-18.jsonl")" 1
 is "spool file mode" "$(stat -c %a "$S/2026-05-18.jsonl")" 640
+is "one 32-byte index entry for the report" "$(stat -c %s "$S/2026-05-18.idx")" 32
+
+# files are 0640 whatever the MTA's umask (Postfix local(8) uses 077)
+(umask 077; lda <"$tmp/r1.eml" 2>/dev/null; "$LDA" --spool "$tmp/umask" --log stderr <"$tmp/r1.eml" 2>/dev/null)
+is "umask 077: .lock, daily file and index are 0640, the spool 0750" \
+	"$(cd "$tmp/umask" && stat -c '%n %a' .lock 2026-05-18.jsonl 2026-05-18.idx . | tr '\n' ' ')" \
+	".lock 640 2026-05-18.jsonl 640 2026-05-18.idx 640 . 750 "
+
+# Forged first: a report with a real reporter's organization and its
+# predictable report-id, 0 failures, arrives before the real one (500
+# failures).  The real one is stored too, its records warned; either copy
+# delivered again is a duplicate, however its mail differs.
+F=$tmp/forged
+id=2026-05-18T00:00:00Z_example.com
+report_eml "Google Inc." "$id" 2026-05-18 example.com 0 >"$tmp/forged.eml"
+report_eml "Google Inc." "$id" 2026-05-18 example.com 500 >"$tmp/real.eml"
+"$LDA" --spool "$F" --log stderr <"$tmp/forged.eml" 2>"$tmp/err"
+is "forged report first: stored (exit 0)" "$?:$(cat "$tmp/err")" \
+	"0:tlsrpt-lda: stored org=\"Google Inc.\" report_id=\"$id\" domain=example.com policies=1 failed=0 file=2026-05-18.jsonl"
+"$LDA" --spool "$F" --log stderr <"$tmp/real.eml" 2>"$tmp/err"
+is "real report, same key, other content: stored too, the conflict logged (exit 0)" "$?:$(cat "$tmp/err")" \
+	"0:tlsrpt-lda: stored org=\"Google Inc.\" report_id=\"$id\" domain=example.com policies=1 failed=500 file=2026-05-18.jsonl conflict=\"same org and report_id stored with other content\""
+{
+	"$LDA" --stdout <"$tmp/forged.eml"
+	"$LDA" --stdout <"$tmp/real.eml" | sed 's/"\]}$/","report_id conflict: organization_name and report_id match 1 stored report with different content; both kept"]}/'
+} >"$tmp/forged-want"
+check "... the spool holds both, the real one's record warned" cmp "$tmp/forged-want" "$F/2026-05-18.jsonl"
+# the same reports again, in other mail: another Message-ID and a later delivery
+sed 's/^Message-ID: .*/Message-ID: <again@sender.example>/' "$tmp/real.eml" >"$tmp/real-again.eml"
+TLSRPT_LDA_NOW=1779264000 "$LDA" --spool "$F" --log stderr <"$tmp/real-again.eml" 2>"$tmp/err"
+is "the real report redelivered in other mail: duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
+"$LDA" --spool "$F" --log stderr <"$tmp/forged.eml" 2>"$tmp/err"
+is "the forged one redelivered: duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
+check "... the spool unchanged" cmp "$tmp/forged-want" "$F/2026-05-18.jsonl"
+is "... two index entries" "$(stat -c %s "$F/2026-05-18.idx")" 64
+# A spool from a version with one marker file per report (.seen/XX/<FNV-1a
+# 64 of org NUL report_id>, holding the key): a report it marks is not
+# stored again, whatever its content; the others are, with an index.
+L=$tmp/legacy
+mkdir -p "$L"
+"$LDA" --stdout <"$tmp/r1.eml" >"$L/2026-05-18.jsonl"
+h=$((0xcbf29ce484222325))
+key=$(printf 'Example Org\001r1' | od -An -tu1 -v)
+for b in $key; do [ "$b" = 1 ] && b=0; h=$(( (h ^ b) * 0x100000001b3 )); done
+printf -v slot '%016x' "$h"
+mkdir -p "$L/.seen/${slot:0:2}"
+printf 'Example Org\0r1' >"$L/.seen/${slot:0:2}/$slot"
+cp "$L/2026-05-18.jsonl" "$tmp/legacy-before"
+"$LDA" --spool "$L" --log stderr <"$tmp/r1.eml" 2>"$tmp/err"
+is "old spool: a report its marker names is a duplicate (exit 0)" "$?:$(cut -d' ' -f1-2 "$tmp/err")" "0:tlsrpt-lda: duplicate"
+check "... not stored again" cmp -s "$tmp/legacy-before" "$L/2026-05-18.jsonl"
+"$LDA" --spool "$L" --log stderr <"$tmp/r2.eml" 2>"$tmp/err"
+is "old spool: another report is stored, with an index entry" \
+	"$?:$(cut -d' ' -f1-2 "$tmp/err"):$(wc -l <"$L/2026-05-18.jsonl"):$(stat -c %s "$L/2026-05-18.idx")" "0:tlsrpt-lda: stored:2:32"
+
+# tlsrpt-summary: without DKIM verdicts both copies count, and it says so;
+# with them, the copy with an aligned DKIM pass is used, and it says which
+SUM=${SUMMARY:-$top_builddir/tlsrpt-summary}
+sum_q() { "$SUM" --spool "$1" --since 2026-05-18 --until 2026-05-18 --color never | grep -E "^  (conflicting|records in)|^    [0-9]+ sessions"; }
+is "summary, no DKIM verdicts: both copies in the figures, said so" "$(sum_q "$F")" \
+"    700 sessions: 200 successful, 500 failed (71.43 %)
+  records in the window                  2
+  conflicting copies                     1  (same report_id, other content: the figures include both)"
+D=$tmp/forged-dkim
+{ printf 'Authentication-Results: mx.test; dkim=pass header.d=forger.example\n'; cat "$tmp/forged.eml"; } >"$tmp/forged-ar.eml"
+{ printf 'Authentication-Results: mx.test; dkim=pass header.d=example.com\n'; cat "$tmp/real.eml"; } >"$tmp/real-ar.eml"
+"$LDA" --spool "$D" --trust-authserv-id mx.test --quiet <"$tmp/forged-ar.eml" &&
+	"$LDA" --spool "$D" --trust-authserv-id mx.test --quiet <"$tmp/real-ar.eml"
+is "forged (DKIM pass, not aligned) then real (aligned pass): both stored" "$?:$(wc -l <"$D/2026-05-18.jsonl")" 0:2
+is "summary: the copy with an aligned DKIM pass used, the other left out and named" "$(sum_q "$D")" \
+"    600 sessions: 100 successful, 500 failed (83.33 %)
+  records in the window                  1
+  conflicting copies left out            1  (used the copy with an aligned DKIM pass, e.g. \"Google Inc.\" \"$id\")"
 
 printf 'From: a@b\nSubject: buy now\n\ncheap pills\n' >"$tmp/spam.eml"
 lda <"$tmp/spam.eml" 2>"$tmp/err"
@@ -87,6 +160,7 @@ check "symlink target not created" test ! -e /tmp/tlsrpt-elsewhere
 E=$tmp/expire
 mkdir -p "$E/quarantine/new"
 for d in 2026-03-01 2026-04-18 2026-04-19 2026-05-19 2026-05-20; do echo '{}' >"$E/$d.jsonl"; done
+: >"$E/2026-03-01.idx"; : >"$E/2026-04-19.idx"
 touch "$E/notes.txt" "$E/2026-03-01.jsonl.bak"
 touch -d 2026-03-01 "$E/quarantine/new/old.tlsrpt"
 touch -d 2026-05-19 "$E/quarantine/new/new.tlsrpt"
@@ -96,12 +170,12 @@ touch -d 2026-05-19 "$E/.seen/0a/0a00000000000002"
 "$LDA" --expire 30 --spool "$E" --log stderr 2>"$tmp/err"
 is "--expire exits 0" "$?" 0
 is "--expire keeps the last 30 days, today and later, and other files" \
-	"$(cd "$E" && ls | tr '\n' ' ')" "2026-03-01.jsonl.bak 2026-04-19.jsonl 2026-05-19.jsonl 2026-05-20.jsonl notes.txt quarantine "
+	"$(cd "$E" && ls | tr '\n' ' ')" "2026-03-01.jsonl.bak 2026-04-19.idx 2026-04-19.jsonl 2026-05-19.jsonl 2026-05-20.jsonl notes.txt quarantine "
 is "--expire removes old quarantined mail only" "$(ls "$E/quarantine/new")" new.tlsrpt
 is "--expire removes old duplicate markers only" \
 	"$(cd "$E/.seen" && find . -type f | sort | tr '\n' ' ')" "./0a/0a00000000000002 ./zz/old "
 is "--expire logs what it did" "$(cat "$tmp/err")" \
-	"tlsrpt-lda: expired days=30 deleted=2 quarantine_deleted=1 markers_deleted=2 kept=4"
+	"tlsrpt-lda: expired days=30 deleted=2 index_deleted=1 quarantine_deleted=1 markers_deleted=2 kept=4"
 "$LDA" --expire 0 --spool "$E" </dev/null >/dev/null 2>&1
 is "--expire 0 is a usage error" "$?" 64
 

@@ -17,15 +17,20 @@
 --
 -- Deduplication.  A report that arrived at several MX hosts (several rua
 -- addresses, mail and HTTPS) is stored by each host's tlsrpt-lda, with a
--- different received_at, recipient, message_id and maybe warnings.  What
--- identifies one policy of one report is the reporter's own data:
--- organization_name + report_id (RFC 8460 4.4: unique per organization)
--- and the policy as RFC 8460 describes it (policy-type, policy-domain,
--- policy-string, mx-host; the last two as policy_key, an MD5 of them).
--- The session counts are not part of it: they are what the key describes.
--- day (the UTC date of begin_date, the same for every copy) is in the
--- key because a partitioned table needs its partition key in every
--- unique constraint; for a report it adds nothing.
+-- different received_at, source, recipient, message_id, client_ip, dkim
+-- and maybe warnings.  One row per policy of one report's content, as
+-- tlsrpt-lda's duplicate index decides: organization_name + report_id
+-- and the policy (policy-type, policy-domain), and policy_key, an MD5 of
+-- the whole record without those delivery fields (so also of the session
+-- counts and failure details).  A copy with the same organization and
+-- report_id but other content (a forgery sent first under a real
+-- reporter's predictable report-id, or a corrected resend) is therefore
+-- a row of its own, never dropped as a duplicate of the first; its
+-- records carry the warning "report_id conflict: ..." where one
+-- tlsrpt-lda received both.  day (the UTC date of begin_date, the same
+-- for every copy) is in the key because a partitioned table needs its
+-- partition key in every unique constraint; for a report it adds
+-- nothing.
 --
 -- Sums follow tlsrpt-summary: per policy domain (lower case) and policy
 -- type, never across policy types (Microsoft reports the same sessions
@@ -108,11 +113,21 @@ CREATE INDEX IF NOT EXISTS tlsrpt_record_day
 CREATE INDEX IF NOT EXISTS tlsrpt_record_failing
 	ON tlsrpt_record (policy_domain, day) WHERE failure_details > 0;
 
--- The policy as RFC 8460 identifies it, beyond type and domain.
+-- The record's content: everything but what a delivery adds (jsonb's
+-- text form is canonical: key order and spacing do not matter).
 CREATE OR REPLACE FUNCTION tlsrpt_policy_key(r jsonb) RETURNS bytea
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT decode(md5(jsonb_build_array(r -> 'policy_strings', r -> 'mx_host_patterns')::text), 'hex')
+	SELECT decode(md5((r - ARRAY['received_at', 'source', 'message_id', 'submitter',
+		'recipient', 'client_ip', 'dkim', 'warnings'])::text), 'hex')
 $$;
+
+-- Rows loaded while policy_key covered only policy_strings and
+-- mx_host_patterns get the key of their content, so that a copy loaded
+-- again is a duplicate of them.  The new key distinguishes at least what
+-- the old one did, so no two rows can collide; once done, this finds
+-- nothing to change.
+UPDATE tlsrpt_record SET policy_key = tlsrpt_policy_key(record)
+WHERE policy_key IS DISTINCT FROM tlsrpt_policy_key(record);
 
 -- The spool line as jsonb if it is a record tlsrpt-lda writes, else NULL
 -- (also for lines that are not JSON at all: the loader counts them).

@@ -20,14 +20,14 @@ e2e_require_root apache2
 e2e_tmpdir
 pidfile=$tmp/apache/httpd.pid
 trap 'http_stop_pid "$pidfile"; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-http_install apache2 curl
+e2e_install apache2 curl
 [ -x /usr/sbin/apache2 ] || skip_all "apache2 not installed"
 mods=/usr/lib/apache2/modules
 for m in mpm_event authz_core alias cgid; do
 	[ -e "$mods/mod_$m.so" ] || skip_all "no $mods/mod_$m.so"
 done
 
-port=$(http_port 10120 10129) || { echo "Bail out! no free port in 10120-10129"; exit 1; }
+port=$(e2e_free_port 10120 10129) || { echo "Bail out! no free port in 10120-10129"; exit 1; }
 URL=http://127.0.0.1:$port/v1/tlsrpt
 http_cgi
 install -d -m 0755 "$tmp/apache" "$tmp/apache/run"

@@ -1,51 +1,20 @@
 # Shared by the HTTPS-submission tests through nginx + fcgiwrap
 # (nginx.sh) and Apache (apache.sh): sourced after lib.sh, not a test of
-# its own (tests/run-all skips *lib.sh).  Package installs that start no
-# service, a free port of the range the HTTP tests use, the CGI wrapper
+# its own (tests/run-all skips *lib.sh).  Waiting on a port, stopping a
+# server by its pid file (both on lib.sh's helpers), the CGI wrapper
 # and spool as contrib/http/tlsrpt.cgi says, curl helpers, and the checks
 # every server must pass (the statuses lighttpd.sh checks too).
 
 # only when asked (lib.sh may say so too)
 [ "${TLSRPT_E2E:-}" = 1 ] || skip_all "installs and runs a web server: set TLSRPT_E2E=1"
 
-# http_install PKG...: install what is missing, never removing a package,
-# with services kept from starting (a temporary policy-rc.d exiting 101,
-# only when there is none); skip the script when apt cannot.
-http_install() {
-	local missing=() p rc=0 policy=
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d && policy=1
-	fi
-	apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends --no-remove \
-		"${missing[@]}" >"$tmp/apt.log" 2>&1 ||
-		{ apt-get update -qq >>"$tmp/apt.log" 2>&1
-		  apt-get install -o DPkg::Lock::Timeout=600 -y -qq --no-install-recommends --no-remove \
-			"${missing[@]}" >>"$tmp/apt.log" 2>&1; } || rc=1
-	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
-	[ "$rc" -eq 0 ] || skip_all "apt-get cannot install ${missing[*]}: $(grep -m1 '^E:' "$tmp/apt.log")"
-}
-
-# http_port LO HI: the first port of LO..HI nobody listens on (127.0.0.1)
-http_port() {
-	local p
-	for ((p = $1; p <= $2; p++)); do
-		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
-# http_wait_port PORT [UP]: until something listens there (UP=1, the
-# default) or nothing does (UP=0); 10 s
+# http_wait_port PORT [UP]: until something listens on 127.0.0.1:PORT
+# (UP=1, the default: lib.sh's wait_port) or nothing does (UP=0); 10 s
 http_wait_port() {
-	local i up
+	local i
+	[ "${2:-1}" = 1 ] && { wait_port "$1"; return; }
 	for ((i = 0; i < 50; i++)); do
-		(exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && up=1 || up=0
-		[ "$up" = "${2:-1}" ] && return 0
+		e2e_listening "$1" || return 0
 		sleep 0.2
 	done
 	return 1
@@ -54,14 +23,8 @@ http_wait_port() {
 # http_stop_pid FILE: stop the process whose pid FILE holds (10 s), and
 # forget it
 http_stop_pid() {
-	local pid i
 	[ -s "$1" ] || return 0
-	pid=$(cat "$1")
-	kill "$pid" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	e2e_stop_pid "$(e2e_running "$1")"
 	rm -f "$1"
 }
 

@@ -27,12 +27,12 @@ stop_fcgiwrap() {
 	[ -z "$kids" ] || kill $kids 2>/dev/null
 }
 trap 'http_stop_pid "$pidfile"; stop_fcgiwrap; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-http_install nginx fcgiwrap curl
+e2e_install nginx fcgiwrap curl
 command -v nginx >/dev/null || skip_all "nginx not installed"
 [ -x /usr/sbin/fcgiwrap ] || skip_all "fcgiwrap not installed"
 [ -r /etc/nginx/fastcgi_params ] || skip_all "no /etc/nginx/fastcgi_params"
 
-port=$(http_port 10110 10119) || { echo "Bail out! no free port in 10110-10119"; exit 1; }
+port=$(e2e_free_port 10110 10119) || { echo "Bail out! no free port in 10110-10119"; exit 1; }
 URL=http://127.0.0.1:$port/v1/tlsrpt
 http_cgi
 install -d -m 0755 "$tmp/nginx" "$tmp/run"

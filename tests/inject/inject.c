@@ -31,6 +31,9 @@
  *                          path containing S (the test changes the world,
  *                          then sends SIGCONT), once; INJECT_PAUSE_CREAT=1:
  *                          only at an open that passes O_CREAT
+ *   INJECT_TIMER_FAIL=S    sigaction(SIGALRM, ...) (S "sigaction") or
+ *                          setitimer(2) (S "setitimer") fails with EINVAL:
+ *                          the lock wait's timer cannot be set up
  *   INJECT_STATS=PATH      at exit write the call counts and the faults
  *                          that fired to PATH, one "name value" a line;
  *                          "malloc_where" lists the failed allocation's
@@ -52,6 +55,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -319,6 +323,37 @@ OPEN_WRAPPER(open)
 OPEN_WRAPPER(open64)
 OPENAT_WRAPPER(openat)
 OPENAT_WRAPPER(openat64)
+
+/* ---- the lock wait's timer ---- */
+
+static int timer_fault(const char *which)
+{
+	const char *s = getenv("INJECT_TIMER_FAIL");
+
+	if (s == NULL || strcmp(s, which) != 0)
+		return 0;
+	errno = EINVAL;
+	return -1;
+}
+
+int sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+	REAL(int, sigaction, (int, const struct sigaction *, struct sigaction *));
+
+	if (sig == SIGALRM && sa != NULL && timer_fault("sigaction") < 0)
+		return -1;
+	return real_sigaction(sig, sa, old);
+}
+
+int setitimer(__itimer_which_t which, const struct itimerval *it, struct itimerval *old)
+{
+	REAL(int, setitimer, (__itimer_which_t, const struct itimerval *, struct itimerval *));
+
+	if (it != NULL && (it->it_value.tv_sec != 0 || it->it_value.tv_usec != 0) &&
+	    timer_fault("setitimer") < 0)
+		return -1;
+	return real_setitimer(which, it, old);
+}
 
 /* ---- rename ---- */
 

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "record.h"
+#include "sha256.h"
 #include "../tap.h"
 
 static void add_policy(struct report *r, const char *domain)
@@ -351,8 +352,91 @@ static void test_big_batch(void)
 	report_free(&r);
 }
 
+static void hexof(const unsigned char *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+/* FIPS 180-4 examples and a multi-block message fed in odd pieces. */
+static void test_sha256(void)
+{
+	unsigned char h[SHA256_LEN];
+	char x[2 * SHA256_LEN + 1];
+	struct sha256 c;
+	unsigned char thousand[1000];
+	static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+
+	sha256_init(&c);
+	sha256_final(&c, h);
+	hexof(h, sizeof h, x);
+	is_str(x, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of nothing");
+	sha256_init(&c);
+	sha256_update(&c, "abc", 3);
+	sha256_final(&c, h);
+	hexof(h, sizeof h, x);
+	is_str(x, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 of abc");
+	sha256_init(&c);
+	for (size_t i = 0; i < sizeof two - 1; i += 7)
+		sha256_update(&c, two + i, sizeof two - 1 - i < 7 ? sizeof two - 1 - i : 7);
+	sha256_final(&c, h);
+	hexof(h, sizeof h, x);
+	is_str(x, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", "sha256 of two blocks, in pieces");
+	sha256_init(&c);
+	memset(thousand, 'a', sizeof thousand);
+	for (int i = 0; i < 1000; i++)
+		sha256_update(&c, thousand, sizeof thousand);
+	sha256_final(&c, h);
+	hexof(h, sizeof h, x);
+	is_str(x, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "sha256 of a million a");
+}
+
+/* The content hash leaves out what a delivery adds; the conflict warning
+ * goes last into every line's warnings. */
+static void test_content_and_warning(void)
+{
+	static const char a[] = "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[]}\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\"]}\n";
+	static const char b[] = "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-20T09:00:00Z\",\"warnings\":[\"other\"]}\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-20T09:00:00Z\",\"warnings\":[]}\n";
+	static const char c[] = "{\"report_id\":\"x\",\"failed_session_count\":6,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[]}\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\"]}\n";
+	static const char want[] = "{\"report_id\":\"x\",\"failed_session_count\":5\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\"\n";
+	unsigned char ha[32], hb[32], hc[32], hw[32];
+	struct sha256 ctx;
+	struct buf l;
+	struct err e;
+
+	record_content_hash((const unsigned char *)a, sizeof a - 1, ha);
+	record_content_hash((const unsigned char *)b, sizeof b - 1, hb);
+	record_content_hash((const unsigned char *)c, sizeof c - 1, hc);
+	ok(memcmp(ha, hb, 32) == 0, "content hash: delivery fields and warnings left out");
+	ok(memcmp(ha, hc, 32) != 0, "content hash: a count differs");
+	sha256_init(&ctx);
+	sha256_update(&ctx, want, sizeof want - 1);
+	sha256_final(&ctx, hw);
+	ok(memcmp(ha, hw, 32) == 0, "content hash: SHA-256 of each line up to ,\"received_at\": and a newline");
+	buf_init(&l);
+	buf_append(&l, a, sizeof a - 1);
+	err_clear(&e);
+	ok(record_add_warning(&l, "report_id conflict: \"x\"", &e) == 0, "add a warning");
+	is_str((char *)l.p,
+	       "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"report_id conflict: \\\"x\\\"\"]}\n"
+	       "{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\",\"report_id conflict: \\\"x\\\"\"]}\n",
+	       "warning last in each line, escaped, after a comma where the array had one");
+	record_content_hash(l.p, l.n, hw);
+	ok(memcmp(ha, hw, 32) == 0, "content hash unchanged by the warning");
+	buf_free(&l);
+}
+
 int main(void)
 {
+	test_sha256();
+	sha256_use_cpu(0);
+	test_sha256();  /* the portable rounds, where the CPU has its own */
+	sha256_use_cpu(1);
+	test_content_and_warning();
 	test_golden_full();
 	test_golden_nulls();
 	test_escaping();

@@ -9,6 +9,7 @@
 #include "limits.h"
 #include "record.h"
 #include "report.h"
+#include "spool.h"
 #include "summap.h"
 #include "sumdate.h"
 #include "sumread.h"
@@ -221,13 +222,14 @@ static void test_lines(void)
 static void read_text(struct sum_read *r, const char *s, size_t n, struct got *g,
 		      struct sum_read_stats *st)
 {
+	static long day = 3;    /* a day of its own: the files of one day share one duplicate set */
 	char path[] = "/tmp/test_summary_read.XXXXXX";
 	int fd = mkstemp(path);
 
 	ok(fd >= 0 && write(fd, s, n) == (ssize_t)n && lseek(fd, 0, SEEK_SET) == 0, "temp file");
 	unlink(path);
 	memset(st, 0, sizeof *st);
-	ok(sum_read_fd(r, fd, 3, collect, g, st, NULL) == 0, "file read");
+	ok(sum_read_fd(r, fd, day++, collect, g, st, NULL) == 0, "file read");
 	close(fd);
 }
 
@@ -369,13 +371,16 @@ static size_t lda_line(struct buf *j, size_t n, struct buf *line, int *cls)
 }
 
 /* The largest report tlsrpt-lda stores is read back whole: writer and
- * reader share RECORD_MAX_LINE; one detail more and the writer refuses. */
+ * reader share RECORD_MAX_LINE (the writer stops RECORD_WARN_ROOM short,
+ * room for a conflict warning added later); one detail more and the
+ * writer refuses. */
 static void test_largest(void)
 {
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
 	struct sum_read_stats st = { .lines = 0 };
 	struct buf j, line;
 	struct got g;
+	struct err e;
 	size_t one, two, n, len;
 	int cls, fd;
 	char path[] = "/tmp/test_summary_read.XXXXXX";
@@ -385,13 +390,16 @@ static void test_largest(void)
 	one = lda_line(&j, 1, &line, &cls);
 	two = lda_line(&j, 2, &line, &cls);
 	ok(one > 0 && two > one, "per-detail line size measured");
-	n = (RECORD_MAX_LINE - one) / (two - one) + 1;
+	n = (RECORD_MAX_LINE - RECORD_WARN_ROOM - one) / (two - one) + 1;
 	len = lda_line(&j, n, &line, &cls);
 	printf("# %zu details: report %zu bytes, line %zu bytes (limit %zu)\n", n, j.n, len,
-	       RECORD_MAX_LINE);
+	       RECORD_MAX_LINE - RECORD_WARN_ROOM);
 	ok(j.n <= LIMIT_MAX_REPORT, "the report fits the default --max-report");
-	ok(len > RECORD_MAX_LINE - (two - one) && len <= RECORD_MAX_LINE,
-	   "the writer stores a line just under the limit");
+	ok(len > RECORD_MAX_LINE - RECORD_WARN_ROOM - (two - one) &&
+	   len <= RECORD_MAX_LINE - RECORD_WARN_ROOM, "the writer stores a line just under its limit");
+	ok(record_add_warning(&line, RECORD_CONFLICT_WARNING ": organization_name and report_id match "
+			      "4294967295 stored reports with different content; both kept", &e) == 0 &&
+	   line.n - 1 <= RECORD_MAX_LINE, "with the conflict warning added it still fits the reader");
 	fd = mkstemp(path);
 	ok(fd >= 0 && write(fd, line.p, line.n) == (ssize_t)line.n && lseek(fd, 0, SEEK_SET) == 0,
 	   "line written to a file");
@@ -408,6 +416,102 @@ static void test_largest(void)
 	sum_read_free(r);
 }
 
+/* one policy of report r1 of Org, as tlsrpt-lda writes it */
+#define COPY(failed, recv, dkim) "{\"organization_name\":\"Org\",\"report_id\":\"r1\"," \
+	"\"begin_date\":\"2026-05-18T00:00:00Z\",\"policy_domain\":\"example.com\",\"policy_type\":\"sts\"," \
+	"\"policy_strings\":[],\"mx_host_patterns\":[],\"successful_session_count\":100," \
+	"\"failed_session_count\":" failed ",\"received_at\":\"" recv "\",\"dkim\":" dkim ",\"warnings\":[]}\n"
+#define PASS "{\"result\":\"pass\",\"domain\":\"example.com\",\"aligned\":true}"
+#define UNALIGNED "{\"result\":\"pass\",\"domain\":\"forger.example\",\"aligned\":false}"
+
+/* Forged-first: copies of one report's policy with other content. */
+static void test_conflicts(void)
+{
+	static const char forged_real[] = COPY("0", "2026-05-19T08:00:00Z", UNALIGNED)
+		COPY("500", "2026-05-19T09:00:00Z", PASS) COPY("500", "2026-05-20T10:00:00Z", "null");
+	static const char real_forged[] = COPY("500", "2026-05-19T09:00:00Z", PASS)
+		COPY("0", "2026-05-19T08:00:00Z", "null");
+	static const char no_dkim[] = COPY("0", "2026-05-19T08:00:00Z", "null")
+		COPY("500", "2026-05-19T09:00:00Z", "null");
+	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
+	struct sum_read_stats st;
+	struct got g = { 0 };
+
+	read_text(r, forged_real, sizeof forged_real - 1, &g, &st);
+	is_int(g.n, 2, "one pass: both contents handed on");
+	ok(st.conflicts == 1 && st.duplicates == 1 && st.conflicts_dropped == 0,
+	   "... one conflicting copy counted, the redelivery (other received_at and dkim) a duplicate");
+	sum_read_conflicts(r, 1);
+	memset(&g, 0, sizeof g);
+	read_text(r, forged_real, sizeof forged_real - 1, &g, &st);
+	is_int(g.n, 1, "two passes: only the copy with an aligned DKIM pass");
+	is_int(g.failed, 500, "... the real figures");
+	ok(st.conflicts == 0 && st.duplicates == 1 && st.conflicts_dropped == 1,
+	   "... the other copy counted as left out");
+	is_str(st.example, "\"Org\" \"r1\"", "... and named");
+	memset(&g, 0, sizeof g);
+	read_text(r, real_forged, sizeof real_forged - 1, &g, &st);
+	ok(g.n == 1 && g.failed == 500 && st.conflicts_dropped == 1, "the real copy first: the same");
+	memset(&g, 0, sizeof g);
+	read_text(r, no_dkim, sizeof no_dkim - 1, &g, &st);
+	ok(g.n == 2 && st.conflicts == 1 && st.conflicts_dropped == 0,
+	   "no DKIM verdicts to choose by: both handed on, the conflict counted");
+	sum_read_conflicts(r, 0);
+	sum_read_free(r);
+}
+
+/* sum_read_day reads a day twice when its index flags a conflict. */
+static void test_conflict_day(void)
+{
+	static const char text[] = COPY("0", "2026-05-19T08:00:00Z", "null")
+		COPY("500", "2026-05-19T09:00:00Z", PASS);
+	char dir[] = "/tmp/test_summary_conflict.XXXXXX", path[256];
+	unsigned char ent[2 * SPOOL_ENTRY_LEN];
+	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
+	struct sum_read_stats st;
+	struct got g = { 0 };
+	struct err e;
+	int dfd, fd;
+	long day;
+
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	sum_date_parse("2026-05-18", 10, &day);
+	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ok(fd >= 0 && write(fd, text, sizeof text - 1) == sizeof text - 1, "day file written");
+	close(fd);
+	memset(&st, 0, sizeof st);
+	is_int(sum_read_day(r, dfd, day, collect, &g, &st, &e), 1, "no index: read");
+	ok(g.n == 2 && st.conflicts == 1, "... once: both copies, the conflict counted");
+	memset(ent, 0, sizeof ent);
+	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ok(fd >= 0 && write(fd, ent, sizeof ent) == sizeof ent, "an index without the conflict flag");
+	close(fd);
+	memset(&g, 0, sizeof g);
+	memset(&st, 0, sizeof st);
+	sum_read_free(r);       /* a new reader: one day's files share a duplicate set */
+	r = sum_read_new(SUM_MAX_LINE, NULL);
+	sum_read_day(r, dfd, day, collect, &g, &st, &e);
+	ok(g.n == 2 && st.conflicts == 1, "... read once");
+	ent[SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] = SPOOL_FLAG_CONFLICT;
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ok(fd >= 0 && write(fd, ent, sizeof ent) == sizeof ent, "the second entry flagged");
+	close(fd);
+	memset(&g, 0, sizeof g);
+	memset(&st, 0, sizeof st);
+	sum_read_free(r);
+	r = sum_read_new(SUM_MAX_LINE, NULL);
+	is_int(sum_read_day(r, dfd, day, collect, &g, &st, &e), 1, "flagged: read");
+	ok(g.n == 1 && g.failed == 500 && st.conflicts_dropped == 1,
+	   "... twice: the copy with an aligned DKIM pass only");
+	close(dfd);
+	sum_read_free(r);
+	snprintf(path, sizeof path, "rm -rf '%s'", dir);
+	ok(system(path) == 0, "cleanup");
+}
+
 int main(void)
 {
 	test_dates();
@@ -417,5 +521,7 @@ int main(void)
 	test_stream();
 	test_day_files();
 	test_largest();
+	test_conflicts();
+	test_conflict_day();
 	return tap_done();
 }
