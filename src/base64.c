@@ -82,6 +82,11 @@ static size_t b64_line_of(const unsigned char *in, size_t i)
 	return line;
 }
 
+int b64_sextet(unsigned char c)
+{
+	return b64_table[c] < 64 ? b64_table[c] : -1;
+}
+
 int b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 	       size_t *outn, struct b64_stats *stats, struct err *e)
 {

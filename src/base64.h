@@ -22,6 +22,10 @@ size_t b64_decoded_max(size_t n);
 int b64_decode(const unsigned char *in, size_t n, unsigned char *out,
 	       size_t *outn, struct b64_stats *stats, struct err *e);
 
+/* The value 0-63 of a byte of the alphabet, or -1 (whitespace, '=' and
+ * everything else). */
+int b64_sextet(unsigned char c);
+
 /* Encoder (used by tests and fuzz round trips): out must hold
  * 4 * ((n + 2) / 3) bytes; no line breaks.  Returns bytes written. */
 size_t b64_encode(const unsigned char *in, size_t n, char *out);

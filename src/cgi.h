@@ -1,6 +1,6 @@
 /* HTTPS report submission (RFC 8460 §5.4) as a CGI program (RFC 3875):
- * the web server terminates TLS and hands us the POST.  main.c reads the
- * meta-variables from the environment and passes them here as strings;
+ * the web server terminates TLS and hands us the POST.  cgimain.c reads
+ * the meta-variables from the environment and passes them here as strings;
  * this module decides, before a byte of the body is read, whether to read
  * it, reads exactly CONTENT_LENGTH bytes, and formats the one response. */
 #ifndef TLSRPT_CGI_H
@@ -24,7 +24,8 @@ struct cgi_request {
 };
 
 /* 1 if GATEWAY_INTERFACE (may be NULL) says we run under a CGI server
- * ("CGI/1.1"), else 0. */
+ * ("CGI/1.1"), else 0.  It never selects the CGI mode (only --cgi does);
+ * with cgi_query_is_argv it tells that argv may be a client's. */
 int cgi_detect(const char *gateway_interface);
 
 /* 1 if the server may have turned QUERY_STRING (may be NULL) into

@@ -12,12 +12,15 @@
  * leniency (unquoted values may hold '=' or '/', junk is skipped up to the
  * next ';') plus RFC 2231: name*=charset'lang'%XX, and sections name*N /
  * name*N* that are sorted by index and joined; only starred sections are
- * percent-decoded.  RFC 2047 encoded words are decoded with a local base64
- * decoder so this module stands alone. */
+ * percent-decoded.  RFC 2047 encoded words are decoded with base64.c's
+ * decoder and qp.c's hex digits; the rules of a word around them (only
+ * '=' after padding, '_' in 'Q' text) are here. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "header.h"
+#include "qp.h"
 
 /* RFC 2231 sections beyond this many are ignored: no real file name needs
  * them, and it bounds the table for hostile values. */
@@ -361,16 +364,6 @@ static int value_copy(const struct param *pr, struct buf *out)
 	return 0;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* RFC 2231 extended value: optional charset'lang' prefix (first section
  * only), then %XX escapes; a '%' without two hex digits stays as is. */
 static int value_decode(const struct param *pr, int first, struct buf *out)
@@ -393,9 +386,9 @@ static int value_decode(const struct param *pr, int first, struct buf *out)
 	for (; i < raw.n; i++) {
 		unsigned char c = raw.p[i];
 
-		if (c == '%' && i + 2 < raw.n && hexval(raw.p[i + 1]) >= 0 &&
-		    hexval(raw.p[i + 2]) >= 0) {
-			c = (unsigned char)(hexval(raw.p[i + 1]) * 16 + hexval(raw.p[i + 2]));
+		if (c == '%' && i + 2 < raw.n && qp_hexval(raw.p[i + 1]) >= 0 &&
+		    qp_hexval(raw.p[i + 2]) >= 0) {
+			c = (unsigned char)(qp_hexval(raw.p[i + 1]) * 16 + qp_hexval(raw.p[i + 2]));
 			i += 2;
 		}
 		if (buf_append_byte(out, c) < 0)
@@ -602,45 +595,31 @@ static int eword_parse(const unsigned char *v, size_t n, size_t i, struct eword 
 	return 1;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* 'B' text: padding optional, anything after '=' must be '='.
+/* 'B' text: padding optional, anything after '=' must be '='.  The text
+ * holds no whitespace (eword_parse), so b64_decode skips none.
  * Returns 1 decoded, 0 malformed, -1 ENOMEM. */
 static int decode_b(const unsigned char *s, size_t n, struct buf *out)
 {
-	unsigned acc = 0, bits = 0;
-	size_t i;
+	const unsigned char *pad = memchr(s, '=', n);
+	size_t len = pad != NULL ? (size_t)(pad - s) : n, got;
+	struct err e;
 
-	for (i = 0; i < n && s[i] != '='; i++) {
-		int d = b64_value(s[i]);
-
-		if (d < 0)
-			return 0;
-		acc = (acc << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (buf_append_byte(out, (unsigned char)(acc >> bits)) < 0)
-				return -1;
-			acc &= (1u << bits) - 1;
-		}
-	}
-	for (; i < n; i++)
+	for (size_t i = len; i < n; i++)
 		if (s[i] != '=')
 			return 0;
+	/* a lone last sextet holds no whole byte: dropped (b64_decode would
+	 * refuse the word), as long as it is one */
+	if (len % 4 == 1) {
+		if (b64_sextet(s[len - 1]) < 0)
+			return 0;
+		len--;
+	}
+	if (buf_reserve(out, b64_decoded_max(len)) < 0)
+		return -1;
+	if (b64_decode(s, len, out->p + out->n, &got, NULL, &e) < 0)
+		return 0;
+	out->n += got;
+	out->p[out->n] = '\0';
 	return 1;
 }
 
@@ -653,9 +632,9 @@ static int decode_q(const unsigned char *s, size_t n, struct buf *out)
 		if (c == '_') {
 			c = ' ';
 		} else if (c == '=') {
-			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
+			if (i + 2 >= n || qp_hexval(s[i + 1]) < 0 || qp_hexval(s[i + 2]) < 0)
 				return 0;
-			c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			c = (unsigned char)(qp_hexval(s[i + 1]) * 16 + qp_hexval(s[i + 2]));
 			i += 2;
 		}
 		if (buf_append_byte(out, c) < 0)

@@ -1,9 +1,7 @@
-/* tlsrpt-lda: options, limits and wiring.  The only place that logs,
- * reads the environment and picks an exit code (sysexits(3); only 75
- * makes Postfix and Exim retry).  As a CGI program (--cgi, or
- * GATEWAY_INTERFACE set) the outcome is an HTTP status instead (cgi.h):
- * 503 plays the part of 75, and the exit status is 0 once a response is
- * written. */
+/* tlsrpt-lda: options, limits and wiring, mail and --file deliveries.
+ * With cgimain.c (--cgi: one HTTPS POST) the only place that logs, reads
+ * the environment and picks an exit code (sysexits(3); only 75 makes
+ * Postfix and Exim retry). */
 #include "config.h"
 
 #include <errno.h>
@@ -23,44 +21,18 @@
 
 #include "cgi.h"
 #include "expire.h"
-#include "ingest.h"
-#include "limits.h"
+#include "lda.h"
 #include "message.h"
 #include "record.h"
-#include "spool.h"
-
-#define EXIT_OK 0
-#define EXIT_USAGE 64
-#define EXIT_DATAERR 65
-#define EXIT_NOINPUT 66
-#define EXIT_TEMPFAIL 75
-
-enum log_target { LOG_TO_SYSLOG, LOG_TO_STDERR };
-
-struct options {
-	const char *spool;
-	int to_stdout;
-	int reject_invalid;
-	int quiet;
-	int cgi;                 /* --cgi, or GATEWAY_INTERFACE */
-	int require_dkim;
-	struct strlist trusted;  /* --trust-authserv-id */
-	enum log_target log;
-	struct limits limits;
-	char **files;
-	size_t n_files;
-	int expire_days;         /* --expire DAYS; 0 = deliver */
-};
 
 static struct options opt;
 
-static void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *log_safe(const char *s, char *out, size_t cap);
 
 /* One line per delivery.  Under an MTA stderr ends up in the bounce or
  * deferral reason, so problems also go there, always starting with our
  * name (never with a "4.x.x"/"5.x.x" status Postfix would parse). */
-static void logmsg(int prio, const char *fmt, ...)
+void logmsg(int prio, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -107,8 +79,8 @@ static void usage(FILE *f)
 		"  --trust-authserv-id ID  record DKIM results from Authentication-Results\n"
 		"                        fields written by ID (our MTA; repeatable)\n"
 		"  --require-dkim        quarantine mail without an aligned DKIM pass\n"
-		"  --cgi                 answer one HTTPS POST as a CGI program (the default\n"
-		"                        when GATEWAY_INTERFACE is set)\n"
+		"  --cgi                 answer one HTTPS POST as a CGI program (the web\n"
+		"                        server's environment alone never selects it)\n"
 		"  --expire DAYS         delete daily files, quarantined mail and duplicate\n"
 		"                        markers older than DAYS, 1 to 100000 (UTC; never\n"
 		"                        today), then exit\n"
@@ -213,15 +185,12 @@ static int set_value(int c, const char *arg)
 }
 
 /* Combinations that cannot work, found before anything is read. */
-static int check_options(int files, int cgi_env)
+static int check_options(int files)
 {
 	if (opt.require_dkim && opt.trusted.n == 0) {
 		fprintf(stderr, "tlsrpt-lda: --require-dkim needs --trust-authserv-id\n");
 		return -1;
 	}
-	/* under a web server, unless importing files by hand */
-	if (cgi_env && !files)
-		opt.cgi = 1;
 	if (opt.expire_days > 0 && (files || opt.to_stdout || opt.cgi)) {
 		fprintf(stderr, "tlsrpt-lda: --expire is a command of its own\n");
 		return -1;
@@ -235,7 +204,7 @@ static int check_options(int files, int cgi_env)
 
 /* -1 bad usage, OPTIONS_NOMEM out of memory (a retry can succeed). */
 #define OPTIONS_NOMEM (-2)
-static int parse_options(int argc, char **argv, int cgi_env)
+static int parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "spool", required_argument, NULL, 's' },
@@ -298,11 +267,11 @@ static int parse_options(int argc, char **argv, int cgi_env)
 	}
 	for (int i = optind; i < argc; i++)
 		opt.files[opt.n_files++] = argv[i];
-	return check_options(files, cgi_env);
+	return check_options(files);
 }
 
 /* The clock, fixed by TLSRPT_LDA_NOW (epoch seconds) for golden tests. */
-static void format_now(char out[21])
+void format_now(char out[21])
 {
 	const char *fixed = getenv("TLSRPT_LDA_NOW");
 	time_t now = fixed != NULL ? (time_t)strtoll(fixed, NULL, 10) : time(NULL);
@@ -312,7 +281,7 @@ static void format_now(char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int write_stdout(const struct buf *b, struct err *e)
+int write_stdout(const struct buf *b, struct err *e)
 {
 	size_t off = 0;
 
@@ -377,8 +346,8 @@ static int mark_conflict(void *arg, unsigned stored, const unsigned char **lines
 /* Store (or print) one parsed report and log the outcome; *dup (may be
  * NULL) tells a duplicate from a new report.  client: the HTTP client for
  * the log line, or NULL. */
-static int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
-			  const char *client, struct err *e)
+int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
+		   const char *client, struct err *e)
 {
 	const struct report *r = &res->report;
 	const char *domain = r->policies[0].policy_domain; /* NULL: the report gave none */
@@ -427,7 +396,7 @@ static int exit_for(const struct err *e)
 
 /* Keep a message (or request body) that holds no usable report: 0 kept
  * (logged), -1 could not (logged; the sender must retry). */
-static int keep(struct spool *sp, const struct buf *msg, const struct err *why)
+int keep_message(struct spool *sp, const struct buf *msg, const struct err *why)
 {
 	char name[128];
 	struct err qe;
@@ -450,7 +419,7 @@ static int quarantine(struct spool *sp, const struct buf *msg, const struct err 
 		logmsg(LOG_NOTICE, "rejected reason=\"%s\"", why->reason);
 		return exit_for(why);
 	}
-	return keep(sp, msg, why) < 0 ? EXIT_TEMPFAIL : exit_for(why);
+	return keep_message(sp, msg, why) < 0 ? EXIT_TEMPFAIL : exit_for(why);
 }
 
 static int run_mail(struct spool *sp)
@@ -616,130 +585,6 @@ static int run_files(struct spool *sp)
 	return worst;
 }
 
-/* Set once cgi_store has read the body: a response before that drains it
- * first (cgi_drain says why). */
-static int cgi_body_read;
-
-/* The one CGI response on stdout: exit 0 once it is written. */
-static int respond(int status, const char *text)
-{
-	struct buf b;
-	struct err e;
-	int rc = EXIT_OK;
-	size_t cap;
-
-	if (!cgi_body_read) {
-		if (size_add(opt.limits.max_message, (size_t)1 << 20, &cap) < 0)
-			cap = SIZE_MAX;
-		cgi_drain(STDIN_FILENO, getenv("CONTENT_LENGTH"), cap);
-	}
-	buf_init(&b);
-	err_clear(&e);
-	if (cgi_response(status, text, &b) < 0)
-		err_nomem(&e);
-	if (e.cls != ERR_OK || write_stdout(&b, &e) < 0) {
-		logmsg(LOG_ERR, "http %d: cannot write the response: %s", status, e.reason);
-		rc = EXIT_TEMPFAIL;
-	}
-	buf_free(&b);
-	return rc;
-}
-
-/* Quarantine a rejected request body: only its first CGI_KEEP_MAX bytes,
- * and the reason says so.  0 kept, -1 not (logged by keep). */
-static int keep_body(struct spool *sp, const struct buf *body, const char *ip,
-		     const struct err *e)
-{
-	struct buf head = *body;
-	struct err why;
-
-	if (body->n <= CGI_KEEP_MAX) {
-		err_set(&why, e->cls, "http client %s: %s", ip, e->reason);
-	} else {
-		head.n = CGI_KEEP_MAX;
-		err_set(&why, e->cls, "http client %s, body cut to its first %zu of %zu bytes: %s",
-			ip, CGI_KEEP_MAX, body->n, e->reason);
-	}
-	return keep(sp, &head, &why);
-}
-
-/* Read, parse and store the body the request checks let through.
- * Returns the HTTP status; text gets the response line.  Every outcome is
- * logged here or by deliver_report/keep. */
-static int cgi_store(struct spool *sp, const struct cgi_request *req,
-		     const struct ingest_env *env, char *text, size_t cap)
-{
-	const char *ip = env->client_ip ? env->client_ip : "-";
-	struct ingest_result res;
-	struct buf body;
-	struct err e;
-	int dup = 0, status = 503;
-
-	buf_init(&body);
-	ingest_init(&res);
-	err_clear(&e);
-	snprintf(text, cap, "temporary failure, retry later");
-	cgi_body_read = 1;
-	if (cgi_read_body(STDIN_FILENO, req->length, &body, &e) < 0) {
-		/* a body cut short is incomplete, not a report to keep */
-		status = cgi_status_for(e.cls);
-		if (status == 400) {
-			logmsg(LOG_NOTICE, "http 400 client=%s reason=\"%s\"", ip, e.reason);
-			snprintf(text, cap, "bad request: %s", e.reason);
-		} else {
-			logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
-		}
-	} else if (ingest_http(body.p ? body.p : (const unsigned char *)"", body.n, req->media_type,
-			       &opt.limits, env, &res, &e) < 0) {
-		status = cgi_status_for(e.cls);
-		if (status == 400 && keep_body(sp, &body, ip, &e) == 0)
-			snprintf(text, cap, "invalid report: %s", e.reason);
-		else if (status == 400)
-			status = 503;       /* logged by keep */
-		else
-			logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
-	} else if (deliver_report(sp, &res, &dup, ip, &e) < 0) {
-		logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip);
-	} else {
-		status = dup ? 200 : 201;
-		snprintf(text, cap, "%s", dup ? "duplicate report, already stored" : "report stored");
-	}
-	ingest_free(&res);
-	buf_free(&body);
-	return status;
-}
-
-/* One HTTPS POST (RFC 8460 §5.4) through the web server's CGI. */
-static int run_cgi(void)
-{
-	struct ingest_env env = { .source = "http", .trusted_authserv_ids = &opt.trusted };
-	struct cgi_request req;
-	struct spool sp = { -1, -1, 0 };
-	struct err e;
-	char now[21], ip[64], text[ERR_REASON_MAX + 40];
-	int status;
-
-	cgi_client_ip(getenv("REMOTE_ADDR"), ip, sizeof ip);
-	env.client_ip = ip[0] != '\0' ? ip : NULL;
-	status = cgi_check_request(getenv("REQUEST_METHOD"), getenv("CONTENT_TYPE"),
-				   getenv("CONTENT_LENGTH"), opt.limits.max_message,
-				   &req, text, sizeof text);
-	if (status != 0) {
-		logmsg(LOG_NOTICE, "http %d client=%s reason=\"%s\"", status, ip[0] ? ip : "-", text);
-		return respond(status, text);
-	}
-	format_now(now);
-	env.received_at = now;
-	err_clear(&e);
-	if (spool_open(&sp, opt.spool, &e) < 0) {
-		logmsg(LOG_ERR, "deferred reason=\"%s\" client=%s", e.reason, ip[0] ? ip : "-");
-		return respond(503, "temporary failure, retry later");
-	}
-	status = cgi_store(&sp, &req, &env, text, sizeof text);
-	spool_close(&sp);
-	return respond(status, text);
-}
-
 /* Run as root, become the spool directory's owner and group before the
  * spool is touched, as local delivery agents do: files root made in a
  * spool the MTA's user owns (.lock, .seen/, daily files, mode 0640) would
@@ -801,42 +646,66 @@ static int run_expire(void)
 	return EXIT_OK;
 }
 
+/* --cgi among the arguments (before "--"): known before they are parsed,
+ * so that a command line refused while parsing is answered as HTTP too.
+ * Once parsed, opt.cgi alone decides ("--file --cgi" names a file). */
+static int cgi_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--cgi") == 0)
+			return 1;
+	return 0;
+}
+
+/* A web server may have made a client's query string our argv (RFC 3875
+ * section 4.4; Apache does).  Whatever it says, it is refused: with --cgi
+ * as HTTP 400, without it as a bad command line, so that a delivery agent
+ * run by a web server never takes its options from a client. */
+static int refuse_query_argv(int cgi)
+{
+	if (!cgi) {
+		fprintf(stderr, "tlsrpt-lda: the command line may be a web client's query string"
+			" (GATEWAY_INTERFACE and QUERY_STRING are set); refused\n");
+		return EXIT_USAGE;
+	}
+	logmsg(LOG_NOTICE, "http 400 reason=\"query string without '=' refused\"");
+	return cgimain_respond(&opt, 400, "bad request: query string not accepted");
+}
+
 int main(int argc, char **argv)
 {
-	int cgi_env = cgi_detect(getenv("GATEWAY_INTERFACE"));
 	struct spool sp = { -1, -1, 0 };
 	struct err e;
-	int rc;
+	int rc, cgi = cgi_asked(argc, argv);
 
 	/* a file-size limit must be a write error we can roll back, not death */
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	strlist_init(&opt.trusted);
-	/* the server may have made the client's query string our argv */
-	if (cgi_env && cgi_query_is_argv(getenv("QUERY_STRING"))) {
-		logmsg(LOG_NOTICE, "http 400 reason=\"query string without '=' refused\"");
-		return respond(400, "bad request: query string not accepted");
-	}
-	rc = parse_options(argc, argv, cgi_env);
+	if (cgi_detect(getenv("GATEWAY_INTERFACE")) && cgi_query_is_argv(getenv("QUERY_STRING")))
+		return refuse_query_argv(cgi);
+	rc = parse_options(argc, argv);
 	if (rc == OPTIONS_NOMEM) {
 		logmsg(LOG_ERR, "deferred reason=\"out of memory\"");
-		return cgi_env || opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
+		return cgi || opt.cgi ? cgimain_respond(&opt, 503, "temporary failure, retry later")
+				      : EXIT_TEMPFAIL;
 	}
 	if (rc < 0) {
-		if (!cgi_env && !opt.cgi)
+		if (!cgi && !opt.cgi)
 			return EXIT_USAGE;      /* the reason is printed, the usage is not */
 		logmsg(LOG_ERR, "deferred reason=\"bad command line (see tlsrpt-lda --help)\"");
-		return respond(503, "temporary failure, retry later");
+		return cgimain_respond(&opt, 503, "temporary failure, retry later");
 	}
 	err_clear(&e);
 	if (!opt.to_stdout)
 		open_files_as_root();
 	if (!opt.to_stdout && become_spool_owner(opt.spool, &e) < 0) {
 		logmsg(LOG_ERR, "deferred reason=\"%s\"", e.reason);
-		return opt.cgi ? respond(503, "temporary failure, retry later") : EXIT_TEMPFAIL;
+		return opt.cgi ? cgimain_respond(&opt, 503, "temporary failure, retry later")
+			       : EXIT_TEMPFAIL;
 	}
 	if (opt.cgi)
-		return run_cgi();
+		return cgimain_run(&opt);
 	if (opt.expire_days > 0)
 		return run_expire();
 	if (!opt.to_stdout && spool_open(&sp, opt.spool, &e) < 0) {

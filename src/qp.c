@@ -15,7 +15,7 @@
 
 #include "qp.h"
 
-static int qp_hexval(unsigned char c)
+int qp_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

@@ -16,4 +16,8 @@ struct qp_stats {
 size_t qp_decode(const unsigned char *in, size_t n, unsigned char *out,
 		 struct qp_stats *stats);
 
+/* The value 0-15 of a hex digit in either case, or -1 (also for the
+ * %XX of RFC 2231 and the =XX of RFC 2047 'Q' words). */
+int qp_hexval(unsigned char c);
+
 #endif

@@ -1,9 +1,10 @@
 #!/bin/bash
-# tlsrpt-lda as a CGI program (RFC 8460 §5.4 HTTPS POST), run directly
-# with the meta-variables a web server sets: the exact response of every
-# outcome (201 stored, 200 duplicate, 400 bad body + quarantined, 405,
-# 411, 413, 415, 503 + Retry-After), the records, exit status 0 whenever
-# a response was written, and that exactly CONTENT_LENGTH bytes are read.
+# tlsrpt-lda --cgi (RFC 8460 §5.4 HTTPS POST), run directly with the
+# meta-variables a web server sets: the exact response of every outcome
+# (201 stored, 200 duplicate, 400 bad body + quarantined, 405, 411, 413,
+# 415, 503 + Retry-After), the records, exit status 0 whenever a response
+# was written, that exactly CONTENT_LENGTH bytes are read, and that the
+# environment without --cgi makes no web endpoint.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 tmp=$(mktmp)
@@ -11,7 +12,8 @@ trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 S=$tmp/spool
 CRLF=$'\r'
 
-# cgi METHOD TYPE LENGTH [OPTION...] <BODY: the response in $tmp/resp,
+# cgi METHOD TYPE LENGTH [OPTION...] <BODY: tlsrpt-lda --cgi, the
+# response in $tmp/resp,
 # the log in $tmp/err, the exit status returned.  Empty TYPE or LENGTH:
 # unset, as a server does when the request has none.
 cgi() {
@@ -21,7 +23,7 @@ cgi() {
 	[ -n "$3" ] && vars+=("CONTENT_LENGTH=$3")
 	shift 3
 	env -u CONTENT_TYPE -u CONTENT_LENGTH -u QUERY_STRING "${vars[@]}" \
-		"$LDA" --spool "$S" --log stderr "$@" >"$tmp/resp" 2>"$tmp/err"
+		"$LDA" --cgi --spool "$S" --log stderr "$@" >"$tmp/resp" 2>"$tmp/err"
 }
 # want STATUS-LINE [HEADER...] -- BODY-LINE: the exact response bytes
 want() {
@@ -149,7 +151,7 @@ is "refusals: nothing more quarantined" "$(ls "$S/quarantine/new" | wc -l)" 2
 # a query string the server may have turned into our argv is refused
 QUERY_STRING='--spool+/tmp' GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
 	CONTENT_TYPE=application/tlsrpt+gzip CONTENT_LENGTH=$(size "$tmp/h1.gz") \
-	"$LDA" --spool "$tmp/elsewhere" --log stderr <"$tmp/h1.gz" >"$tmp/resp" 2>/dev/null
+	"$LDA" --cgi --spool "$tmp/elsewhere" --log stderr <"$tmp/h1.gz" >"$tmp/resp" 2>/dev/null
 is "argv-shaped query string: exit 0" "$?" 0
 is_resp "argv-shaped query string: 400" "Status: 400 Bad Request" -- "bad request: query string not accepted"
 check "argv-shaped query string: no spool created" test ! -e "$tmp/elsewhere"
@@ -171,14 +173,14 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 "${as_user[@]}" env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST REMOTE_ADDR=192.0.2.10 \
 	CONTENT_TYPE=application/tlsrpt+gzip CONTENT_LENGTH="$(size "$tmp/h5.gz")" \
-	"$LDA" --spool "$tmp/ro" --log stderr <"$tmp/h5.gz" >"$tmp/resp" 2>"$tmp/err"
+	"$LDA" --cgi --spool "$tmp/ro" --log stderr <"$tmp/h5.gz" >"$tmp/resp" 2>"$tmp/err"
 is "spool unwritable: exit 0" "$?" 0
 is_resp "spool unwritable: 503" "Status: 503 Service Unavailable" "Retry-After: 3600" -- \
 	"temporary failure, retry later"
 check "spool unwritable: daily file unchanged" cmp -s "$S/2026-05-18.jsonl" "$tmp/ro/2026-05-18.jsonl"
 "${as_user[@]}" env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST REMOTE_ADDR=192.0.2.10 \
 	CONTENT_TYPE=application/tlsrpt+json CONTENT_LENGTH=19 \
-	"$LDA" --spool "$tmp/ro" --log stderr <"$tmp/bad" >"$tmp/resp" 2>"$tmp/err"
+	"$LDA" --cgi --spool "$tmp/ro" --log stderr <"$tmp/bad" >"$tmp/resp" 2>"$tmp/err"
 is "bad body, quarantine unwritable: 503 (the sender retries)" "$(head -n 1 "$tmp/resp")" \
 	"Status: 503 Service Unavailable$CRLF"
 chmod 0755 "$tmp/ro"
@@ -196,4 +198,31 @@ env -u GATEWAY_INTERFACE REQUEST_METHOD=POST CONTENT_TYPE=application/tlsrpt+gzi
 	"$LDA" --cgi --spool "$S" --log stderr <"$tmp/h5.gz" >"$tmp/resp" 2>/dev/null
 is_resp "--cgi: 201" "Status: 201 Created" -- "report stored"
 is "--cgi: IPv6 client address" "$(jq -r 'select(.report_id == "h5") | .client_ip' "$S/2026-05-18.jsonl")" 2001:db8::5
+
+# without --cgi the environment makes no web endpoint: stdin is a mail
+M=$tmp/mailspool
+web_env=(GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST REMOTE_ADDR=192.0.2.10
+	SERVER_PROTOCOL=HTTP/1.1 SCRIPT_NAME=/v1/tlsrpt)
+report_eml "HTTP Org" m1 2026-05-18 example.com 1 >"$tmp/m1.eml"
+env "${web_env[@]}" CONTENT_TYPE=message/rfc822 CONTENT_LENGTH="$(size "$tmp/m1.eml")" \
+	"$LDA" --spool "$M" --log stderr <"$tmp/m1.eml" >"$tmp/resp" 2>"$tmp/err"
+is "GATEWAY_INTERFACE without --cgi: exit 0" "$?" 0
+is "GATEWAY_INTERFACE without --cgi: no HTTP response" "$(wc -c <"$tmp/resp")" 0
+is "GATEWAY_INTERFACE without --cgi: stored as mail, no client address" \
+	"$(jq -c '[.source, .client_ip, .report_id]' "$M/2026-05-18.jsonl")" '["mail",null,"m1"]'
+env "${web_env[@]}" CONTENT_TYPE=application/tlsrpt+gzip CONTENT_LENGTH="$(size "$tmp/h1.gz")" \
+	"$LDA" --spool "$M" --log stderr <"$tmp/h1.gz" >"$tmp/resp" 2>"$tmp/err"
+is "a POSTed report without --cgi: exit 0" "$?" 0
+is "a POSTed report without --cgi: no HTTP response" "$(wc -c <"$tmp/resp")" 0
+is "a POSTed report without --cgi: read as mail is (a bare report is one)" \
+	"$(jq -c 'select(.report_id == "h1") | [.source, .client_ip]' "$M/2026-05-18.jsonl")" '["mail",null]'
+# a query string that may be our argv is refused without --cgi too: a
+# client must not choose a delivery agent's options (here --expire)
+cp -a "$M" "$tmp/mailspool.before"
+env "${web_env[@]}" QUERY_STRING='--expire+1' "$LDA" --expire 1 --spool "$M" --log stderr \
+	</dev/null >"$tmp/resp" 2>"$tmp/err"
+is "argv-shaped query string without --cgi: exit 64" "$?" 64
+is "argv-shaped query string without --cgi: the reason, no HTTP response" "$(cat "$tmp/err")$(cat "$tmp/resp")" \
+	"tlsrpt-lda: the command line may be a web client's query string (GATEWAY_INTERFACE and QUERY_STRING are set); refused"
+check "argv-shaped query string without --cgi: spool unchanged" diff -r "$tmp/mailspool.before" "$M"
 done_testing

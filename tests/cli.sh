@@ -56,12 +56,16 @@ rejects 64 'tlsrpt-lda: --stdout takes no value' "${lda[@]}" --stdout=yes
 rejects 64 'tlsrpt-lda: --max-message wants a value' "${lda[@]}" --max-message
 rejects 64 'tlsrpt-lda: --require-dkim needs --trust-authserv-id' "${lda[@]}" --require-dkim
 rejects 64 'tlsrpt-lda: --expire is a command of its own' "${lda[@]}" --expire 30 --stdout
-# under a web server the client gets 503 and the reason goes to the error log
-GATEWAY_INTERFACE=CGI/1.1 "${lda[@]}" --log stderr --max-message abc </dev/null >"$tmp/out" 2>"$tmp/err"
+# with --cgi the client gets 503 and the reason goes to the error log,
+# also when --cgi comes after the option refused
+"${lda[@]}" --log stderr --max-message abc --cgi </dev/null >"$tmp/out" 2>"$tmp/err"
 is "CGI with a bad option: exit 0 once the response is written" "$?" 0
 is "  the response is 503" "$(head -n 1 "$tmp/out" | tr -d '\r')" "Status: 503 Service Unavailable"
 is "  the reason is on stderr" "$(cat "$tmp/err")" 'tlsrpt-lda: --max-message "abc": wants a number of bytes, at least 1
 tlsrpt-lda: deferred reason="bad command line (see tlsrpt-lda --help)"'
+# without --cgi a web server's environment changes nothing: 64, no response
+rejects 64 'tlsrpt-lda: --max-message "abc": wants a number of bytes, at least 1' \
+	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST "${lda[@]}" --max-message abc
 
 # --file: a missing file is named once; missing or a directory is 66
 mkdir "$tmp/dir" "$S"

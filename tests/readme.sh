@@ -96,9 +96,9 @@ check "README shows the --check line" shown "$readme" "$check_line"
 
 # the CGI try-out: three lines, run in order
 cgi1='gzip -c examples/plain-json.json > r.gz'
-cgi2='GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST REMOTE_ADDR=192.0.2.1 \'
+cgi2='REQUEST_METHOD=POST REMOTE_ADDR=192.0.2.1 \'
 cgi3='  CONTENT_TYPE=application/tlsrpt+gzip CONTENT_LENGTH=$(stat -c %s r.gz) \'
-cgi4='  build/tlsrpt-lda --spool ./spool-http --log stderr < r.gz'
+cgi4='  build/tlsrpt-lda --cgi --spool ./spool-http --log stderr < r.gz'
 check "CGI try-out: shown in README" \
 	grep -qxF -e "    $cgi1" -e "    $cgi2" -e "    $cgi3" -e "    $cgi4" "$readme"
 is "CGI try-out: the four lines are consecutive" \

@@ -214,7 +214,7 @@ else
 	report_json "Owner Org" o3 2026-05-18 example.com 3 >"$tmp/o3.json"
 	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST CONTENT_TYPE=application/tlsrpt+json \
 		CONTENT_LENGTH="$(stat -c %s "$tmp/o3.json")" REMOTE_ADDR=192.0.2.10 \
-		"$LDA" --spool "$O" --log stderr <"$tmp/o3.json" >"$tmp/resp" 2>>"$tmp/err"
+		"$LDA" --cgi --spool "$O" --log stderr <"$tmp/o3.json" >"$tmp/resp" 2>>"$tmp/err"
 	is "as root, an HTTPS report into nobody's spool: 201" "$(head -n 1 "$tmp/resp")" $'Status: 201 Created\r'
 	# --file opens its files as root, before the switch: root's own files
 	mkdir -m 0700 "$tmp/private"

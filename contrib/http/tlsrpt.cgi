@@ -13,8 +13,9 @@
 # files 0640 and directories 0750, so the MTA's user and www-data cannot
 # share one.  Readers (the summary, log shippers) read both.
 #
-# Why a wrapper: the options are fixed here, and "$@" is deliberately not
-# passed on.  Some servers (Apache) turn a query string without '=' into
+# Why a wrapper: the options are fixed here (--cgi among them: nothing
+# else, not the environment, makes tlsrpt-lda answer HTTP), and "$@" is
+# deliberately not passed on.  Some servers (Apache) turn a query string without '=' into
 # command-line arguments (RFC 3875 §4.4); the client must never choose
 # our options.  (tlsrpt-lda also refuses such a query string itself.)
 #

@@ -310,9 +310,26 @@ static void test_all_bytes(void)
 	   "all 256 byte values round trip");
 }
 
+/* b64_sextet agrees with the alphabet and with b64_decode */
+static void test_sextet(void)
+{
+	int bad = 0;
+
+	for (int c = 0; c < 256; c++) {
+		const char *at = c != 0 ? strchr(alphabet, c) : NULL;
+		int want = at != NULL ? (int)(at - alphabet) : -1;
+
+		bad += b64_sextet((unsigned char)c) != want;
+	}
+	is_int(bad, 0, "b64_sextet: 0-63 for the 64 bytes of the alphabet, -1 for the rest");
+	is_int(b64_sextet('='), -1, "b64_sextet: '=' is not a sextet");
+	is_int(b64_sextet(' '), -1, "b64_sextet: whitespace is not a sextet");
+}
+
 int main(void)
 {
 	test_rfc4648();
+	test_sextet();
 	test_whitespace_everywhere();
 	test_line_widths();
 	test_missing_padding();

@@ -429,6 +429,27 @@ static void test_encoded_words(void)
 	check_words("caf\xe9", "caf\xef\xbf\xbd", "raw 8-bit text cleaned");
 	check_words("=?utf-8?q?" "?=", "", "empty word");
 	check_words("a =?=?=?= b", "a =?=?=?= b", "question marks and equals");
+	/* 'B' text: the alphabet's last two bytes, padding, a lone sextet */
+	check_words("=?iso-8859-1?b?+/8=?=", "\xc3\xbb\xc3\xbf", "B word with '+' and '/'");
+	check_words("=?utf-8?b?QUI=?=", "AB", "B word, one pad");
+	check_words("=?utf-8?b?QQ?=", "A", "B word, two pads missing");
+	check_words("=?utf-8?b?QQ===?=", "A", "B word, a pad too many");
+	check_words("=?utf-8?b?QUJDR?=", "ABC", "B word, lone last sextet dropped");
+	check_words("=?utf-8?b?Q?=", "", "B word of one sextet");
+	check_words("=?utf-8?b?QUJD!?=", "=?utf-8?b?QUJD!?=", "lone sextet outside the alphabet left as is");
+	check_words("=?utf-8?b?QQ==QQ==?=", "=?utf-8?b?QQ==QQ==?=", "data after the pads left as is");
+	check_words("=?utf-8?b?QQ.=?=", "=?utf-8?b?QQ.=?=", "a byte outside the alphabet left as is");
+	check_words("=?utf-8?b?" "?=", "", "empty B word");
+	check_words("=?utf-8?b?==?=", "", "B word of pads");
+	check_words("=?utf-8?b?AGE=?=", "\xef\xbf\xbd" "a", "NUL from a B word replaced");
+	check_words("=?iso-8859-1?b?6Q==?=", "\xc3\xa9", "B word in latin-1");
+	/* 'Q' text: hex in either case, '=' at the end, '_' and =5F */
+	check_words("=?utf-8?q?=c3=a9=C3=A9?=", "\xc3\xa9\xc3\xa9", "Q hex in either case");
+	check_words("=?utf-8?q?a_=5F=20b?=", "a _ b", "Q '_' is a space, =5F an underscore");
+	check_words("=?utf-8?q?a=?=", "=?utf-8?q?a=?=", "Q '=' at the end left as is");
+	check_words("=?utf-8?q?a=4?=", "=?utf-8?q?a=4?=", "Q '=' with one digit left as is");
+	check_words("=?utf-8?q?a=G0?=", "=?utf-8?q?a=G0?=", "Q '=' with a non-hex digit left as is");
+	check_words("=?utf-8?q?=3D=3F?=", "=?", "Q '=' and '?' escaped");
 
 	buf_init(&b);
 	is_int(header_decode_words(NULL, 0, &b), 0, "empty input");

@@ -129,9 +129,23 @@ static void test_never_longer(void)
 	is_int(bad, 0, "output never longer than input");
 }
 
+static void test_hexval(void)
+{
+	int bad = 0;
+
+	for (int c = 0; c < 256; c++) {
+		int want = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		bad += qp_hexval((unsigned char)c) != want;
+	}
+	is_int(bad, 0, "qp_hexval: 0-15 for hex digits in either case, -1 for every other byte");
+}
+
 int main(void)
 {
 	test_soft_breaks();
+	test_hexval();
 	test_hex();
 	test_bad_escapes();
 	test_end();

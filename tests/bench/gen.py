@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Deterministic inputs for bench/run (Python 3 standard library only).
+"""Deterministic inputs for tests/bench/run (Python 3 standard library only).
 
-    bench/gen.py OUTDIR [--typical N] [--details N] [--seed S]
+    tests/bench/gen.py OUTDIR [--typical N] [--details N] [--seed S]
 
 writes into OUTDIR:
   typical/0000.eml ...   N typical report mails (multipart/report, one
@@ -17,8 +17,8 @@ writes into OUTDIR:
 Same seed, same bytes: a fixed random.Random(seed), gzip with mtime 0 and
 a fixed header, fixed dates and boundaries.  The reports are clean (every
 count consistent, every IP valid, every result-type from RFC 8460), so
-tlsrpt-lda writes them without warnings and bench/ingest.py can write the
-same bytes.
+tlsrpt-lda writes them without warnings and tests/bench/ingest.py can write
+the same bytes.
 """
 
 import base64

@@ -14,7 +14,7 @@
  * time), rss_kb (median peak RSS) and rss_max_kb.  Exit status 1 if any
  * run failed.
  *
- * For runs split into rounds (bench/run interleaves its contenders, so
+ * For runs split into rounds (tests/bench/run interleaves its contenders, so
  * that a change in the machine's load hits all of them alike):
  * DRIVE_START=K starts at the K-th input instead of the first, and
  * DRIVE_LOG=FILE appends one line per run to FILE: wall_us cpu_us rss_kb

@@ -3,7 +3,8 @@
 only.  Reads one report mail on stdin, finds the report attachment, inflates
 and parses it, and appends one JSON line per policy to SPOOL/YYYY-MM-DD.jsonl
 under an exclusive lock, fsync'd -- the same records, in the same key order
-and bytes, as tlsrpt-lda writes for a clean report (bench/run compares them).
+and bytes, as tlsrpt-lda writes for a clean report (tests/bench/run compares
+them).
 It checks only what it needs to build the records; it keeps no duplicate
 markers and repairs nothing.
 
