@@ -224,8 +224,14 @@ static void overall(struct prom *p)
 	family(p, "tlsrpt_status", "The state tlsrpt-summary --check gives, its exit code: "
 	       "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.");
 	sample(p, (uint64_t)sum_state_of(a), "tlsrpt_status", (char *)NULL);
-	family(p, "tlsrpt_window_days", "Days in the window the other tlsrpt metrics count.");
-	sample(p, (uint64_t)(a->o.until - a->o.since + 1), "tlsrpt_window_days", (char *)NULL);
+	family(p, "tlsrpt_window_start_timestamp_seconds", "Start (midnight UTC) of the first "
+	       "day of the window the other tlsrpt metrics count.");
+	sample(p, (uint64_t)a->o.since * 86400u, "tlsrpt_window_start_timestamp_seconds",
+	       (char *)NULL);
+	family(p, "tlsrpt_window_end_timestamp_seconds", "End (the next midnight UTC) of the "
+	       "last day of the window.");
+	sample(p, (uint64_t)(a->o.until + 1) * 86400u, "tlsrpt_window_end_timestamp_seconds",
+	       (char *)NULL);
 	family(p, "tlsrpt_records", "Report records in the window (one per report and policy).");
 	sample(p, a->records, "tlsrpt_records", (char *)NULL);
 	family(p, "tlsrpt_unreadable_lines", "Spool lines that could not be read, in the window "
