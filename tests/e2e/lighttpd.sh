@@ -31,12 +31,7 @@ e2e_install lighttpd curl
 command -v lighttpd >/dev/null || skip_all "lighttpd not installed"
 
 # a port nobody listens on
-port=
-for ((i = 0; i < 50; i++)); do
-	p=$((20000 + RANDOM % 20000))
-	if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "Bail out! no free port on 127.0.0.1"; exit 1; }
+port=$(e2e_free_port) || { echo "Bail out! no free port in 10025-10099"; exit 1; }
 URL=http://127.0.0.1:$port/v1/tlsrpt
 
 S=$tmp/spool
@@ -66,12 +61,13 @@ if ! lighttpd -tt -f "$tmp/lighttpd.conf" >"$tmp/check.log" 2>&1; then
 	exit 1
 fi
 lighttpd -f "$tmp/lighttpd.conf" >"$tmp/start.log" 2>&1
+# the port and the pid file (which may come a moment later)
 up=
 for ((i = 0; i < 50; i++)); do
-	(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && { up=1; break; }
+	e2e_listening "$port" && [ -s "$pidfile" ] && { up=1; break; }
 	sleep 0.2
 done
-if [ -n "$up" ] && [ -s "$pidfile" ]; then
+if [ -n "$up" ]; then
 	ok "$(lighttpd -v | head -n 1 | cut -d' ' -f1) started on 127.0.0.1:$port (pid $(cat "$pidfile"))"
 else
 	not_ok "lighttpd started"; sed 's/^/# /' "$tmp/start.log" "$tmp/log/error.log" 2>/dev/null

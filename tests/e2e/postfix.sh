@@ -1,37 +1,26 @@
 #!/bin/bash
-# End to end through a real Postfix (Debian's package) on 127.0.0.1:25:
-# mail submitted over SMTP is delivered by local(8) to the aliases pipe of
+# End to end through a real Postfix (Debian's package): mail submitted
+# over SMTP is delivered by local(8) to the aliases pipe of
 # contrib/postfix/aliases, and by the pipe(8) transport of
 # contrib/postfix/master.cf (both forms: plain, and with the recipient in
 # the environment), the recipes' active lines taken from the files as
 # shipped.  Checks the records, a deferral (exit 75) and its retry, a
-# duplicate and a quarantined mail.  The instance is private: main.cf,
-# master.cf, aliases, queue and log live in one temp dir (postfix -c),
-# and it is stopped with `postfix stop` afterwards.
+# duplicate and a quarantined mail.  The instance is private
+# (e2e_private_postfix_*: postfix -c with main.cf, master.cf, aliases,
+# queue and log in one temp dir, smtpd on a 127.0.0.1 port of its own)
+# and is stopped with `postfix -c DIR stop`; a Postfix the host runs is
+# left alone.
 . "$(dirname "$0")/lib.sh"
 
 e2e_require_root postfix
 e2e_tmpdir
-cfg=$tmp/postfix
-master_pid=
-stop_postfix() {
-	[ -n "$master_pid" ] || master_pid=$(sed -n 's/^ *\([0-9]*\).*/\1/p' "$tmp/queue/pid/master.pid" 2>/dev/null)
-	[ -n "$master_pid" ] || return 0
-	postfix -c "$cfg" stop >/dev/null 2>&1
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$master_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	master_pid=
-}
-trap 'stop_postfix; e2e_user_cleanup; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-e2e_install postfix
-if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null; then
-	echo "Bail out! something already listens on 127.0.0.1:25"
-	exit 1
-fi
+trap 'e2e_private_postfix_stop; e2e_user_cleanup; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+e2e_postfix_install
+# the host's Postfix (configuration and master) as it is now: compared
+# at the end
+e2e_files_state /etc/postfix >"$tmp/etc-before"
+host_pf_pid=$(postconf -h queue_directory 2>/dev/null || echo /var/spool/postfix)/pid/master.pid
+host_pf=$(e2e_running "$host_pf_pid")
 
 e2e_user
 S=$tmp/spool      # the aliases pipe's spool, written as nobody
@@ -43,57 +32,15 @@ e2e_spool "$O" _tlsrpt
 e2e_spool "$P" _tlsrpt
 e2e_spool "$E" _tlsrpt
 e2e_mails
-log=$tmp/maillog
-install -d -m 0755 "$cfg" "$tmp/queue"
-install -d -o postfix -g postfix -m 0700 "$tmp/data"
 
-# The configuration: README's recipes plus what makes it a loopback-only
-# throw-away instance (no relay, no mail out, its own queue and log).
-cat >"$cfg/main.cf" <<EOF
-compatibility_level = 3.6
-meta_directory = /etc/postfix
-queue_directory = $tmp/queue
-data_directory = $tmp/data
-maillog_file = $log
-maillog_file_prefixes = $tmp
-myhostname = mx.$E2E_DOMAIN
-mydomain = $E2E_DOMAIN
-myorigin = \$myhostname
-mydestination = $E2E_DOMAIN
-inet_interfaces = loopback-only
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost =
-default_transport = error:this test instance sends no mail out
-relay_transport = error:this test instance sends no mail out
-biff = no
-alias_maps = hash:$cfg/aliases, hash:$cfg/tlsrpt/aliases
-alias_database = hash:$cfg/aliases, hash:$cfg/tlsrpt/aliases
-# the pipe(8) recipe
-transport_maps = hash:$cfg/transport
-tlsrpt_destination_recipient_limit = 1
-EOF
-cat >"$cfg/master.cf" <<EOF
-smtp      inet  n       -       n       -       -       smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+# The configuration: README's recipes on top of the private instance.
+e2e_private_postfix_init
+cfg=$E2E_PF
+log=$E2E_PF_LOG
+postconf -c "$cfg" -e "alias_maps = hash:$cfg/aliases, hash:$cfg/tlsrpt/aliases" \
+	"alias_database = hash:$cfg/aliases, hash:$cfg/tlsrpt/aliases" \
+	"transport_maps = hash:$cfg/transport" "tlsrpt_destination_recipient_limit = 1" ||
+	{ echo "Bail out! postconf -e failed"; exit 1; }
 cp "$cfg/master.cf" "$cfg/master.cf.base"
 snippet postfix/master.cf "$P" >>"$cfg/master.cf"
 # the recipient form of the recipe is the commented-out service
@@ -101,20 +48,20 @@ sed -n '/^#tlsrpt /,/^#$/{/^#$/d;s/^#//;p}' "$top_srcdir/contrib/postfix/master.
 	sed -e "s|/usr/local/bin/tlsrpt-lda|$BIN|g" -e "s|/var/spool/tlsrpt|$E|g" >"$tmp/master-env.cf"
 # "tlsrpt-pipe" only passes smtpd's recipient check through an alias,
 # which transport_maps keeps from ever being used for delivery
-{ echo "postmaster: root"; echo "tlsrpt-pipe: root"; snippet postfix/aliases "$S"; } >"$cfg/aliases"
+{ echo "tlsrpt-pipe: root"; snippet postfix/aliases "$S"; } >>"$cfg/aliases"
 # the recipe's database of its own, owned by _tlsrpt (another name here:
 # the first database has "tlsrpt" already)
 install -d -o _tlsrpt -g _tlsrpt -m 0755 "$cfg/tlsrpt"
 snippet postfix/aliases "$O" | sed 's/^tlsrpt:/tlsrpt-own:/' >"$cfg/tlsrpt/aliases"
 chown _tlsrpt:_tlsrpt "$cfg/tlsrpt/aliases"
 printf 'tlsrpt-pipe@%s tlsrpt:\n' "$E2E_DOMAIN" >"$cfg/transport"
-newaliases -C "$cfg" && postmap -c "$cfg" "$cfg/transport" ||
-	{ echo "Bail out! newaliases/postmap failed"; exit 1; }
+postmap -c "$cfg" "$cfg/transport" || { echo "Bail out! postmap failed"; exit 1; }
 
-postfix -c "$cfg" start >"$tmp/start.log" 2>&1
-master_pid=$(sed -n 's/^ *\([0-9]*\).*/\1/p' "$tmp/queue/pid/master.pid" 2>/dev/null)
-if wait_port; then ok "postfix $(postconf -c "$cfg" -h mail_version) started on 127.0.0.1:25"; else
-	not_ok "postfix started"; cat "$tmp/start.log" "$log" | sed 's/^/# /'; done_testing; exit; fi
+if e2e_private_postfix_start; then
+	ok "postfix $(postconf -c "$cfg" -h mail_version) started on 127.0.0.1:$E2E_SMTP_PORT (pid $E2E_PF_PID)"
+else
+	not_ok "postfix started"; done_testing; exit
+fi
 
 # submit_all RCPT: every mail of $tmp/mail, queue ids into $ids
 submit_all() {
@@ -216,6 +163,10 @@ e2e_check_records "pipe(8) + env" "$E" "$R" _tlsrpt
 check "no bounce, no fatal or panic in the mail log" \
 	sh -c "! grep -E 'status=bounced|fatal:|panic:' '$log'"
 [ "$tap_fail" -eq 0 ] || sed 's/^/# /' "$log"
-stop_postfix
-check "postfix stopped" sh -c "! (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null"
+pid=$E2E_PF_PID
+e2e_private_postfix_stop
+check "postfix stopped (master pid $pid gone, port $E2E_SMTP_PORT closed)" \
+	sh -c "! kill -0 $pid 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$E2E_SMTP_PORT) 2>/dev/null"
+check "/etc/postfix as before the test" cmp -s "$tmp/etc-before" <(e2e_files_state /etc/postfix)
+is "the host's Postfix master as before the test (${host_pf:-none})" "$(e2e_running "$host_pf_pid")" "$host_pf"
 done_testing

@@ -28,12 +28,7 @@ install -d -m 0750 "$S" "$C"
 install -d -m 0700 "$tmp/ship" "$tmp/collect"
 
 # a free loopback port for RELP
-port=
-for ((i = 0; i < 50; i++)); do
-	p=$((20000 + RANDOM % 20000))
-	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
-done
-[ -n "$port" ] || { echo "Bail out! no free port on 127.0.0.1"; exit 1; }
+port=$(e2e_free_port) || { echo "Bail out! no free port in 10025-10099"; exit 1; }
 
 # The configurations as shipped, but for the paths, the port and the
 # collector's address; plus, for the test only, the instance's own
