@@ -13,8 +13,8 @@
 #     and keeps the old file on an error;
 #   - promtool check rules and promtool test rules on
 #     contrib/prometheus/tlsrpt.rules.yml (skipped without promtool).
-# Installs nothing: Debian's package prometheus provides promtool, and
-# tests/e2e/prometheus.sh installs it under TLSRPT_E2E=1.  Needs python3.
+# Installs nothing: Debian's package prometheus provides promtool
+# (tests/e2e/prometheus.sh unpacks it under TLSRPT_E2E=1).  Needs python3.
 
 . "${top_srcdir:-.}/tests/lib.sh"
 BIN=${SUMMARY:-$top_builddir/tlsrpt-summary}

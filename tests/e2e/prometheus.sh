@@ -14,8 +14,11 @@
 # TLSRPTCriticalIncident alerts firing for exactly those domains.  A
 # failing run leaves the served file alone.  promtool checks the file
 # and the rules.  Both daemons run as nobody with everything in the
-# temp dir and are stopped by pid; installing Debian's prometheus and
-# prometheus-node-exporter starts neither service.
+# temp dir and are stopped by pid.  The programs are the host's when
+# Debian's prometheus and prometheus-node-exporter are installed, else
+# those packages unpacked into the temp dir (dpkg -x; static programs):
+# installing them would enable both services for the next boot and
+# create a user.
 . "$(dirname "$0")/lib.sh"
 
 e2e_require_root prometheus-node-exporter
@@ -26,9 +29,29 @@ NE_PID= PR_PID=
 trap 'e2e_stop_pid "$PR_PID"; e2e_stop_pid "$NE_PID"; rm -rf "$tmp"' EXIT
 
 command -v python3 >/dev/null 2>&1 || skip_all "needs python3 (tests/gen-spool.py)"
-e2e_install prometheus prometheus-node-exporter curl
-command -v prometheus-node-exporter >/dev/null || skip_all "prometheus-node-exporter not installed"
-command -v promtool >/dev/null || skip_all "promtool not installed (package prometheus)"
+e2e_install curl
+installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+if installed prometheus && installed prometheus-node-exporter; then
+	PR=/usr/bin
+	origin="the host's packages"
+else
+	# apt-get download writes as _apt
+	install -d -m 0777 "$tmp/debs"
+	pkgs="prometheus prometheus-node-exporter"
+	if ! (cd "$tmp/debs" && apt-get download $pkgs) >"$tmp/download.log" 2>&1; then
+		apt-get update -qq >>"$tmp/download.log" 2>&1
+		(cd "$tmp/debs" && apt-get download $pkgs) >>"$tmp/download.log" 2>&1 ||
+			skip_all "apt-get download $pkgs: $(grep -m1 '^E:' "$tmp/download.log")"
+	fi
+	for f in "$tmp"/debs/*.deb; do
+		dpkg -x "$f" "$tmp/pkg" || { echo "Bail out! dpkg -x $f failed"; exit 1; }
+	done
+	PR=$tmp/pkg/usr/bin
+	origin="Debian's packages unpacked (dpkg -x)"
+fi
+for p in promtool prometheus prometheus-node-exporter; do
+	[ -x "$PR/$p" ] || skip_all "no $p in $origin"
+done
 
 T=$(date -u +%F)
 python3 "$top_srcdir/tests/gen-spool.py" --incidents "$T" "$tmp/gen" >/dev/null ||
@@ -72,22 +95,22 @@ is "tlsrpt-textfile: tlsrpt.prom alone, mode 644, root's" \
 	"$(ls -A "$tmp/textfile"; stat -c '%a %U' "$tmp/textfile/tlsrpt.prom")" "tlsrpt.prom
 644 root"
 check "promtool check metrics on the written file" \
-	sh -c "promtool check metrics <'$tmp/textfile/tlsrpt.prom' >'$tmp/lint' 2>&1"
+	sh -c "'$PR/promtool' check metrics <'$tmp/textfile/tlsrpt.prom' >'$tmp/lint' 2>&1"
 sed 's/^/# /' "$tmp/lint"
 check "promtool check rules contrib/prometheus/tlsrpt.rules.yml" \
-	sh -c "promtool check rules '$top_srcdir/contrib/prometheus/tlsrpt.rules.yml' >'$tmp/rules.log' 2>&1"
+	sh -c "'$PR/promtool' check rules '$top_srcdir/contrib/prometheus/tlsrpt.rules.yml' >'$tmp/rules.log' 2>&1"
 setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
 	"$SUMMARY_BIN" --spool "$tmp/spike" --spool "$tmp/hostile" --check >"$tmp/check1"
 check1=$?
 
 NE_PORT=$(e2e_free_port 10300 10399) || { echo "Bail out! no free port in 10300-10399"; exit 1; }
-setpriv --reuid=nobody --regid=nogroup --clear-groups -- prometheus-node-exporter \
+setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$PR/prometheus-node-exporter" \
 	--web.listen-address="127.0.0.1:$NE_PORT" --collector.disable-defaults \
 	--collector.textfile --collector.textfile.directory="$tmp/textfile" \
 	>"$tmp/node_exporter.log" 2>&1 &
 NE_PID=$!
 if wait_port "$NE_PORT"; then
-	ok "node_exporter $(prometheus-node-exporter --version 2>&1 | sed -n '1s/.*version \([^ ]*\).*/\1/p') on 127.0.0.1:$NE_PORT (pid $NE_PID)"
+	ok "node_exporter $("$PR/prometheus-node-exporter" --version 2>&1 | sed -n '1s/.*version \([^ ]*\).*/\1/p') on 127.0.0.1:$NE_PORT (pid $NE_PID)"
 else
 	not_ok "node_exporter started"; sed 's/^/# /' "$tmp/node_exporter.log"; done_testing; exit
 fi
@@ -127,12 +150,12 @@ scrape_configs:
   - job_name: node
     static_configs: [ { targets: [ "127.0.0.1:$NE_PORT" ] } ]
 EOF
-(cd "$tmp/prometheus" && exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- prometheus \
+(cd "$tmp/prometheus" && exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$PR/prometheus" \
 	--config.file="$tmp/prometheus/prometheus.yml" --storage.tsdb.path="$tmp/prometheus/data" \
 	--web.listen-address="127.0.0.1:$PR_PORT" >"$tmp/prometheus.log" 2>&1) &
 PR_PID=$!
 if wait_port "$PR_PORT"; then
-	ok "Prometheus $(prometheus --version 2>&1 | sed -n '1s/.*version \([^ ]*\).*/\1/p') on 127.0.0.1:$PR_PORT (pid $PR_PID)"
+	ok "Prometheus $("$PR/prometheus" --version 2>&1 | sed -n '1s/.*version \([^ ]*\).*/\1/p') on 127.0.0.1:$PR_PORT (pid $PR_PID), $origin"
 else
 	not_ok "Prometheus started"; sed 's/^/# /' "$tmp/prometheus.log"; done_testing; exit
 fi
