@@ -11,16 +11,34 @@
 #     server neither seen nor deleted, and the next run stores it;
 #   - a server certificate from another CA: nothing fetched or deleted.
 # Dovecot runs as a private instance (its own dovecot.conf, base_dir,
-# log, users and mail in the temp dir) and is stopped by its pid.
+# log, users and mail in the temp dir) and is stopped by its pid.  Its
+# IMAP programs are the host's when dovecot-imapd is installed, else
+# that package (the version of the host's dovecot-core) unpacked into
+# the temp dir: installing it would change the host's /etc/dovecot.
 . "$(dirname "$0")/lib.sh"
 
 e2e_require_root "dovecot-imapd and fetchmail"
 e2e_tmpdir
 DC_PID=
 trap 'e2e_stop_pid "$DC_PID"; e2e_testuser_cleanup; e2e_user_cleanup; rm -rf "$tmp"' EXIT
-e2e_install dovecot-core dovecot-imapd fetchmail openssl
+e2e_install dovecot-core fetchmail openssl
 command -v fetchmail >/dev/null || skip_all "fetchmail not installed"
 [ -x /usr/sbin/dovecot ] || skip_all "dovecot not installed"
+if dpkg-query -W -f='${Status}\n' dovecot-imapd 2>/dev/null | grep -q '^install ok installed$'; then
+	IMAPD=/usr/lib/dovecot
+else
+	# apt-get download writes as _apt
+	install -d -m 0777 "$tmp/debs"
+	pkg=dovecot-imapd=$(dpkg-query -W -f='${Version}' dovecot-core)
+	if ! (cd "$tmp/debs" && apt-get download "$pkg") >"$tmp/download.log" 2>&1; then
+		apt-get update -qq >>"$tmp/download.log" 2>&1
+		(cd "$tmp/debs" && apt-get download "$pkg") >>"$tmp/download.log" 2>&1 ||
+			skip_all "apt-get download $pkg: $(grep -m1 '^E:' "$tmp/download.log")"
+	fi
+	dpkg -x "$tmp"/debs/dovecot-imapd_*.deb "$tmp/pkg" || { echo "Bail out! dpkg -x failed"; exit 1; }
+	IMAPD=$tmp/pkg/usr/lib/dovecot
+fi
+[ -x "$IMAPD/imap" ] && [ -x "$IMAPD/imap-login" ] || skip_all "no Dovecot IMAP programs in $IMAPD"
 
 e2e_user                        # _tlsrpt: the spool's owner, runs fetchmail
 e2e_testuser                    # tlsrpt-e2e: owns the IMAP mailbox ($home)
@@ -73,7 +91,11 @@ userdb {
 mail_location = maildir:~/Maildir
 # the test user is a system user (uid below Dovecot's default of 500)
 first_valid_uid = $(id -u "$E2E_TESTUSER")
+service imap {
+  executable = $IMAPD/imap
+}
 service imap-login {
+  executable = $IMAPD/imap-login
   inet_listener imap {
     port = 0
   }
@@ -90,7 +112,13 @@ if ! dovecot -c "$D/dovecot.conf" >"$tmp/dovecot-start.log" 2>&1 || ! wait_port 
 	not_ok "dovecot started"; sed 's/^/# /' "$tmp/dovecot-start.log" "$D/dovecot.log" 2>/dev/null
 	done_testing; exit
 fi
-DC_PID=$(cat "$D/run/master.pid" 2>/dev/null)
+# the master writes its pid file after it listens: wait for it
+for ((i = 0; i < 50; i++)); do
+	DC_PID=$(cat "$D/run/master.pid" 2>/dev/null)
+	[ -n "$DC_PID" ] && kill -0 "$DC_PID" 2>/dev/null && break
+	sleep 0.1
+done
+[ -n "$DC_PID" ] || { echo "Bail out! dovecot wrote no pid file"; exit 1; }
 ok "dovecot $(dovecot --version | cut -d' ' -f1) imaps on 127.0.0.1:$port (pid $DC_PID)"
 
 # The recipe as shipped (snippet: the test's binary, spool and domain),
@@ -216,6 +244,8 @@ fetch
 is "trusted again: stored" "$rc $(e2e_count "$S" imap-4) $(on_server | wc -l)" "0 1 0"
 
 e2e_stop_pid "$DC_PID"
-is "dovecot stopped by its pid" "$(kill -0 "$DC_PID" 2>/dev/null && echo running || echo stopped)" stopped
+is "dovecot stopped by its pid, its port closed" \
+	"$(kill -0 "$DC_PID" 2>/dev/null && echo running || echo stopped) $(e2e_listening "$port" && echo open || echo closed)" \
+	"stopped closed"
 DC_PID=
 done_testing

@@ -216,9 +216,13 @@ is "Prometheus: the alert's description names the domain and the command" \
 	"1 ongoing critical TLS incident(s) for big.example on 127.0.0.1:$NE_PORT: senders fail TLS to an enforced policy. Run tlsrpt-summary --domain big.example there."
 
 e2e_stop_pid "$PR_PID"
-is "Prometheus stopped by its pid" "$(kill -0 "$PR_PID" 2>/dev/null && echo running || echo stopped)" stopped
+is "Prometheus stopped by its pid, its port closed" \
+	"$(kill -0 "$PR_PID" 2>/dev/null && echo running || echo stopped) $(e2e_listening "$PR_PORT" && echo open || echo closed)" \
+	"stopped closed"
 PR_PID=
 e2e_stop_pid "$NE_PID"
-is "node_exporter stopped by its pid" "$(kill -0 "$NE_PID" 2>/dev/null && echo running || echo stopped)" stopped
+is "node_exporter stopped by its pid, its port closed" \
+	"$(kill -0 "$NE_PID" 2>/dev/null && echo running || echo stopped) $(e2e_listening "$NE_PORT" && echo open || echo closed)" \
+	"stopped closed"
 NE_PID=
 done_testing
