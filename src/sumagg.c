@@ -327,20 +327,27 @@ static struct sum_rtype *get_rtype(struct sum_agg *a, struct sum_group *g, const
 	return t;
 }
 
+/* Details may count a session twice (RFC 8460 does not say they add up
+ * to the total) or leave some out: win_capped takes each detail only up
+ * to what is left of the record's failed total, and unattributed gets
+ * the rest, so a group's failed sessions split exactly by result type. */
 static int add_types(struct sum_agg *a, struct sum_group *g, long day, const struct sum_rec *r)
 {
 	size_t idx = (size_t)(day - a->start);
 	int window = day >= a->o.since;
+	uint64_t left = r->failed;
 
 	for (size_t i = 0; i < r->ndetails; i++) {
 		const struct sum_detail *d = &r->details[i];
 		struct sum_rtype *t = get_rtype(a, g, d->result_type);
+		uint64_t take = d->sessions < left ? d->sessions : left;
 
 		if (t == NULL)
 			return -1;
 		t->days[idx] = sum_sat_add(t->days[idx], d->sessions);
 		t->present[idx] = 1;
 		g->days[idx].dsess = sum_sat_add(g->days[idx].dsess, d->sessions);
+		left -= take;
 		if (!window) {
 			t->hist_n++;
 			continue;
@@ -348,11 +355,14 @@ static int add_types(struct sum_agg *a, struct sum_group *g, long day, const str
 		if (t->win_n++ == 0 || day < t->first)
 			t->first = day;
 		t->win = sum_sat_add(t->win, d->sessions);
+		t->win_capped = sum_sat_add(t->win_capped, take);
 		g->detail_sessions = sum_sat_add(g->detail_sessions, d->sessions);
 		/* the incident's lists add up to its failed sessions: complete days */
 		if (day <= a->complete && type_window(t, day, r->org ? r->org : "(unknown)", d) < 0)
 			return -1;
 	}
+	if (window)
+		g->unattributed = sum_sat_add(g->unattributed, left);
 	return 0;
 }
 

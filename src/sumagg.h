@@ -76,6 +76,8 @@ struct sum_count {              /* value of the top-list maps */
 
 struct sum_rtype {              /* value of a group's result type map */
 	uint64_t win, win_n;        /* sessions and appearances in the window */
+	uint64_t win_capped;        /* window sessions within each record's failed
+	                             * total, details taken in report order */
 	uint64_t hist_n;            /* appearances in the days before the window */
 	long first;                 /* first window day seen */
 	int is_new;                 /* not seen in the history days */
@@ -105,6 +107,8 @@ struct sum_group {              /* one domain + policy type */
 	int enforce;                /* a window record had mode enforce */
 	uint64_t success, failed, records;  /* window */
 	uint64_t detail_sessions;   /* sum over failure_details, window */
+	uint64_t unattributed;      /* window: failed beyond the records' details;
+	                             * + every type's win_capped = failed */
 	struct sum_day *days;       /* agg->nd days from agg->start */
 	struct sum_map rtypes, send, recv, orgs;
 	struct sum_list types;      /* ranked sum_rtype seen in the window */

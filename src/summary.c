@@ -1,9 +1,10 @@
 /* tlsrpt-summary: read the spool of daily JSON Lines files written by
  * tlsrpt-lda and tell what fails TLS and what to fix, as text, JSON or
- * HTML, or as one monitoring-plugin status line (--check, exit 0-3).
+ * HTML, as Prometheus metrics, or as one monitoring-plugin status line
+ * (--check, exit 0-3).
  * Only this file parses options, reads the clock and the environment,
  * and picks exit codes; the modules do the rest (sumread: lines,
- * sumagg: counts and flags, sumout/sumjson/sumhtml: formats). */
+ * sumagg: counts and flags, sumout/sumjson/sumhtml/sumprom: formats). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -23,6 +24,7 @@
 #include "sumhtml.h"
 #include "sumjson.h"
 #include "sumout.h"
+#include "sumprom.h"
 #include "sumread.h"
 
 #ifndef DEFAULT_SPOOL_DIR
@@ -39,7 +41,7 @@
 
 #define MAX_WINDOW 3660L   /* ten years of days */
 
-enum format { FMT_TEXT, FMT_JSON, FMT_HTML };
+enum format { FMT_TEXT, FMT_JSON, FMT_HTML, FMT_PROM };
 
 #define MAX_SPOOLS 16
 
@@ -87,7 +89,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: tlsrpt-summary [--spool DIR]...\n"
 	      "                      [--days N | --since YYYY-MM-DD [--until YYYY-MM-DD]]\n"
-	      "                      [--domain D]... [--format text|json|html] [--check]\n"
+	      "                      [--domain D]... [--format text|json|html|prometheus]\n"
+	      "                      [--check]\n"
 	      "                      [--spike-factor X] [--spike-min N] [--enforce-rate PCT]\n"
 	      "                      [--critical-rate PCT] [--top N] [--history DAYS]\n"
 	      "                      [--color auto|always|never] [--today YYYY-MM-DD]\n"
@@ -104,7 +107,7 @@ static void usage(FILE *f)
 	      "      --since YYYY-MM-DD   first day of the window, instead of --days\n"
 	      "      --until YYYY-MM-DD   last day of the window (default today)\n"
 	      "      --domain D           only this policy domain; repeatable\n"
-	      "  -f, --format FORMAT      text, json or html (default text)\n"
+	      "  -f, --format FORMAT      text, json, html or prometheus (default text)\n"
 	      "  -c, --check              one status line, exit 0 OK, 1 WARNING, 2 CRITICAL,\n"
 	      "                           3 UNKNOWN (monitoring-plugin style)\n"
 	      "      --spike-factor X     a jump inside an incident: a day's failed sessions\n"
@@ -219,9 +222,10 @@ static int set_number(struct cli *c, int opt, const char *arg, const char **msg)
 static int set_word(struct cli *c, int opt, const char *arg, const char **msg)
 {
 	if (opt == 'f') {
-		*msg = "--format wants text, json or html";
+		*msg = "--format wants text, json, html or prometheus";
 		c->format = strcmp(arg, "text") == 0 ? FMT_TEXT : strcmp(arg, "json") == 0 ?
-			FMT_JSON : strcmp(arg, "html") == 0 ? FMT_HTML : (enum format)-1;
+			FMT_JSON : strcmp(arg, "html") == 0 ? FMT_HTML :
+			strcmp(arg, "prometheus") == 0 ? FMT_PROM : (enum format)-1;
 		return (int)c->format < 0 ? -1 : 0;
 	}
 	*msg = "--color wants auto, always or never";
@@ -459,6 +463,8 @@ static int output(const struct cli *c, const struct sum_agg *a)
 		rc = sum_json(a, &v, stdout, &e);
 	else if (c->format == FMT_HTML)
 		rc = sum_html(a, &v, stdout);
+	else if (c->format == FMT_PROM)
+		rc = sum_prom(a, stdout);
 	else
 		rc = sum_text(a, &v, stdout);
 	if (rc < 0)

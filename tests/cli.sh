@@ -82,7 +82,7 @@ rm -rf "$S"
 sum=("$SUMMARY" --spool "$S")
 rejects 64 'tlsrpt-summary: --days "abc": wants 1 to 3660' "${sum[@]}" --days abc
 rejects 64 'tlsrpt-summary: --days "0": wants 1 to 3660' "${sum[@]}" --days=0
-rejects 64 'tlsrpt-summary: --format "xml": wants text, json or html' "${sum[@]}" --format xml
+rejects 64 'tlsrpt-summary: --format "xml": wants text, json, html or prometheus' "${sum[@]}" --format xml
 rejects 64 'tlsrpt-summary: --color "red": wants auto, always or never' "${sum[@]}" --color red
 rejects 64 'tlsrpt-summary: --top "0": wants 1 to 1000' "${sum[@]}" --top 0
 rejects 64 'tlsrpt-summary: --spike-factor "-1": wants a number from 0 to 1000' \
