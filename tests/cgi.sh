@@ -130,7 +130,7 @@ is_resp "spool cannot be opened: 503" "Status: 503 Service Unavailable" "Retry-A
 	"temporary failure, retry later"
 check "spool cannot be opened: reason logged" grep -q '^tlsrpt-lda: deferred reason="spool .* client=192.0.2.10$' "$tmp/err"
 
-mkdir -p "$tmp/ro" && cp -a "$S/." "$tmp/ro/" && chmod -R a+rX "$tmp/ro" && chmod 0555 "$tmp/ro"
+mkdir -p "$tmp/ro" && cp -a "$S/." "$tmp/ro/" && chmod -R a+rX,a-w "$tmp/ro"
 if unprivileged "$tmp"; then
 	as_user env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST REMOTE_ADDR=192.0.2.10 \
 		CONTENT_TYPE=application/tlsrpt+gzip CONTENT_LENGTH="$(size "$tmp/h5.gz")" \
@@ -151,7 +151,7 @@ else
 		skip "$d" "$unprivileged_why"
 	done
 fi
-chmod 0755 "$tmp/ro"
+chmod -R u+w "$tmp/ro"
 
 # a bad command line under a web server is a 503 (the operator's fault), exit 0
 cgi POST application/tlsrpt+gzip "$(size "$tmp/h5.gz")" --stdout <"$tmp/h5.gz"
