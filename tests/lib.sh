@@ -21,9 +21,54 @@ is() {
 		not_ok "$1"; printf '#   got:  %s\n#   want: %s\n' "$2" "$3"; fi
 }
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+# skip DESCRIPTION REASON: one check that cannot run here
+skip() { ok "$1 # SKIP $2"; }
 done_testing() { echo "1..$tap_n"; [ "$tap_fail" -eq 0 ]; }
 
 mktmp() { mktemp -d "${TMPDIR:-/tmp}/tlsrpt-test.XXXXXX"; }
+
+# unprivileged DIR: prepare as_user to run a command as a user that file
+# modes apply to.  Not root: as_user runs it as is, and lda_user=$LDA.
+# As root: as_user runs it as nobody with setpriv, runuser or su (all in
+# minimal Debian; drop_with names the one), and lda_user is a copy of
+# $LDA in DIR, made reachable (the build tree may sit under a directory
+# nobody cannot enter, such as a mktemp -d one).  Returns 1 with the
+# reason in unprivileged_why when root cannot drop its privileges here.
+# (POSIX sh: tests/html.sh and tests/summary.sh source this file too.)
+unprivileged() {
+	drop_with= lda_user=$LDA unprivileged_why=
+	[ "$(id -u)" -eq 0 ] || return 0
+	if ! nobody_uid=$(id -u nobody 2>/dev/null) || ! nobody_gid=$(id -g nobody 2>/dev/null); then
+		unprivileged_why="running as root and there is no user nobody"; return 1
+	fi
+	for drop_with in setpriv runuser su ''; do
+		[ -z "$drop_with" ] || ! command -v "$drop_with" >/dev/null || break
+	done
+	if [ -z "$drop_with" ]; then
+		unprivileged_why="running as root and no setpriv, runuser or su to drop to nobody"
+		return 1
+	fi
+	if [ "$(as_user id -u 2>/dev/null)" != "$nobody_uid" ]; then
+		unprivileged_why="running as root and $drop_with cannot run id as nobody (is / closed to others?)"
+		return 1
+	fi
+	lda_user=$1/tlsrpt-lda-nobody
+	if ! cp "$LDA" "$lda_user" || ! chmod 0755 "$lda_user" || ! chmod o+x "$1"; then
+		unprivileged_why="cannot copy $LDA to $1"; return 1
+	fi
+	if ! as_user "$lda_user" --version >/dev/null 2>&1; then
+		unprivileged_why="running as root and nobody cannot run $lda_user"; return 1
+	fi
+}
+# as_user COMMAND...: run COMMAND as the user unprivileged() chose
+as_user() {
+	case $drop_with in
+	setpriv) setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups -- "$@" ;;
+	runuser) runuser -u nobody -- "$@" ;;
+	su) su -s /bin/sh -c 'exec "$0" "$@"' -- nobody "$@" ;;
+	*) "$@" ;;
+	esac
+}
 
 # Print a spool's content deterministically: daily files in name order,
 # then the quarantine reasons (first line of each quarantined message).
