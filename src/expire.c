@@ -1,5 +1,5 @@
 /* Spool retention; see expire.h.  Dates are compared as UTC day numbers
- * (days since 1970-01-01), computed without time zones. */
+ * (days since 1970-01-01, from date.c), computed without time zones. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,56 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "date.h"
 #include "expire.h"
 #include "spool.h"
-
-/* Days since 1970-01-01 of a valid civil date (Hinnant's algorithm). */
-static long day_number(long y, unsigned m, unsigned d)
-{
-	long era;
-	unsigned yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + (long)(yoe * 365 + yoe / 4 - yoe / 100 + doy) - 719468;
-}
-
-static long day_of(time_t t)
-{
-	long long s = (long long)t;
-
-	return (long)(s >= 0 ? s / 86400 : -((-s + 86399) / 86400));
-}
-
-static int num(const char *s, size_t n, unsigned *v)
-{
-	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (unsigned)(s[i] - '0');
-	}
-	return 0;
-}
 
 /* Day of a name that is exactly "YYYY-MM-DD.jsonl" (returns 0) or
  * "YYYY-MM-DD.idx" (its duplicate index, returns 1) with a real date. */
 static int daily_name(const char *name, long *day)
 {
-	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned y, m, d;
 	int idx = strlen(name) == 14 && strcmp(name + 10, ".idx") == 0;
 
 	if ((!idx && (strlen(name) != 16 || strcmp(name + 10, ".jsonl") != 0)) ||
-	    name[4] != '-' || name[7] != '-' || num(name, 4, &y) < 0 ||
-	    num(name + 5, 2, &m) < 0 || num(name + 8, 2, &d) < 0)
+	    date_parse_day(name, DATE_DAY_LEN, day) < 0)
 		return -1;
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
-	    (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
-		return -1;
-	*day = day_number((long)y, m, d);
 	return idx;
 }
 
@@ -100,7 +63,7 @@ static int sweep(int dirfd, const char *where, long cutoff, int daily, unsigned 
 		if (fstatat(dirfd, d->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(sb.st_mode))
 			continue;
 		if (!daily)
-			day = day_of(sb.st_mtime);
+			day = date_day_of(sb.st_mtime);
 		if (day >= cutoff)
 			*kept += kind == 0;
 		else
@@ -182,7 +145,7 @@ static int sweep_markers(int spool, long cutoff, struct expire_stats *st, struct
 int expire_spool(const char *spool, int days, time_t now, unsigned lock_timeout_ms,
 		 struct expire_stats *st, struct err *e)
 {
-	long cutoff = day_of(now) - days;
+	long cutoff = date_day_of(now) - days;
 	struct spool s = { -1, -1, 0 };
 	int fd, rc;
 

@@ -18,6 +18,7 @@
 
 #include "authres.h"
 #include "base64.h"
+#include "date.h"
 #include "header.h"
 #include "inflate.h"
 #include "ingest.h"
@@ -661,11 +662,11 @@ static int dkim_check(const struct envelope *env, const struct report *r,
  * (backfill is legitimate). */
 static int check_not_future(const struct report *r, const char *received_at, struct err *e)
 {
-	char norm[21];
+	char norm[DATE_UTC_LEN + 1];
 	time_t now;
 
 	if (received_at == NULL ||
-	    report_parse_datetime(received_at, strlen(received_at), norm, &now) < 0)
+	    date_parse_rfc3339(received_at, strlen(received_at), norm, &now) < 0)
 		return 0;
 	if (r->begin > now && r->begin - now > INGEST_FUTURE_SLACK)
 		return err_set(e, ERR_INPUT, "date-range.start-datetime %s is more than "

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "date.h"
 #include "expire.h"
 #include "lda.h"
 #include "message.h"
@@ -275,10 +276,8 @@ void format_now(char out[21])
 {
 	const char *fixed = getenv("TLSRPT_LDA_NOW");
 	time_t now = fixed != NULL ? (time_t)strtoll(fixed, NULL, 10) : time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	date_format_utc(now, out);
 }
 
 int write_stdout(const struct buf *b, struct err *e)

@@ -34,13 +34,13 @@
 
 #include <json-c/json.h>
 
+#include "date.h"
 #include "jsonscan.h"
 #include "report.h"
 
 #define WARN_MAX 64       /* warnings kept per list before "suppressed" */
 #define PATH_LEN 160      /* room for the longest JSON path we print */
 #define CLIP_LEN 64       /* bytes of a report value quoted in a warning */
-#define DT_MAX 64         /* longest date-time string worth reading */
 #define INNER_DEPTH 2     /* JSON-in-a-string: one array of strings */
 #define JSON_LEN_MAX ((size_t)INT_MAX)  /* json-c takes an int length */
 #define POOL_BLOCK ((size_t)64 << 10)   /* bytes per string pool block */
@@ -695,147 +695,6 @@ static enum got get_count(struct ctx *c, const struct obj *ob,
 	return count_value(c, &o, &wh, w, v) < 0 ? GOT_ERR : GOT_OK;
 }
 
-/* ---- date-time -------------------------------------------------------- */
-
-static int num(const char *s, size_t len, int *v)
-{
-	*v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 1;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (y >= 1). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-		return 29;
-	return dm[m - 1];
-}
-
-static void put_digits(char *out, int v, int width)
-{
-	for (int i = width - 1; i >= 0; i--) {
-		out[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-}
-
-/* secs (0..9999-12-31T23:59:59Z) -> "YYYY-MM-DDTHH:MM:SSZ". */
-static void format_utc(int64_t secs, char out[21])
-{
-	int64_t z = secs / 86400 + 719468, era = z / 146097;
-	int64_t doe = z - era * 146097, rem = secs % 86400;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	memcpy(out, "0000-00-00T00:00:00Z", 21);
-	put_digits(out, y, 4);
-	put_digits(out + 5, m, 2);
-	put_digits(out + 8, d, 2);
-	put_digits(out + 11, (int)(rem / 3600), 2);
-	put_digits(out + 14, (int)(rem / 60 % 60), 2);
-	put_digits(out + 17, (int)(rem % 60), 2);
-}
-
-/* Zone part s[i..n): "Z", or a deviation ("z", "+HH:MM", "+HHMM", none).
- * Sets *off in seconds east of UTC; returns -1 if malformed. */
-static int parse_zone(const char *s, size_t i, size_t n, int *off, int *dev)
-{
-	int hh, mm;
-
-	*off = 0;
-	if (i < n && s[i] == ' ') {
-		i++;
-		*dev = 1;
-	}
-	if (i == n) {
-		*dev = 1;
-		return 0;
-	}
-	if (s[i] == 'Z' || s[i] == 'z') {
-		*dev |= s[i] == 'z';
-		return i + 1 == n ? 0 : -1;
-	}
-	if (s[i] != '+' && s[i] != '-')
-		return -1;
-	*dev = 1;
-	if (n - i == 6 && s[i + 3] == ':' && num(s + i + 1, 2, &hh) &&
-	    num(s + i + 4, 2, &mm))
-		;
-	else if (n - i != 5 || !num(s + i + 1, 2, &hh) || !num(s + i + 3, 2, &mm))
-		return -1;
-	if (hh > 23 || mm > 59)
-		return -1;
-	*off = (hh * 60 + mm) * 60 * (s[i] == '-' ? -1 : 1);
-	return 0;
-}
-
-int report_parse_datetime(const char *s, size_t n, char out[21], time_t *t)
-{
-	int y, mo, d, h, mi, sec, off, dev = 0;
-	size_t i = 19;
-	int64_t secs;
-
-	if (n > DT_MAX)
-		return -1;
-	for (; n > 0 && is_ws(s[n - 1]); n--)
-		dev = 1;
-	for (; n > 0 && is_ws(*s); s++, n--)
-		dev = 1;
-	if (n < 19 || !num(s, 4, &y) || s[4] != '-' || !num(s + 5, 2, &mo) ||
-	    s[7] != '-' || !num(s + 8, 2, &d) || !num(s + 11, 2, &h) ||
-	    s[13] != ':' || !num(s + 14, 2, &mi) || s[16] != ':' ||
-	    !num(s + 17, 2, &sec))
-		return -1;
-	if (s[10] == 't' || s[10] == ' ')
-		dev = 1;
-	else if (s[10] != 'T')
-		return -1;
-	if (i < n && s[i] == '.') {
-		while (++i < n && s[i] >= '0' && s[i] <= '9')
-			;
-		if (i == 20)
-			return -1;
-		dev = 1;
-	}
-	if (parse_zone(s, i, n, &off, &dev) < 0 || y < 1970 || mo < 1 ||
-	    mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -1;
-	if (sec == 60) {        /* leap second: keep the day */
-		sec = 59;
-		dev = 1;
-	}
-	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-	if (secs < 0 || secs > 253402300799)    /* 9999-12-31T23:59:59Z */
-		return -1;
-	format_utc(secs, out);
-	*t = (time_t)secs;
-	return dev;
-}
-
 /* ---- report header ---------------------------------------------------- */
 
 static int read_date(struct ctx *c, json_object *dr, const char *key,
@@ -850,10 +709,10 @@ static int read_date(struct ctx *c, json_object *dr, const char *key,
 	if (json_object_get_type(v) != json_type_string)
 		return err_set(c->e, ERR_INPUT, "invalid date-range.%s", key);
 	n = (size_t)json_object_get_string_len(v);
-	rc = report_parse_datetime(json_object_get_string(v), n, out, t);
+	rc = date_parse_rfc3339(json_object_get_string(v), n, out, t);
 	if (rc < 0)
 		return err_set(c->e, ERR_INPUT, "invalid date-range.%s", key);
-	if (rc > 0)  /* parsed, so n <= DT_MAX and ASCII */
+	if (rc > 0)  /* parsed, so n <= DATE_RFC3339_MAX and ASCII */
 		warn(c, w, "date-range.%s %.*s normalized to %s", key, (int)n,
 		     json_object_get_string(v), out);
 	return 0;

@@ -79,10 +79,4 @@ int report_parse(const unsigned char *json, size_t n, const struct limits *l,
 void report_init(struct report *r);
 void report_free(struct report *r);
 
-/* Parse an RFC 3339 date-time leniently (no zone = UTC, fractional
- * seconds, lowercase t/z, space separator, numeric offsets).  Writes the
- * normalized UTC form into out[21] and *t.  Returns 0 exact RFC 3339 in
- * UTC, 1 accepted with a deviation (caller warns), -1 unusable. */
-int report_parse_datetime(const char *s, size_t n, char out[21], time_t *t);
-
 #endif

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "date.h"
 #include "sha256.h"
 #include "spool.h"
 #include "util.h"
@@ -92,27 +93,11 @@ void spool_close(struct spool *s)
 	s->dirfd = -1;
 }
 
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 int spool_valid_day(const char *day)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
+	long n;
 
-	if (strlen(day) != 10 || day[4] != '-' || day[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (day[i] < '0' || day[i] > '9'))
-			return 0;
-	y = atoi(day);
-	m = atoi(day + 5);
-	d = atoi(day + 8);
-	if (y < 1970 || m < 1 || m > 12 || d < 1)
-		return 0;
-	return d <= mdays[m - 1] + (m == 2 && is_leap(y));
+	return date_parse_day(day, strlen(day), &n) == 0;
 }
 
 /* Make sure a directory below the spool exists (not a symlink) and open it. */

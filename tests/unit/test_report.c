@@ -1,12 +1,12 @@
 /* Unit tests for report.c: every tolerance (value + exact warnings), every
- * rejection (exact class and reason), the date-time parser, the
- * hostile-input edges (depth, NUL, 64-bit counts, invalid UTF-8), and that
- * the piecewise reading gives exactly what the whole-tree parse gives
- * (member order, repeats, precedence of rejections, limits). */
+ * rejection (exact class and reason), the date range (its RFC 3339 parser
+ * is tested in test_date.c), the hostile-input edges (depth, NUL, 64-bit
+ * counts, invalid UTF-8), and that the piecewise reading gives exactly
+ * what the whole-tree parse gives (member order, repeats, precedence of
+ * rejections, limits). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "report.h"
 #include "../tap.h"
@@ -431,111 +431,6 @@ static void test_dates(void)
 	accepted(pq(DATES("2024-01-10T00:00:00Z", "2024-01-09T00:00:00Z")),
 		 "date-range.end-datetime is before start-datetime",
 		 "end before start");
-}
-
-/* Keep a TAP test name on one line. */
-static char *one_line(char *msg)
-{
-	for (char *m = msg; *m != '\0'; m++)
-		if ((unsigned char)*m < 0x20)
-			*m = '?';
-	return msg;
-}
-
-static void test_datetime(void)
-{
-	static const struct {
-		const char *in, *out;
-		int rc;
-	} cases[] = {
-		{ "2024-01-09T00:00:00Z", "2024-01-09T00:00:00Z", 0 },
-		{ "2024-01-09t00:00:00Z", "2024-01-09T00:00:00Z", 1 },
-		{ "2024-01-09T00:00:00z", "2024-01-09T00:00:00Z", 1 },
-		{ "2024-01-09 00:00:00Z", "2024-01-09T00:00:00Z", 1 },
-		{ "2024-01-09T00:00:00", "2024-01-09T00:00:00Z", 1 },
-		{ "2024-01-09T00:00:00.123456789Z", "2024-01-09T00:00:00Z", 1 },
-		{ "2024-01-09T02:30:00+02:30", "2024-01-09T00:00:00Z", 1 },
-		{ "2024-01-01T01:00:00-02:00", "2024-01-01T03:00:00Z", 1 },
-		{ "2024-01-01T00:30:00+01:00", "2023-12-31T23:30:00Z", 1 },
-		{ "2024-03-01T00:30:00+0100", "2024-02-29T23:30:00Z", 1 },
-		{ "2024-01-09T00:00:00 +00:00", "2024-01-09T00:00:00Z", 1 },
-		{ "2024-01-09T00:00:00+00:00", "2024-01-09T00:00:00Z", 1 },
-		{ " 2024-01-09T00:00:00Z\n", "2024-01-09T00:00:00Z", 1 },
-		{ "2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z", 1 },
-		{ "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", 0 },
-		{ "9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z", 0 },
-		{ "2000-02-29T12:00:00Z", "2000-02-29T12:00:00Z", 0 },
-		{ "1969-12-31T23:59:59Z", NULL, -1 },
-		{ "1970-01-01T00:30:00+01:00", NULL, -1 },
-		{ "1969-12-31T23:30:00-01:00", NULL, -1 },
-		{ "9999-12-31T23:30:00-01:00", NULL, -1 },
-		{ "10000-01-01T00:00:00Z", NULL, -1 },
-		{ "2023-02-29T00:00:00Z", NULL, -1 },
-		{ "2100-02-29T00:00:00Z", NULL, -1 },
-		{ "2024-04-31T00:00:00Z", NULL, -1 },
-		{ "2024-13-01T00:00:00Z", NULL, -1 },
-		{ "2024-00-01T00:00:00Z", NULL, -1 },
-		{ "2024-01-00T00:00:00Z", NULL, -1 },
-		{ "2024-01-01T24:00:00Z", NULL, -1 },
-		{ "2024-01-01T00:60:00Z", NULL, -1 },
-		{ "2024-01-01T00:00:61Z", NULL, -1 },
-		{ "2024-01-01T00:00:00.Z", NULL, -1 },
-		{ "2024-01-01T00:00:00+24:00", NULL, -1 },
-		{ "2024-01-01T00:00:00+01", NULL, -1 },
-		{ "2024-01-01T00:00:00ZZ", NULL, -1 },
-		{ "2024-01-01T00:00:00 ", "2024-01-01T00:00:00Z", 1 },
-		{ "2024-01-01X00:00:00Z", NULL, -1 },
-		{ "2024-1-01T00:00:00Z", NULL, -1 },
-		{ "+024-01-01T00:00:00Z", NULL, -1 },
-		{ "2024-01-01", NULL, -1 },
-		{ "", NULL, -1 },
-	};
-	char out[21], msg[100];
-	time_t t;
-
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int rc;
-
-		memset(out, 0, sizeof out);
-		rc = report_parse_datetime(cases[i].in, strlen(cases[i].in), out,
-					   &t);
-		snprintf(msg, sizeof msg, "datetime rc [%s]", cases[i].in);
-		is_int(rc, cases[i].rc, one_line(msg));
-		if (cases[i].out != NULL) {
-			snprintf(msg, sizeof msg, "datetime out [%s]", cases[i].in);
-			is_str(out, cases[i].out, one_line(msg));
-		}
-	}
-	is_int(report_parse_datetime("2024-01-09T00:00:00Zjunk", 20, out, &t), 0,
-	       "span, not C string");
-	is_int(t, 1704758400, "span value");
-	is_int(report_parse_datetime("1970-01-01T00:00:00Z", 20, out, &t), 0,
-	       "epoch");
-	is_int(t, 0, "epoch value");
-	is_int(report_parse_datetime("9999-12-31T23:59:59Z", 20, out, &t), 0,
-	       "max");
-	is_int(t, 253402300799, "max value");
-}
-
-/* The civil-date arithmetic against libc over the whole range. */
-static void test_datetime_libc(void)
-{
-	int bad = 0;
-
-	for (long long s = 0; s <= 253402300799LL; s += 7919LL * 3607) {
-		time_t t = (time_t)s, got = 0;
-		struct tm tm;
-		char want[32], out[21];
-
-		gmtime_r(&t, &tm);
-		strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		if (report_parse_datetime(want, strlen(want), out, &got) != 0 ||
-		    got != t || strcmp(out, want) != 0) {
-			if (bad++ < 3)
-				printf("# mismatch %s -> %s\n", want, out);
-		}
-	}
-	is_int(bad, 0, "datetime matches gmtime_r across 1970..9999");
 }
 
 static void test_header_fields(void)
@@ -1181,8 +1076,6 @@ int main(void)
 	test_counts();
 	test_totals();
 	test_dates();
-	test_datetime();
-	test_datetime_libc();
 	test_header_fields();
 	test_policy_strings();
 	test_mx_host();
