@@ -214,10 +214,10 @@ static void incidents(struct html *h)
 }
 
 /* Is day index idx of any policy of d inside an incident? */
-static unsigned day_incident(const struct sum_domain *d, size_t idx)
+static unsigned day_incident(const struct sum_domain *d, long day)
 {
 	for (size_t i = 0; i < d->ngroups; i++)
-		if (d->groups[i]->days[idx].incident)
+		if (sum_day_at(&d->groups[i]->days, day)->incident)
 			return 1;
 	return 0;
 }
@@ -262,7 +262,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 	char tip[160], lab[32], day[SUM_DATE_LEN + 1];
 
 	for (long i = 0; i < nd; i++) {
-		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 
 		if (sum_sat_add(sd->success, sd->failed) > max)
 			max = sum_sat_add(sd->success, sd->failed);
@@ -275,8 +275,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 	y_label(h, MT + ph / 2, lab);
 	y_label(h, CH - MB, "0");
 	for (long i = 0; i < nd && max > 0; i++) {
-		size_t idx = (size_t)(a->o.since + i - a->start);
-		const struct sum_day *sd = &d->days[idx];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 		double x = ML + (double)i * slot + (slot - bw) / 2;
 		double hs = ph * (double)sd->success / (double)max, hf = ph * (double)sd->failed / (double)max;
 
@@ -286,7 +285,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 		bar(h, x, CH - MB - hs, bw, hs, "#2da44e", tip);
 		if (sd->failed > 0)
 			bar(h, x, CH - MB - hs - (hf < 1 ? 1 : hf), bw, hf < 1 ? 1 : hf, "#cf222e", tip);
-		if (day_incident(d, idx))
+		if (day_incident(d, a->o.since + i))
 			putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:#9a6700\">"
 			     "&#9650;</text>\n", x + bw / 2, CH - MB - hs - hf - 3);
 	}
@@ -306,7 +305,7 @@ static void chart_rate(struct html *h, const struct sum_domain *d)
 	char tip[160], lab[32], day[SUM_DATE_LEN + 1], r[16];
 
 	for (long i = 0; i < nd; i++) {
-		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
 
 		if (bp > top)
@@ -318,7 +317,7 @@ static void chart_rate(struct html *h, const struct sum_domain *d)
 	y_label(h, MT, lab);
 	y_label(h, CH - MB, "0 %");
 	for (long i = 0; i < nd; i++) {
-		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
 		double hr = ph * bp / top;
 
@@ -426,7 +425,7 @@ static void daily_table(struct html *h, const struct sum_group *g)
 	put(h, "<table>\n<thead><tr><th>Date</th><th class=\"n\">Sessions</th><th class=\"n\">"
 	    "Failed</th><th class=\"n\">Rate</th><th>Incident</th></tr></thead>\n<tbody>\n");
 	for (long d = a->o.since; d <= a->o.until; d++) {
-		const struct sum_day *sd = &g->days[d - a->start];
+		const struct sum_day *sd = sum_day_at(&g->days, d);
 
 		sum_date_format(d, day);
 		if (sd->records == 0) {

@@ -327,13 +327,13 @@ static void j_types(struct jb *j, const struct sum_group *g, struct buf *b)
 }
 
 /* One entry per window day, zeros where nothing was reported. */
-static void j_daily(struct jb *j, const struct sum_day *days, int with_mode)
+static void j_daily(struct jb *j, const struct sum_days *days, int with_mode)
 {
 	const struct sum_agg *a = j->a;
 
 	arr(j, "daily");
 	for (long d = a->o.since; d <= a->o.until; d++) {
-		const struct sum_day *sd = &days[d - a->start];
+		const struct sum_day *sd = sum_day_at(days, d);
 
 		obj(j, NULL);
 		set_date(j, "date", d);
@@ -389,7 +389,7 @@ static void j_group(struct jb *j, const struct sum_group *g, struct buf *b)
 	j_changes(j, g);
 	if (g->testing)
 		j_ready(j, g);
-	j_daily(j, g->days, 1);
+	j_daily(j, &g->days, 1);
 	end_obj(j);
 }
 
@@ -400,7 +400,7 @@ static void j_domain(struct jb *j, const struct sum_domain *d, struct buf *b)
 	obj(j, "all_policy_types");
 	set_str(j, "method", "largest figure per reporter and day among the policy types");
 	totals(j, d->success, d->failed);
-	j_daily(j, d->days, 0);
+	j_daily(j, &d->days, 0);
 	end_obj(j);
 	arr(j, "silent_reporters");
 	for (size_t i = 0; i < d->silent.n; i++) {

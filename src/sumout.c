@@ -534,7 +534,7 @@ static unsigned worst_day(const struct sum_agg *a, const struct sum_group *g)
 	unsigned worst = 0;
 
 	for (long day = a->o.since; day <= a->o.until; day++) {
-		const struct sum_day *sd = &g->days[day - a->start];
+		const struct sum_day *sd = sum_day_at(&g->days, day);
 		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
 
 		if (bp > worst)
@@ -563,7 +563,7 @@ static void text_daily(struct text *t, const struct sum_group *g)
 
 	put(t, "    Daily          sessions    failed      rate  failure rate  incident\n");
 	for (long d = a->o.since; d <= a->o.until; d++) {
-		const struct sum_day *sd = &g->days[d - a->start];
+		const struct sum_day *sd = sum_day_at(&g->days, d);
 
 		sum_date_format(d, day);
 		if (sd->records == 0) {
