@@ -1114,9 +1114,15 @@ int sum_agg_finish(struct sum_agg *a, struct err *e)
 			return err_nomem(e);
 	if (a->ninc > 0)
 		qsort(a->inc, a->ninc, sizeof *a->inc, cmp_incident);
+	for (size_t i = 0; i < a->ndoms; i++)
+		a->doms[i]->worst = -1;
 	for (size_t i = 0; i < a->ninc; i++) {
+		struct sum_domain *d = (struct sum_domain *)a->inc[i].dom;
+
 		a->ncrit += a->inc[i].severity == SUM_SEV_CRITICAL;
 		a->nwarn += a->inc[i].severity == SUM_SEV_WARNING;
+		if (d->ninc++ == 0)   /* sorted: the first is the worst */
+			d->worst = (int)a->inc[i].severity;
 	}
 	if (rank(&a->warnings, keep_failed, cmp_count, a->o.top, &a->top_warnings) < 0)
 		return err_nomem(e);

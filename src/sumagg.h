@@ -176,6 +176,8 @@ struct sum_domain {
 	struct sum_group **groups;  /* sorted by policy type after finish */
 	size_t ngroups, capgroups;
 	struct sum_list silent;     /* silent reporters (sum_reporter) */
+	size_t ninc;                /* after finish: its incidents */
+	int worst;                  /* ... the most severe (enum sum_severity), -1: none */
 };
 
 enum sum_kind {

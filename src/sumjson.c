@@ -25,8 +25,9 @@ struct jb {
 
 static void indent(struct jb *j, int level)
 {
-	for (int i = 0; i < level; i++)
-		fputs("  ", j->out);
+	static const char sp[2 * JW_DEPTH] = "                                ";
+
+	fwrite(sp, 1, 2 * (size_t)(level < JW_DEPTH ? level : JW_DEPTH), j->out);
 }
 
 static void esc(struct jb *j, const char *s)
