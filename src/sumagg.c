@@ -648,6 +648,12 @@ static int rank(const struct sum_map *m, int (*keep)(const void *),
 	qsort(out->v, out->n, sizeof *out->v, cmp);
 	if (limit > 0 && out->n > limit)
 		out->n = limit;
+	if (out->n < m->n) {   /* keep what is shown, not the whole map: one per incident */
+		struct sum_item *nv = realloc(out->v, (out->n ? out->n : 1) * sizeof *nv);
+
+		if (nv != NULL)
+			out->v = nv;
+	}
 	return 0;
 }
 
