@@ -22,6 +22,7 @@ struct html {
 	struct buf b;
 	struct buf tmp;     /* esc's cleaned copy */
 	struct buf text;    /* sentences built for esc_text */
+	int inc_here;       /* a domain's section shows its incidents */
 	int nomem;
 };
 
@@ -645,6 +646,9 @@ static void domain_section(struct html *h, const struct sum_domain *d, size_t n)
 		putf(h, " (reported on %u of the %d days before the last %d before today, none "
 		     "since)</p>\n", rep->prior, SUM_SILENT_PRIOR, SUM_SILENT_LAST);
 	}
+	for (size_t i = 0; h->inc_here && i < h->a->ninc; i++)
+		if (h->a->inc[i].dom == d)   /* an overview's domain: its incidents in full */
+			incident(h, &h->a->inc[i], i);
 	chart_sessions(h, d);
 	chart_rate(h, d);
 	for (size_t i = 0; i < d->ngroups; i++)
@@ -729,6 +733,7 @@ int sum_html(const struct sum_agg *a, const struct sum_view *v, FILE *out)
 		/* many domains: a table each, then the worst in full */
 		incident_table(&h, doms, v->top_domains);
 		domain_table(&h, doms, nd, v->top_domains);
+		h.inc_here = 1;
 		for (size_t i = 0; i < v->top_domains; i++)
 			domain_section(&h, doms[i], i);
 	} else {

@@ -280,6 +280,7 @@ struct text {
 	FILE *out;
 	int color;
 	struct buf b;
+	int inc_here;       /* a domain's section shows its incidents */
 	int nomem;
 };
 
@@ -793,6 +794,15 @@ static void text_domain(struct text *t, const struct sum_domain *d)
 		     SUM_SILENT_PRIOR, day);
 	}
 	emit(t);
+	if (t->inc_here) {   /* an overview's domain: its incidents in full */
+		struct buf b;
+
+		buf_init(&b);
+		for (size_t i = 0; i < t->a->ninc; i++)
+			if (t->a->inc[i].dom == d)
+				text_incident(t, &t->a->inc[i], &b);
+		buf_free(&b);
+	}
 	for (size_t i = 0; i < d->ngroups; i++)
 		if (d->groups[i]->records > 0)
 			text_group(t, d->groups[i]);
@@ -858,8 +868,9 @@ int sum_text(const struct sum_agg *a, const struct sum_view *v, FILE *out)
 		/* many domains: one line each, then the worst in full */
 		text_incident_lines(&t);
 		text_domain_lines(&t, doms, nd);
-		putf(&t, "\nIn full below: the first %zu of these %zu domains (--top-domains N;\n"
-		     "--domain D for any one).\n", v->top_domains, nd);
+		putf(&t, "\nIn full below, with their incidents: the first %zu of these %zu domains\n"
+		     "(--top-domains N; --domain D for any one).\n", v->top_domains, nd);
+		t.inc_here = 1;
 		for (size_t i = 0; i < v->top_domains; i++)
 			text_domain(&t, doms[i]);
 	} else {

@@ -324,6 +324,10 @@ assert p.spark == len(doms), p.spark
 assert p.h2 == ["incidents", "domains", "d0", "d1", "remediation", "quality"], p.h2
 assert set(p.links) == {"#d0", "#d1"}, p.links
 assert re.search(r'Domains with incidents<span class="big">%d</span>of %d' % (len(worst), len(doms)), page)
+# the domains in full carry their incidents in full, in text and HTML
+mine = [i for i in doc["incidents"] if i["domain"] in ranked[:2]]
+assert page.count('<div class="inc ') == len(mine), (page.count('<div class="inc '), len(mine))
+assert sum(txt.count(i["detail"][:40]) for i in mine) >= len(mine)
 PY
 then pass "--top-domains: an overview in text and HTML, JSON the same"; else
 	fail "--top-domains: an overview in text and HTML, JSON the same"; fi
