@@ -479,38 +479,42 @@ static const char *sev_word(int worst)
 		worst == SUM_SEV_INFO ? "INFO" : "OK";
 }
 
-/* The overview's incidents: one line each, the first SUM_OVERVIEW_INC. */
+/* The overview's incidents: one each (wrapped), the first SUM_OVERVIEW_INC. */
 static void text_incident_lines(struct text *t)
 {
 	const struct sum_agg *a = t->a;
 	char day[SUM_DATE_LEN + 1], rate[16];
 	size_t n = a->ninc < SUM_OVERVIEW_INC ? a->ninc : SUM_OVERVIEW_INC;
+	struct buf d;
 
 	if (a->ninc == 0)
 		return;
-	heading(t, "Incidents (most severe first, one line each)");
+	heading(t, "Incidents (most severe first, in short)");
+	buf_init(&d);
 	for (size_t i = 0; i < n; i++) {
 		const struct sum_incident *inc = &a->inc[i];
+		int bad = 0;
 
-		put(t, "  ");
-		col(t, sev_word((int)inc->severity), 9);
-		col(t, inc->dom->name[0] ? inc->dom->name : "(empty)", 0);
-		if (inc->grp != NULL) {
-			put(t, " ");
-			col(t, inc->grp->policy_type, 0);
-		}
-		put(t, ": ");
-		if (sum_incident_what(inc, &t->b) < 0)
-			t->nomem = 1;
+		buf_reset(&d);
 		sum_date_format(inc->first, day);
 		sum_fmt_rate(inc->rate_bp, rate);
+		bad |= buf_appendf(&d, "%s ", sev_word((int)inc->severity)) < 0;
+		bad |= sum_clean(&d, inc->dom->name[0] ? inc->dom->name : "(empty)", 60) < 0;
+		if (inc->grp != NULL)
+			bad |= buf_append_str(&d, " ") < 0 || sum_clean(&d, inc->grp->policy_type, 40) < 0;
+		bad |= buf_append_str(&d, ": ") < 0 || sum_incident_what(inc, &d) < 0;
 		if (inc->kind == SUM_KIND_SILENT)
-			putf(t, ", silent since %s\n", day);
+			bad |= buf_appendf(&d, ", silent since %s", day) < 0;
 		else
-			putf(t, ", since %s, %" PRIu64 " failed (%s %%)%s\n", day, inc->failed, rate,
-			     inc->ongoing ? ", ongoing" : "");
+			bad |= buf_appendf(&d, ", since %s, %" PRIu64 " failed (%s %%)%s", day,
+					   inc->failed, rate, inc->ongoing ? ", ongoing" : "") < 0;
+		if (bad || buf_reserve(&d, 0) < 0)
+			t->nomem = 1;
+		else
+			wrap(t, (char *)d.p, 2);
 		emit(t);
 	}
+	buf_free(&d);
 	if (a->ninc > n)
 		putf(t, "  ... and %zu more (--format json lists every one; --domain D shows a\n"
 		     "  domain's in full)\n", a->ninc - n);
@@ -522,17 +526,16 @@ static void text_domain_lines(struct text *t, const struct sum_domain *const *do
 	char rate[16];
 
 	heading(t, "Domains (most severe first, then most failed sessions)");
-	put(t, "  domain                                 state     incidents  sessions    failed"
-	    "      rate\n");
+	put(t, "  domain                       state    incid.   sessions    failed      rate\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct sum_domain *d = doms[i];
 
 		sum_fmt_rate(d->rate_bp, rate);
 		put(t, "  ");
-		col(t, d->name[0] ? d->name : "(empty)", 38);
+		col(t, d->name[0] ? d->name : "(empty)", 28);
 		put(t, " ");
-		col(t, sev_word(d->worst), 9);
-		putf(t, "%10zu%10" PRIu64 "%10" PRIu64 "%8s %%\n", d->ninc,
+		col(t, sev_word(d->worst), 8);
+		putf(t, "%7zu%11" PRIu64 "%10" PRIu64 "%8s %%\n", d->ninc,
 		     sum_sat_add(d->success, d->failed), d->failed, rate);
 		emit(t);
 	}

@@ -288,7 +288,7 @@ fail = {d["domain"]: d["all_policy_types"]["failed"] for d in doc["domains"]}
 ranked = sorted(doms, key=lambda d: (worst.get(d, 9), -fail[d], d))
 # text: incidents one line each, every domain ranked, two sections
 lines = txt.split("\n")
-inc = lines.index("Incidents (most severe first, one line each)")
+inc = lines.index("Incidents (most severe first, in short)")
 assert len([l for l in lines[inc + 1:] if l.startswith("  ") and ": " in l][:len(doc["incidents"])]) == len(doc["incidents"])
 top = lines.index("Domains (most severe first, then most failed sessions)")
 rows = [l.split()[0] for l in lines[top + 2:top + 2 + len(doms)]]
