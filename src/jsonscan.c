@@ -39,6 +39,13 @@ void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth)
 	s->max_depth = max_depth > 0 ? max_depth : 1;
 }
 
+void jscan_reuse(struct jscan *s, const char *p, size_t n)
+{
+	s->p = p;
+	s->n = n;
+	memset(&s->at, 0, sizeof s->at);
+}
+
 void jscan_free(struct jscan *s)
 {
 	for (int i = 0; i <= JSCAN_LEVELS; i++) {

@@ -74,6 +74,10 @@ struct jscan {
 };
 
 void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth);
+
+/* Start over on another text, keeping the tokeners and max_depth: one
+ * scanner for many small documents, such as the lines of a file. */
+void jscan_reuse(struct jscan *s, const char *p, size_t n);
 void jscan_free(struct jscan *s);
 
 /* The next byte that is not JSON whitespace (pos moves onto it), or -1

@@ -60,8 +60,7 @@ static void rtype_fini(void *val)
 {
 	struct sum_rtype *t = val;
 
-	free(t->days);
-	free(t->present);
+	free(t->days.v);
 	sum_map_free(&t->send, NULL);
 	sum_map_free(&t->recv, NULL);
 	sum_map_free(&t->orgs, NULL);
@@ -73,7 +72,7 @@ static void group_fini(void *val)
 {
 	struct sum_group *g = val;
 
-	free(g->days);
+	free(g->days.v);
 	free(g->sig);
 	for (size_t i = 0; i < g->nchanges; i++) {
 		free(g->changes[i].from);
@@ -98,7 +97,7 @@ static void domain_fini(void *val)
 {
 	struct sum_domain *d = val;
 
-	free(d->days);
+	free(d->days.v);
 	sum_map_free(&d->reporters, NULL);
 	free(d->groups);
 	free(d->silent.v);
@@ -177,9 +176,6 @@ static struct sum_domain *get_domain(struct sum_agg *a, const char *name, size_t
 	if (rc == SUM_MAP_NEW) {
 		d->name = sum_map_key(&a->domains, d);
 		sum_map_init(&d->reporters, sizeof(struct sum_reporter), SUM_MAX_KEYS, &a->arena);
-		d->days = calloc(a->nd, sizeof *d->days);
-		if (d->days == NULL)
-			return NULL;
 	}
 	return d;
 }
@@ -222,15 +218,79 @@ static struct sum_group *get_group(struct sum_agg *a, struct sum_domain *d, size
 	sum_map_init(&g->ready_mx, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
 	sum_map_init(&g->ready_orgmap, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
 	g->sig_day = -1;
-	g->days = calloc(a->nd, sizeof *g->days);
-	if (g->days == NULL || attach(d, g) < 0)
+	if (attach(d, g) < 0)
 		return NULL;
 	return g;
 }
 
+static const struct sum_day zero_day;
+
+const struct sum_day *sum_day_at(const struct sum_days *s, long day)
+{
+	if (s->n == 0 || day < s->first || day >= s->first + (long)s->n)
+		return &zero_day;
+	return &s->v[day - s->first];
+}
+
+/* The element for day in a series of *n elements of size elem from day
+ * *first, grown (zeroed) to reach it; NULL on ENOMEM.  Days mostly come
+ * in order, so growth is at the end, the capacity doubling. */
+static void *span_at(void **v, long *first, size_t *n, size_t *cap, long day, size_t elem)
+{
+	size_t head, need, nc;
+	char *nv;
+
+	if (*n == 0)
+		*first = day;
+	if (day >= *first && day < *first + (long)*n)
+		return (char *)*v + (size_t)(day - *first) * elem;
+	head = day < *first ? (size_t)(*first - day) : 0;
+	need = head > 0 ? head + *n : (size_t)(day - *first) + 1;
+	if (need > *cap || head > 0) {
+		for (nc = *cap ? *cap : 4; nc < need; nc *= 2)
+			;
+		nv = calloc(nc, elem);
+		if (nv == NULL)
+			return NULL;
+		if (*n > 0)
+			memcpy(nv + head * elem, *v, *n * elem);
+		free(*v);
+		*v = nv;
+		*cap = nc;
+	}
+	if (head > 0)
+		*first = day;
+	*n = need;   /* the elements past the old n are still zero */
+	return (char *)*v + (size_t)(day - *first) * elem;
+}
+
+static struct sum_day *day_of(struct sum_days *s, long day)
+{
+	void *v = s->v, *r = span_at(&v, &s->first, &s->n, &s->cap, day, sizeof *s->v);
+
+	s->v = v;
+	return r;
+}
+
+static struct sum_tday *tday_of(struct sum_tdays *s, long day)
+{
+	void *v = s->v, *r = span_at(&v, &s->first, &s->n, &s->cap, day, sizeof *s->v);
+
+	s->v = v;
+	return r;
+}
+
+/* The stored day, to mark it; NULL outside the days stored. */
+static struct sum_day *day_mut(struct sum_days *s, long day)
+{
+	if (s->n == 0 || day < s->first || day >= s->first + (long)s->n)
+		return NULL;
+	return &s->v[day - s->first];
+}
+
 /* Fold one reporter's day into the domain series: the largest figure
  * among policy types, because they describe the same sessions. */
-static void flush_reporter(struct sum_agg *a, struct sum_reporter *r)
+static int flush_reporter(struct sum_agg *a, struct sum_reporter *r)
 {
 	uint64_t tot = 0, fail = 0;
 	struct sum_day *day;
@@ -242,11 +302,16 @@ static void flush_reporter(struct sum_agg *a, struct sum_reporter *r)
 			fail = r->fail[s];
 		r->tot[s] = r->fail[s] = 0;
 	}
-	day = &r->dom->days[r->cur_day - a->start];
+	day = day_of(&r->dom->days, r->cur_day);
+	r->dirty = 0;
+	if (day == NULL) {
+		a->nomem = 1;   /* sum_agg_finish reports it */
+		return -1;
+	}
 	day->success = sum_sat_add(day->success, tot - fail);
 	day->failed = sum_sat_add(day->failed, fail);
 	day->records++;
-	r->dirty = 0;
+	return 0;
 }
 
 void sum_agg_end_day(struct sum_agg *a)
@@ -258,7 +323,7 @@ void sum_agg_end_day(struct sum_agg *a)
 		r->next_dirty = NULL;
 		r->listed = 0;
 		if (r->dirty)
-			flush_reporter(a, r);
+			(void)flush_reporter(a, r);
 	}
 }
 
@@ -272,7 +337,8 @@ static int add_reporter(struct sum_agg *a, struct sum_domain *d, int slot, long 
 		return -1;
 	rep->dom = d;
 	if (rep->dirty && rep->cur_day != day)
-		flush_reporter(a, rep);
+		if (flush_reporter(a, rep) < 0)
+			return -1;
 	if (!rep->listed) {
 		rep->listed = 1;
 		rep->next_dirty = a->dirty;
@@ -313,12 +379,9 @@ static struct sum_rtype *get_rtype(struct sum_agg *a, struct sum_group *g, const
 {
 	struct sum_rtype *t = capped_get(&g->rtypes, key);
 
-	if (t == NULL || t->days != NULL)
+	if (t == NULL || t->init)
 		return t;
-	t->days = calloc(a->nd, sizeof *t->days);
-	t->present = calloc(a->nd, 1);
-	if (t->days == NULL || t->present == NULL)
-		return NULL;
+	t->init = 1;
 	sum_map_init(&t->send, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
 	sum_map_init(&t->recv, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
 	sum_map_init(&t->orgs, sizeof(struct sum_count), SUM_MAX_KEYS, &a->arena);
@@ -333,7 +396,6 @@ static struct sum_rtype *get_rtype(struct sum_agg *a, struct sum_group *g, const
  * the rest, so a group's failed sessions split exactly by result type. */
 static int add_types(struct sum_agg *a, struct sum_group *g, long day, const struct sum_rec *r)
 {
-	size_t idx = (size_t)(day - a->start);
 	int window = day >= a->o.since;
 	uint64_t left = r->failed;
 
@@ -344,9 +406,14 @@ static int add_types(struct sum_agg *a, struct sum_group *g, long day, const str
 
 		if (t == NULL)
 			return -1;
-		t->days[idx] = sum_sat_add(t->days[idx], d->sessions);
-		t->present[idx] = 1;
-		g->days[idx].dsess = sum_sat_add(g->days[idx].dsess, d->sessions);
+		struct sum_tday *td = tday_of(&t->days, day);
+		struct sum_day *gd = day_of(&g->days, day);
+
+		if (td == NULL || gd == NULL)
+			return -1;
+		td->sessions = sum_sat_add(td->sessions, d->sessions);
+		td->present = 1;
+		gd->dsess = sum_sat_add(gd->dsess, d->sessions);
 		left -= take;
 		if (!window) {
 			t->hist_n++;
@@ -499,7 +566,9 @@ int sum_agg_add(struct sum_agg *a, long day, const struct sum_rec *r, struct err
 	}
 	if (g == NULL)
 		return err_nomem(e);
-	sd = &g->days[day - a->start];
+	sd = day_of(&g->days, day);
+	if (sd == NULL)
+		return err_nomem(e);
 	sd->success = sum_sat_add(sd->success, r->success);
 	sd->failed = sum_sat_add(sd->failed, r->failed);
 	sd->records++;
@@ -589,6 +658,12 @@ static int rank(const struct sum_map *m, int (*keep)(const void *),
 	qsort(out->v, out->n, sizeof *out->v, cmp);
 	if (limit > 0 && out->n > limit)
 		out->n = limit;
+	if (out->n < m->n) {   /* keep what is shown, not the whole map: one per incident */
+		struct sum_item *nv = realloc(out->v, (out->n ? out->n : 1) * sizeof *nv);
+
+		if (nv != NULL)
+			out->v = nv;
+	}
 	return 0;
 }
 
@@ -624,12 +699,12 @@ struct series {
 
 static int has_data(const struct series *s, size_t idx)
 {
-	return s->g->days[idx].records > 0;
+	return sum_day_at(&s->g->days, s->a->start + (long)idx)->records > 0;
 }
 
-static int enforcing_day(const struct sum_group *g, size_t idx)
+static int enforcing_day(const struct sum_agg *a, const struct sum_group *g, size_t idx)
 {
-	return g->slot == 1 || g->days[idx].enforce;
+	return g->slot == 1 || sum_day_at(&g->days, a->start + (long)idx)->enforce;
 }
 
 static uint64_t untyped(const struct sum_day *sd)
@@ -639,17 +714,28 @@ static uint64_t untyped(const struct sum_day *sd)
 
 static uint64_t failed_on(const struct series *s, size_t idx)
 {
-	return s->t ? s->t->days[idx] : untyped(&s->g->days[idx]);
+	long day = s->a->start + (long)idx;
+
+	if (s->t != NULL) {
+		const struct sum_tdays *td = &s->t->days;
+
+		return day >= td->first && day < td->first + (long)td->n ? td->v[day - td->first].sessions : 0;
+	}
+	return untyped(sum_day_at(&s->g->days, day));
 }
 
 static int present(const struct series *s, size_t idx)
 {
-	const struct sum_day *sd = &s->g->days[idx];
+	long day = s->a->start + (long)idx;
+	const struct sum_day *sd = sum_day_at(&s->g->days, day);
 
-	if (s->t != NULL)
-		return s->t->present[idx];
+	if (s->t != NULL) {
+		const struct sum_tdays *td = &s->t->days;
+
+		return day >= td->first && day < td->first + (long)td->n && td->v[day - td->first].present;
+	}
 	return sd->records > 0 && rate_above(untyped(sd), sum_sat_add(sd->success, sd->failed),
-		enforcing_day(s->g, idx) ? s->a->o.enforce_rate : s->a->o.critical_rate);
+		enforcing_day(s->a, s->g, idx) ? s->a->o.enforce_rate : s->a->o.critical_rate);
 }
 
 /* Median failed sessions of the SUM_MEDIAN_DAYS days with reports before idx. */
@@ -770,10 +856,13 @@ static int make_incident(struct sum_agg *a, const struct series *s, long first, 
 		if (idx < lo)
 			continue;
 		inc.failed = sum_sat_add(inc.failed, failed_on(s, idx));
-		inc.sessions = sum_sat_add(inc.sessions, sum_sat_add(g->days[idx].success,
-								     g->days[idx].failed));
-		inc.enforcing |= enforcing_day(g, idx);
-		g->days[idx].incident = 1;
+		struct sum_day *sd = day_mut(&g->days, a->start + (long)idx);
+
+		inc.enforcing |= enforcing_day(a, g, idx);
+		if (sd == NULL)   /* a day without reports inside the run */
+			continue;
+		inc.sessions = sum_sat_add(inc.sessions, sum_sat_add(sd->success, sd->failed));
+		sd->incident = 1;
 	}
 	inc.rate_bp = sum_rate_bp(inc.failed, inc.sessions);
 	history(s, &inc);
@@ -858,9 +947,9 @@ static int analyse_ready(struct sum_agg *a, struct sum_group *g)
 	if (!g->testing)
 		return 0;
 	for (long d = a->complete - SUM_READY_DAYS + 1; d <= a->complete; d++) {
-		const struct sum_day *sd = d >= a->start ? &g->days[d - a->start] : NULL;
+		const struct sum_day *sd = sum_day_at(&g->days, d);
 
-		if (sd == NULL || sd->records == 0)
+		if (sd->records == 0)
 			continue;
 		g->ready_days++;
 		g->ready_refused = sum_sat_add(g->ready_refused, sd->failed);
@@ -960,7 +1049,7 @@ static int analyse_domain(struct sum_agg *a, struct sum_domain *d)
 	if (d->ngroups > 0)
 		qsort(d->groups, d->ngroups, sizeof *d->groups, cmp_group);
 	for (long day = a->o.since; day <= a->o.until; day++) {
-		const struct sum_day *sd = &d->days[day - a->start];
+		const struct sum_day *sd = sum_day_at(&d->days, day);
 
 		d->success = sum_sat_add(d->success, sd->success);
 		d->failed = sum_sat_add(d->failed, sd->failed);
@@ -1017,7 +1106,7 @@ static void count_days(struct sum_agg *a)
 	a->days_with_data = 0;
 	for (long day = a->o.since; day <= a->o.until; day++) {
 		for (size_t i = 0; i < a->ndoms; i++) {
-			if (a->doms[i]->days[day - a->start].records > 0) {
+			if (sum_day_at(&a->doms[i]->days, day)->records > 0) {
 				a->days_with_data++;
 				break;
 			}
@@ -1028,6 +1117,8 @@ static void count_days(struct sum_agg *a)
 int sum_agg_finish(struct sum_agg *a, struct err *e)
 {
 	sum_agg_end_day(a);
+	if (a->nomem)
+		return err_nomem(e);
 	a->ndoms = a->domains.n;
 	a->doms = (struct sum_domain **)sum_map_values(&a->domains);
 	if (a->ndoms > 0 && a->doms == NULL)
@@ -1039,9 +1130,15 @@ int sum_agg_finish(struct sum_agg *a, struct err *e)
 			return err_nomem(e);
 	if (a->ninc > 0)
 		qsort(a->inc, a->ninc, sizeof *a->inc, cmp_incident);
+	for (size_t i = 0; i < a->ndoms; i++)
+		a->doms[i]->worst = -1;
 	for (size_t i = 0; i < a->ninc; i++) {
+		struct sum_domain *d = (struct sum_domain *)a->inc[i].dom;
+
 		a->ncrit += a->inc[i].severity == SUM_SEV_CRITICAL;
 		a->nwarn += a->inc[i].severity == SUM_SEV_WARNING;
+		if (d->ninc++ == 0)   /* sorted: the first is the worst */
+			d->worst = (int)a->inc[i].severity;
 	}
 	if (rank(&a->warnings, keep_failed, cmp_count, a->o.top, &a->top_warnings) < 0)
 		return err_nomem(e);

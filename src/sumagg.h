@@ -6,9 +6,10 @@
  * takes, per reporter and day, the largest count among the policy types.
  * Days before the window only feed the look-back (where a problem began,
  * how many days of history a policy has, reporters' habits).  Memory
- * grows with the number of distinct keys times the days read (one small
- * counter per group, result type and day), each map capped (SUM_MAX_*),
- * never with the number of records.
+ * grows with the number of distinct keys times the days that hold their
+ * data (a day series is stored from its first to its last day with
+ * reports, not over the whole window and look-back), each map capped
+ * (SUM_MAX_*), never with the number of records or the window's length.
  *
  * sum_agg_finish turns the day series into incidents: one problem on one
  * policy domain and policy type (a result type failing, failures without
@@ -67,6 +68,28 @@ struct sum_day {
 	unsigned char incident;     /* the day is in an incident's run */
 };
 
+/* A day series stored from its first to its last day with data: a
+ * 400-day window over 30 days of reports costs 30 days. */
+struct sum_days {
+	struct sum_day *v;
+	long first;                 /* the day of v[0] */
+	size_t n, cap;
+};
+
+/* The figures of day; all zero outside the days stored. */
+const struct sum_day *sum_day_at(const struct sum_days *s, long day);
+
+struct sum_tday {               /* a result type's day */
+	uint64_t sessions;          /* failed sessions */
+	unsigned char present;      /* appeared (even with 0 sessions) */
+};
+
+struct sum_tdays {
+	struct sum_tday *v;
+	long first;
+	size_t n, cap;
+};
+
 struct sum_count {              /* value of the top-list maps */
 	uint64_t sessions;          /* failed sessions */
 	uint64_t records;
@@ -81,8 +104,8 @@ struct sum_rtype {              /* value of a group's result type map */
 	uint64_t hist_n;            /* appearances in the days before the window */
 	long first;                 /* first window day seen */
 	int is_new;                 /* not seen in the history days */
-	uint64_t *days;             /* failed sessions per day from agg->start */
-	unsigned char *present;     /* appeared that day (even with 0 sessions) */
+	struct sum_tdays days;      /* per day */
+	int init;                   /* the maps below are set up */
 	struct sum_map send, recv, orgs, reasons, uris; /* window, sum_count */
 };
 
@@ -109,7 +132,7 @@ struct sum_group {              /* one domain + policy type */
 	uint64_t detail_sessions;   /* sum over failure_details, window */
 	uint64_t unattributed;      /* window: failed beyond the records' details;
 	                             * + every type's win_capped = failed */
-	struct sum_day *days;       /* agg->nd days from agg->start */
+	struct sum_days days;
 	struct sum_map rtypes, send, recv, orgs;
 	struct sum_list types;      /* ranked sum_rtype seen in the window */
 	struct sum_list top_send, top_recv, top_orgs; /* ranked sum_count */
@@ -150,13 +173,15 @@ struct sum_reporter {           /* value of a domain's reporter map */
 
 struct sum_domain {
 	const char *name;
-	struct sum_day *days;       /* largest per reporter and day */
+	struct sum_days days;       /* largest per reporter and day */
 	uint64_t success, failed, records; /* window, same method */
 	unsigned rate_bp;
 	struct sum_map reporters;
 	struct sum_group **groups;  /* sorted by policy type after finish */
 	size_t ngroups, capgroups;
 	struct sum_list silent;     /* silent reporters (sum_reporter) */
+	size_t ninc;                /* after finish: its incidents */
+	int worst;                  /* ... the most severe (enum sum_severity), -1: none */
 };
 
 enum sum_kind {
@@ -203,6 +228,7 @@ struct sum_agg {
 	struct sum_arena arena;     /* every map entry */
 	struct sum_map groups, domains, warnings;
 	struct sum_reporter *dirty;
+	int nomem;                  /* sum_agg_end_day ran out of memory */
 	uint64_t records, records_hist, records_warn, dropped;
 	/* filled by the caller from the reader */
 	uint64_t skipped, skipped_hist;

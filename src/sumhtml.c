@@ -3,6 +3,7 @@
  * the page scales them with CSS.  Built in a buffer, written per section. */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sumdate.h"
@@ -21,6 +22,7 @@ struct html {
 	struct buf b;
 	struct buf tmp;     /* esc's cleaned copy */
 	struct buf text;    /* sentences built for esc_text */
+	int inc_here;       /* a domain's section shows its incidents */
 	int nomem;
 };
 
@@ -100,26 +102,31 @@ static const char style[] =
 	".inc.critical{border-color:#cf222e}.inc.warning{border-color:#9a6700}"
 	".inc.info{border-color:#57606a}\n"
 	"svg{display:block;width:100%;max-width:720px;height:auto;margin:.5em 0}\n"
-	"svg text{font-family:sans-serif;font-size:11px;fill:#57606a}\n";
+	"svg text{font-family:sans-serif;font-size:11px;fill:#57606a}\n"
+	"svg.spark{display:inline-block;width:60px;height:14px;margin:0;vertical-align:middle}\n";
 
-/* Sessions, success rate and incidents at a glance. */
+/* Sessions, success rate, incidents and the domains they touch at a glance. */
 static void tiles(struct html *h)
 {
 	const struct sum_agg *a = h->a;
 	uint64_t ok = 0, failed = 0;
+	size_t hit = 0, shown = 0;
 	char r[16];
 
 	for (size_t i = 0; i < a->ndoms; i++) {
 		ok = sum_sat_add(ok, a->doms[i]->success);
 		failed = sum_sat_add(failed, a->doms[i]->failed);
+		hit += a->doms[i]->ninc > 0;
+		shown += a->doms[i]->records > 0 || a->doms[i]->silent.n > 0;
 	}
 	sum_fmt_rate(10000 - sum_rate_bp(failed, sum_sat_add(ok, failed)), r);
 	putf(h, "<div class=\"tiles\"><div class=\"tile\" id=\"tile-sessions\">Sessions"
 	     "<span class=\"big\">%" PRIu64 "</span></div>\n<div class=\"tile\" id=\"tile-success\">"
 	     "Successful<span class=\"big\">%s %%</span></div>\n<div class=\"tile\" "
 	     "id=\"tile-incidents\">Incidents<span class=\"big\">%zu</span>%zu critical, "
-	     "%zu warning</div></div>\n", sum_sat_add(ok, failed), ok + failed > 0 ? r : "-", a->ninc,
-	     a->ncrit, a->nwarn);
+	     "%zu warning</div>\n<div class=\"tile\" id=\"tile-domains\">Domains with incidents"
+	     "<span class=\"big\">%zu</span>of %zu</div></div>\n", sum_sat_add(ok, failed),
+	     ok + failed > 0 ? r : "-", a->ninc, a->ncrit, a->nwarn, hit, shown);
 }
 
 static void page_head(struct html *h, const struct sum_view *v)
@@ -213,11 +220,147 @@ static void incidents(struct html *h)
 		incident(h, &a->inc[i], i);
 }
 
+static const char *sev_class(int worst)
+{
+	return worst == SUM_SEV_CRITICAL ? "crit" : worst == SUM_SEV_WARNING ? "warn" : "note";
+}
+
+static const char *sev_word(int worst)
+{
+	return worst == SUM_SEV_CRITICAL ? "CRITICAL" : worst == SUM_SEV_WARNING ? "WARNING" :
+		worst == SUM_SEV_INFO ? "INFO" : "OK";
+}
+
+/* The section anchor of d in an overview: its rank among the first
+ * `top`, or -1 when it has no section. */
+static long anchor(const struct sum_domain *const *doms, size_t top, const struct sum_domain *d)
+{
+	for (size_t i = 0; i < top; i++)
+		if (doms[i] == d)
+			return (long)i;
+	return -1;
+}
+
+static void domain_link(struct html *h, const struct sum_domain *const *doms, size_t top,
+			const struct sum_domain *d)
+{
+	long k = anchor(doms, top, d);
+
+	if (k >= 0)
+		putf(h, "<a href=\"#d%ld\">", k);
+	esc(h, d->name[0] ? d->name : "(empty)", 0);
+	if (k >= 0)
+		put(h, "</a>");
+}
+
+/* The overview's incidents: one table row each, the first SUM_OVERVIEW_INC. */
+static void incident_table(struct html *h, const struct sum_domain *const *doms, size_t top)
+{
+	const struct sum_agg *a = h->a;
+	size_t n = a->ninc < SUM_OVERVIEW_INC ? a->ninc : SUM_OVERVIEW_INC;
+	char day[SUM_DATE_LEN + 1], r[16];
+
+	put(h, "<h2 id=\"incidents\">Incidents</h2>\n");
+	if (a->ninc == 0) {
+		put(h, "<p>No incidents.</p>\n");
+		return;
+	}
+	putf(h, "<p class=\"note\">Most severe first; judged on complete days; %zu of %zu "
+	     "listed (--format json lists every one, --domain D shows a domain in full).</p>\n"
+	     "<table id=\"incident-table\">\n<thead><tr><th>Severity</th><th>Domain</th><th>Policy"
+	     "</th><th>Incident</th><th>Since</th><th class=\"n\">Failed</th><th class=\"n\">Rate"
+	     "</th></tr></thead>\n<tbody>\n", n, a->ninc);
+	for (size_t i = 0; i < n; i++) {
+		const struct sum_incident *inc = &a->inc[i];
+
+		putf(h, "<tr><td class=\"%s\">%s</td><td>", sev_class((int)inc->severity),
+		     sev_word((int)inc->severity));
+		domain_link(h, doms, top, inc->dom);
+		put(h, "</td><td>");
+		if (inc->grp != NULL)
+			esc(h, inc->grp->policy_type, 0);
+		put(h, "</td><td>");
+		buf_reset(&h->text);
+		esc_text(h, sum_incident_what(inc, &h->text) == 0);
+		sum_date_format(inc->first, day);
+		sum_fmt_rate(inc->rate_bp, r);
+		putf(h, "</td><td class=\"n\">%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">"
+		     "%s %%</td></tr>\n", day, inc->failed, r);
+		if (i % 64 == 63)
+			flush(h);
+	}
+	put(h, "</tbody>\n</table>\n");
+	flush(h);
+}
+
+#define SPARK_W 60     /* sparkline points at most: days are merged beyond */
+
+/* A small inline chart of d's daily failure rate over the window (the
+ * worst day of each merged group), scaled to d's own worst day. */
+static void sparkline(struct html *h, const struct sum_domain *d)
+{
+	const struct sum_agg *a = h->a;
+	long nd = a->o.until - a->o.since + 1, np = nd < SPARK_W ? nd : SPARK_W;
+	unsigned v[SPARK_W], top = 0;
+
+	for (long p = 0; p < np; p++) {
+		v[p] = 0;
+		for (long k = p * nd / np; k < (p + 1) * nd / np; k++) {
+			const struct sum_day *sd = sum_day_at(&d->days, a->o.since + k);
+			unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
+
+			if (bp > v[p])
+				v[p] = bp;
+		}
+		if (v[p] > top)
+			top = v[p];
+	}
+	putf(h, "<svg class=\"spark\" viewBox=\"0 0 %d 14\" role=\"img\"><title>daily failure "
+	     "rate, worst day %u.%02u %%</title><polyline fill=\"none\" stroke=\"%s\" "
+	     "stroke-width=\"1.5\" points=\"", SPARK_W, top / 100, top % 100,
+	     top > 0 ? "#cf222e" : "#2da44e");
+	for (long p = 0; p < np; p++)
+		putf(h, "%s%.1f,%.1f", p ? " " : "", np > 1 ? (double)p * (SPARK_W - 1) / (double)(np - 1) :
+		     SPARK_W / 2.0, top ? 13.0 - 12.0 * v[p] / top : 13.0);
+	put(h, "\"/></svg>");
+}
+
+/* The overview's table of every domain, ranked, with its sparkline. */
+static void domain_table(struct html *h, const struct sum_domain *const *doms, size_t nd,
+			 size_t top)
+{
+	char r[16];
+
+	putf(h, "<h2 id=\"domains\">Domains</h2>\n<p class=\"note\">%zu domains, most severe "
+	     "incident first, then most failed sessions; the first %zu in full below "
+	     "(--top-domains N).</p>\n<table id=\"domain-table\">\n<thead><tr><th>Domain</th>"
+	     "<th>State</th><th class=\"n\">Incidents</th><th class=\"n\">Sessions</th>"
+	     "<th class=\"n\">Failed</th><th class=\"n\">Rate</th><th>Daily failure rate</th>"
+	     "</tr></thead>\n<tbody>\n", nd, top);
+	for (size_t i = 0; i < nd; i++) {
+		const struct sum_domain *d = doms[i];
+
+		put(h, "<tr><td>");
+		domain_link(h, doms, top, d);
+		sum_fmt_rate(d->rate_bp, r);
+		putf(h, "</td><td class=\"%s\">%s</td><td class=\"n\">%zu</td><td class=\"n\">%"
+		     PRIu64 "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%s %%</td><td>",
+		     sev_class(d->worst), sev_word(d->worst), d->ninc, sum_sat_add(d->success, d->failed),
+		     d->failed, r);
+		sparkline(h, d);
+		put(h, "</td></tr>\n");
+		if (i % 64 == 63)
+			flush(h);
+	}
+	put(h, "</tbody>\n</table>\n");
+	flush(h);
+}
+
 /* Is day index idx of any policy of d inside an incident? */
-static unsigned day_incident(const struct sum_domain *d, size_t idx)
+static unsigned day_incident(const struct sum_domain *d, long day)
 {
 	for (size_t i = 0; i < d->ngroups; i++)
-		if (d->groups[i]->days[idx].incident)
+		if (sum_day_at(&d->groups[i]->days, day)->incident)
 			return 1;
 	return 0;
 }
@@ -262,7 +405,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 	char tip[160], lab[32], day[SUM_DATE_LEN + 1];
 
 	for (long i = 0; i < nd; i++) {
-		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 
 		if (sum_sat_add(sd->success, sd->failed) > max)
 			max = sum_sat_add(sd->success, sd->failed);
@@ -275,8 +418,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 	y_label(h, MT + ph / 2, lab);
 	y_label(h, CH - MB, "0");
 	for (long i = 0; i < nd && max > 0; i++) {
-		size_t idx = (size_t)(a->o.since + i - a->start);
-		const struct sum_day *sd = &d->days[idx];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 		double x = ML + (double)i * slot + (slot - bw) / 2;
 		double hs = ph * (double)sd->success / (double)max, hf = ph * (double)sd->failed / (double)max;
 
@@ -286,7 +428,7 @@ static void chart_sessions(struct html *h, const struct sum_domain *d)
 		bar(h, x, CH - MB - hs, bw, hs, "#2da44e", tip);
 		if (sd->failed > 0)
 			bar(h, x, CH - MB - hs - (hf < 1 ? 1 : hf), bw, hf < 1 ? 1 : hf, "#cf222e", tip);
-		if (day_incident(d, idx))
+		if (day_incident(d, a->o.since + i))
 			putf(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:#9a6700\">"
 			     "&#9650;</text>\n", x + bw / 2, CH - MB - hs - hf - 3);
 	}
@@ -306,7 +448,7 @@ static void chart_rate(struct html *h, const struct sum_domain *d)
 	char tip[160], lab[32], day[SUM_DATE_LEN + 1], r[16];
 
 	for (long i = 0; i < nd; i++) {
-		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
 
 		if (bp > top)
@@ -318,7 +460,7 @@ static void chart_rate(struct html *h, const struct sum_domain *d)
 	y_label(h, MT, lab);
 	y_label(h, CH - MB, "0 %");
 	for (long i = 0; i < nd; i++) {
-		const struct sum_day *sd = &d->days[a->o.since + i - a->start];
+		const struct sum_day *sd = sum_day_at(&d->days, a->o.since + i);
 		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
 		double hr = ph * bp / top;
 
@@ -426,7 +568,7 @@ static void daily_table(struct html *h, const struct sum_group *g)
 	put(h, "<table>\n<thead><tr><th>Date</th><th class=\"n\">Sessions</th><th class=\"n\">"
 	    "Failed</th><th class=\"n\">Rate</th><th>Incident</th></tr></thead>\n<tbody>\n");
 	for (long d = a->o.since; d <= a->o.until; d++) {
-		const struct sum_day *sd = &g->days[d - a->start];
+		const struct sum_day *sd = sum_day_at(&g->days, d);
 
 		sum_date_format(d, day);
 		if (sd->records == 0) {
@@ -504,6 +646,9 @@ static void domain_section(struct html *h, const struct sum_domain *d, size_t n)
 		putf(h, " (reported on %u of the %d days before the last %d before today, none "
 		     "since)</p>\n", rep->prior, SUM_SILENT_PRIOR, SUM_SILENT_LAST);
 	}
+	for (size_t i = 0; h->inc_here && i < h->a->ninc; i++)
+		if (h->a->inc[i].dom == d)   /* an overview's domain: its incidents in full */
+			incident(h, &h->a->inc[i], i);
 	chart_sessions(h, d);
 	chart_rate(h, d);
 	for (size_t i = 0; i < d->ngroups; i++)
@@ -581,15 +726,29 @@ static void quality(struct html *h)
 int sum_html(const struct sum_agg *a, const struct sum_view *v, FILE *out)
 {
 	struct html h = { .a = a, .out = out };
+	const struct sum_domain **doms;
+	size_t nd;
 
 	buf_init(&h.b);
 	buf_init(&h.tmp);
 	buf_init(&h.text);
+	if (sum_ranked_domains(a, &doms, &nd) < 0)
+		h.nomem = 1;
 	page_head(&h, v);
-	incidents(&h);
-	for (size_t i = 0; i < a->ndoms; i++)
-		if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
-			domain_section(&h, a->doms[i], i);
+	if (sum_is_overview(v, nd)) {
+		/* many domains: a table each, then the worst in full */
+		incident_table(&h, doms, v->top_domains);
+		domain_table(&h, doms, nd, v->top_domains);
+		h.inc_here = 1;
+		for (size_t i = 0; i < v->top_domains; i++)
+			domain_section(&h, doms[i], i);
+	} else {
+		incidents(&h);
+		for (size_t i = 0; i < a->ndoms; i++)
+			if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
+				domain_section(&h, a->doms[i], i);
+	}
+	free(doms);
 	remediation(&h);
 	quality(&h);
 	put(&h, "</body>\n</html>\n");

@@ -56,12 +56,14 @@ struct cli {
 	int check;
 	int color;              /* -1 auto, 0 never, 1 always */
 	struct strlist domains;
+	size_t top_domains;     /* full sections beyond an overview */
 	struct sum_opts o;
 };
 
 enum {
 	OPT_SINCE = 256, OPT_UNTIL, OPT_DOMAIN, OPT_SPIKE_FACTOR, OPT_SPIKE_MIN,
-	OPT_ENFORCE_RATE, OPT_CRITICAL_RATE, OPT_TOP, OPT_COLOR, OPT_TODAY, OPT_HISTORY
+	OPT_ENFORCE_RATE, OPT_CRITICAL_RATE, OPT_TOP, OPT_COLOR, OPT_TODAY, OPT_HISTORY,
+	OPT_TOP_DOMAINS
 };
 
 static const struct option longopts[] = {
@@ -77,6 +79,7 @@ static const struct option longopts[] = {
 	{ "enforce-rate", required_argument, NULL, OPT_ENFORCE_RATE },
 	{ "critical-rate", required_argument, NULL, OPT_CRITICAL_RATE },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "top-domains", required_argument, NULL, OPT_TOP_DOMAINS },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "today", required_argument, NULL, OPT_TODAY },
 	{ "history", required_argument, NULL, OPT_HISTORY },
@@ -93,6 +96,7 @@ static void usage(FILE *f)
 	      "                      [--check]\n"
 	      "                      [--spike-factor X] [--spike-min N] [--enforce-rate PCT]\n"
 	      "                      [--critical-rate PCT] [--top N] [--history DAYS]\n"
+	      "                      [--top-domains N]\n"
 	      "                      [--color auto|always|never] [--today YYYY-MM-DD]\n"
 	      "       tlsrpt-summary --help | --version\n"
 	      "\n"
@@ -119,6 +123,8 @@ static void usage(FILE *f)
 	      "      --history DAYS       days before the window searched for the day an\n"
 	      "                           incident began, 0 to 3660 (default 90)\n"
 	      "      --top N              entries in each ranked list, 1 to 1000 (default 5)\n"
+	      "      --top-domains N      text, html: with more domains, an overview and the\n"
+	      "                           N worst in full, 1 to 100000 (default 20)\n"
 	      "      --color WHEN         auto, always or never: colour in the text format\n"
 	      "                           (default auto: a terminal, NO_COLOR unset)\n"
 	      "      --today YYYY-MM-DD   take this day as today (for tests and examples)\n"
@@ -209,6 +215,12 @@ static int set_number(struct cli *c, int opt, const char *arg, const char **msg)
 	case OPT_HISTORY:
 		*msg = "--history wants 0 to 3660";
 		return parse_long(arg, 0, SUM_MAX_HISTORY, &c->history);
+	case OPT_TOP_DOMAINS:
+		*msg = "--top-domains wants 1 to 100000";
+		if (parse_long(arg, 1, 100000, &n) < 0)
+			return -1;
+		c->top_domains = (size_t)n;
+		return 0;
 	case OPT_TOP:
 		*msg = "--top wants 1 to 1000";
 		if (parse_long(arg, 1, 1000, &n) < 0)
@@ -443,7 +455,9 @@ static int want_color(const struct cli *c)
 
 static int output(const struct cli *c, const struct sum_agg *a)
 {
-	struct sum_view v = { .spool = c->spool, .color = want_color(c) };
+	/* --domain D: every section of what was asked for */
+	struct sum_view v = { .spool = c->spool, .color = want_color(c),
+			      .top_domains = c->domains.n > 0 ? 0 : c->top_domains };
 	struct err e;
 	struct buf line;
 	int rc;
@@ -537,7 +551,8 @@ static int join_spools(struct cli *c, struct buf *b)
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .spool = DEFAULT_SPOOL_DIR, .color = -1, .history = -1 };
+	struct cli c = { .spool = DEFAULT_SPOOL_DIR, .color = -1, .history = -1,
+			 .top_domains = SUM_TOP_DOMAINS };
 	const char *msg = NULL;
 	struct buf names;
 	int rc;

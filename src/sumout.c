@@ -280,6 +280,7 @@ struct text {
 	FILE *out;
 	int color;
 	struct buf b;
+	int inc_here;       /* a domain's section shows its incidents */
 	int nomem;
 };
 
@@ -472,6 +473,108 @@ static void text_incidents(struct text *t)
 	buf_free(&d);
 }
 
+static const char *sev_word(int worst)
+{
+	return worst == SUM_SEV_CRITICAL ? "CRITICAL" : worst == SUM_SEV_WARNING ? "WARNING" :
+		worst == SUM_SEV_INFO ? "INFO" : "OK";
+}
+
+/* The overview's incidents: one each (wrapped), the first SUM_OVERVIEW_INC. */
+static void text_incident_lines(struct text *t)
+{
+	const struct sum_agg *a = t->a;
+	char day[SUM_DATE_LEN + 1], rate[16];
+	size_t n = a->ninc < SUM_OVERVIEW_INC ? a->ninc : SUM_OVERVIEW_INC;
+	struct buf d;
+
+	if (a->ninc == 0)
+		return;
+	heading(t, "Incidents (most severe first, in short)");
+	buf_init(&d);
+	for (size_t i = 0; i < n; i++) {
+		const struct sum_incident *inc = &a->inc[i];
+		int bad = 0;
+
+		buf_reset(&d);
+		sum_date_format(inc->first, day);
+		sum_fmt_rate(inc->rate_bp, rate);
+		bad |= buf_appendf(&d, "%s ", sev_word((int)inc->severity)) < 0;
+		bad |= sum_clean(&d, inc->dom->name[0] ? inc->dom->name : "(empty)", 60) < 0;
+		if (inc->grp != NULL)
+			bad |= buf_append_str(&d, " ") < 0 || sum_clean(&d, inc->grp->policy_type, 40) < 0;
+		bad |= buf_append_str(&d, ": ") < 0 || sum_incident_what(inc, &d) < 0;
+		if (inc->kind == SUM_KIND_SILENT)
+			bad |= buf_appendf(&d, ", silent since %s", day) < 0;
+		else
+			bad |= buf_appendf(&d, ", since %s, %" PRIu64 " failed (%s %%)%s", day,
+					   inc->failed, rate, inc->ongoing ? ", ongoing" : "") < 0;
+		if (bad || buf_reserve(&d, 0) < 0)
+			t->nomem = 1;
+		else
+			wrap(t, (char *)d.p, 2);
+		emit(t);
+	}
+	buf_free(&d);
+	if (a->ninc > n)
+		putf(t, "  ... and %zu more (--format json lists every one; --domain D shows a\n"
+		     "  domain's in full)\n", a->ninc - n);
+}
+
+/* The overview's domain table, ranked. */
+static void text_domain_lines(struct text *t, const struct sum_domain *const *doms, size_t n)
+{
+	char rate[16];
+
+	heading(t, "Domains (most severe first, then most failed sessions)");
+	put(t, "  domain                       state    incid.   sessions    failed      rate\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct sum_domain *d = doms[i];
+
+		sum_fmt_rate(d->rate_bp, rate);
+		put(t, "  ");
+		col(t, d->name[0] ? d->name : "(empty)", 28);
+		put(t, " ");
+		col(t, sev_word(d->worst), 8);
+		putf(t, "%7zu%11" PRIu64 "%10" PRIu64 "%8s %%\n", d->ninc,
+		     sum_sat_add(d->success, d->failed), d->failed, rate);
+		emit(t);
+	}
+}
+
+static int cmp_rank(const void *x, const void *y)
+{
+	const struct sum_domain *a = *(const struct sum_domain *const *)x;
+	const struct sum_domain *b = *(const struct sum_domain *const *)y;
+	unsigned sa = a->worst < 0 ? 9u : (unsigned)a->worst, sb = b->worst < 0 ? 9u : (unsigned)b->worst;
+
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	if (a->failed != b->failed)
+		return a->failed > b->failed ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+int sum_ranked_domains(const struct sum_agg *a, const struct sum_domain ***out, size_t *n)
+{
+	const struct sum_domain **v = malloc((a->ndoms ? a->ndoms : 1) * sizeof *v);
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < a->ndoms; i++)
+		if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
+			v[(*n)++] = a->doms[i];
+	qsort(v, *n, sizeof *v, cmp_rank);
+	*out = v;
+	return 0;
+}
+
+int sum_is_overview(const struct sum_view *v, size_t ndoms)
+{
+	return v->top_domains > 0 && ndoms > v->top_domains;
+}
+
 static void text_types(struct text *t, const struct sum_group *g)
 {
 	struct buf r;
@@ -534,7 +637,7 @@ static unsigned worst_day(const struct sum_agg *a, const struct sum_group *g)
 	unsigned worst = 0;
 
 	for (long day = a->o.since; day <= a->o.until; day++) {
-		const struct sum_day *sd = &g->days[day - a->start];
+		const struct sum_day *sd = sum_day_at(&g->days, day);
 		unsigned bp = sum_rate_bp(sd->failed, sum_sat_add(sd->success, sd->failed));
 
 		if (bp > worst)
@@ -563,7 +666,7 @@ static void text_daily(struct text *t, const struct sum_group *g)
 
 	put(t, "    Daily          sessions    failed      rate  failure rate  incident\n");
 	for (long d = a->o.since; d <= a->o.until; d++) {
-		const struct sum_day *sd = &g->days[d - a->start];
+		const struct sum_day *sd = sum_day_at(&g->days, d);
 
 		sum_date_format(d, day);
 		if (sd->records == 0) {
@@ -694,6 +797,15 @@ static void text_domain(struct text *t, const struct sum_domain *d)
 		     SUM_SILENT_PRIOR, day);
 	}
 	emit(t);
+	if (t->inc_here) {   /* an overview's domain: its incidents in full */
+		struct buf b;
+
+		buf_init(&b);
+		for (size_t i = 0; i < t->a->ninc; i++)
+			if (t->a->inc[i].dom == d)
+				text_incident(t, &t->a->inc[i], &b);
+		buf_free(&b);
+	}
 	for (size_t i = 0; i < d->ngroups; i++)
 		if (d->groups[i]->records > 0)
 			text_group(t, d->groups[i]);
@@ -751,18 +863,34 @@ static void text_quality(struct text *t)
 int sum_text(const struct sum_agg *a, const struct sum_view *v, FILE *out)
 {
 	struct text t = { .a = a, .out = out, .color = v->color };
+	const struct sum_domain **doms;
+	size_t nd;
 
 	buf_init(&t.b);
+	if (sum_ranked_domains(a, &doms, &nd) < 0)
+		t.nomem = 1;
 	text_header(&t);
 	if (v->spool != NULL) {
 		put(&t, "Spool: ");
 		col(&t, v->spool, 0);
 		put(&t, "\n");
 	}
-	text_incidents(&t);
-	for (size_t i = 0; i < a->ndoms; i++)
-		if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
-			text_domain(&t, a->doms[i]);
+	if (sum_is_overview(v, nd)) {
+		/* many domains: one line each, then the worst in full */
+		text_incident_lines(&t);
+		text_domain_lines(&t, doms, nd);
+		putf(&t, "\nIn full below, with their incidents: the first %zu of these %zu domains\n"
+		     "(--top-domains N; --domain D for any one).\n", v->top_domains, nd);
+		t.inc_here = 1;
+		for (size_t i = 0; i < v->top_domains; i++)
+			text_domain(&t, doms[i]);
+	} else {
+		text_incidents(&t);
+		for (size_t i = 0; i < a->ndoms; i++)
+			if (a->doms[i]->records > 0 || a->doms[i]->silent.n > 0)
+				text_domain(&t, a->doms[i]);
+	}
+	free(doms);
 	text_quality(&t);
 	emit(&t);
 	buf_free(&t.b);

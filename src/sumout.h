@@ -14,7 +14,21 @@
 struct sum_view {
 	const char *spool;          /* shown in the header */
 	int color;                  /* text: ANSI colour */
+	size_t top_domains;         /* text, html: sections for this many domains (0: all) */
 };
+
+#define SUM_TOP_DOMAINS 20      /* default --top-domains */
+#define SUM_OVERVIEW_INC 500    /* incidents an overview lists one by one */
+
+/* The domains that have something to show (reports in the window or a
+ * silent reporter), most severe incident first, then most failed
+ * sessions, then by name: malloc'd, NULL with *n 0 when there is none
+ * (or on ENOMEM: -1). */
+int sum_ranked_domains(const struct sum_agg *a, const struct sum_domain ***out, size_t *n);
+
+/* 1 when the output is an overview: more domains to show than
+ * v->top_domains, whose sections alone are shown in full. */
+int sum_is_overview(const struct sum_view *v, size_t ndoms);
 
 enum sum_state { SUM_OK = 0, SUM_WARNING = 1, SUM_CRITICAL = 2, SUM_UNKNOWN = 3 };
 

@@ -1,9 +1,12 @@
 /* Streaming reader of the spool's daily JSON Lines files for
  * tlsrpt-summary.  A file is read in 64 KiB chunks and split on "\n";
- * each line is parsed with one reused json_tokener (strict, UTF-8
- * validated, reset per line) and the fields the summary needs are handed
- * to a callback as a struct sum_rec that borrows the parsed tree, so
- * memory stays at one line plus one tree however large the spool is.
+ * each line is cut down to the members the summary reads (a structural
+ * scan, jsonscan.h, steps over the others: they are checked for
+ * structure only), that is parsed with one reused json_tokener (strict,
+ * UTF-8 validated, reset per line) and the fields the summary needs are
+ * handed to a callback as a struct sum_rec that borrows the parsed tree,
+ * so memory stays at one line plus one tree however large the spool is.
+ * A line the scan cannot cut is parsed whole.
  * A line that is not JSON, not an object, too long, or lacks the record
  * keys written by tlsrpt-lda (policy_domain, policy_type and the two
  * session counts) is skipped and counted, never fatal.  A record whose

@@ -12,7 +12,10 @@
 #     incidents, the failure tables and the remediation table of the
 #     planted failure types all equal to --format json;
 #   - render in headless Chromium to a 1200x2000 screenshot that is not
-#     blank and shows the colours of the page's SVG bars.
+#     blank and shows the colours of the page's SVG bars;
+#   - the same for the overview page of --top-domains 2 (self-contained,
+#     every SVG well-formed, one sparkline per domain; its tables are
+#     checked against the JSON in tests/summary.sh).
 # The PNG is read with python3's zlib only (no PIL).
 #
 # CHROMIUM=/path/to/browser picks the browser (default: the first of
@@ -758,6 +761,8 @@ is "tlsrpt-summary --format html --domain example.com exits 0" "$?" 0
 summary com.json --format json --domain example.com
 summary empty.html --format html --since 2020-01-01 --until 2020-01-07
 is "tlsrpt-summary --format html on an empty window exits 0" "$?" 0
+summary overview.html --format html --top-domains 2
+is "tlsrpt-summary --format html --top-domains 2 (an overview) exits 0" "$?" 0
 
 python3 "$tmp/check_html.py" "$tmp/page.html" "$tmp/page.json" --planted >"$tmp/r1" 2>"$tmp/r1.err"
 results "$tmp/r1" $? "page.html structure"
@@ -768,6 +773,19 @@ results "$tmp/r3" $? "empty.html structure"
 check "empty window: UNKNOWN status, no chart, still the remediation table" \
 	sh -c 'grep -q "class=\"status s3\">TLSRPT UNKNOWN" "$1" && ! grep -q "<svg" "$1" &&
 		grep -q "<h2 id=\"remediation\">" "$1"' sh "$tmp/empty.html"
+
+# The overview (tests/summary.sh checks its tables against the JSON):
+# self-contained, every inline SVG (the sparklines too) well-formed XML.
+check "overview.html: self-contained, its SVG well-formed, a sparkline per domain" \
+	python3 -c '
+import re, sys, xml.etree.ElementTree as ET
+page = open(sys.argv[1], encoding="utf-8").read()
+assert not re.search(r"<script|<link|<img|<iframe|src=|url\(|href=\"(?!#)", page), "external reference"
+svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+for s in svgs:
+    ET.fromstring(s.replace("&rarr;", "-"))
+assert sum("class=\"spark\"" in s for s in svgs) == 4, "sparklines"
+' "$tmp/overview.html"
 
 python3 "$tmp/png.py" selftest "$tmp" >"$tmp/r4" 2>"$tmp/r4.err"
 results "$tmp/r4" $? "PNG checker self-test"
@@ -808,7 +826,7 @@ render() {
 	echo $? >"$tmp/$1.rc"
 }
 
-pages="page com"
+pages="page com overview"
 if [ -n "$why" ]; then
 	for page in $pages; do
 		skip "headless Chromium renders $page.html" "$why"

@@ -266,6 +266,72 @@ else
 	sed -n '/Data quality/,$p' "$tmp/nodom.txt" | sed 's/^/# /'
 fi
 
+# More domains than --top-domains: text and HTML are an overview (every
+# incident one line or row, every domain ranked, the first N in full);
+# --domain D still gives every section asked for; JSON never changes.
+(cd "$tmp" && "$BIN" --spool spool --today 2026-05-18 --top-domains 2 >ov.txt 2>&1 &&
+	"$BIN" --spool spool --today 2026-05-18 --top-domains 2 --format html >ov.html 2>&1 &&
+	"$BIN" --spool spool --today 2026-05-18 --top-domains 2 --format json >ov.json 2>&1 &&
+	"$BIN" --spool spool --today 2026-05-18 --top-domains 1 --domain example.com \
+		--domain example.net >ovd.txt 2>&1)
+if cmp -s "$tmp/ov.json" "$DATA/json.out" && python3 - "$tmp/ov.txt" "$tmp/ov.html" "$tmp/ovd.txt" "$tmp/json.out" <<'PY'
+import json, re, sys
+from html.parser import HTMLParser
+txt, page, dtxt = (open(f, encoding="utf-8").read() for f in sys.argv[1:4])
+doc = json.load(open(sys.argv[4]))
+doms = [d["domain"] for d in doc["domains"]]
+sev = {"critical": 0, "warning": 1, "info": 2}
+worst = {}
+for i in doc["incidents"]:
+    worst[i["domain"]] = min(worst.get(i["domain"], 9), sev[i["severity"]])
+fail = {d["domain"]: d["all_policy_types"]["failed"] for d in doc["domains"]}
+ranked = sorted(doms, key=lambda d: (worst.get(d, 9), -fail[d], d))
+# text: incidents one line each, every domain ranked, two sections
+lines = txt.split("\n")
+inc = lines.index("Incidents (most severe first, in short)")
+assert len([l for l in lines[inc + 1:] if l.startswith("  ") and ": " in l][:len(doc["incidents"])]) == len(doc["incidents"])
+top = lines.index("Domains (most severe first, then most failed sessions)")
+rows = [l.split()[0] for l in lines[top + 2:top + 2 + len(doms)]]
+assert rows == ranked, (rows, ranked)
+heads = [l.split()[1] for l in lines if l.startswith("== ")]
+assert heads == ranked[:2], heads
+assert [l.split()[1] for l in dtxt.split("\n") if l.startswith("== ")] == ["example.com", "example.net"]
+assert "Domains (most severe" not in dtxt
+# HTML: the incident table, the domain table with a sparkline a row, two sections
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.table, self.rows, self.h2, self.spark, self.links, self.stack = None, {}, [], 0, [], []
+    def handle_starttag(self, tag, a):
+        a = dict(a)
+        if tag == "table" and a.get("id"):
+            self.table = a["id"]
+        if tag == "tr" and self.table:
+            self.rows[self.table] = self.rows.get(self.table, 0) + 1
+        if tag == "h2":
+            self.h2.append(a.get("id"))
+        if tag == "svg" and a.get("class") == "spark":
+            self.spark += 1
+        if tag == "a":
+            self.links.append(a["href"])
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.table = None
+p = P()
+p.feed(page)
+assert p.rows == {"incident-table": len(doc["incidents"]) + 1, "domain-table": len(doms) + 1}, p.rows
+assert p.spark == len(doms), p.spark
+assert p.h2 == ["incidents", "domains", "d0", "d1", "remediation", "quality"], p.h2
+assert set(p.links) == {"#d0", "#d1"}, p.links
+assert re.search(r'Domains with incidents<span class="big">%d</span>of %d' % (len(worst), len(doms)), page)
+# the domains in full carry their incidents in full, in text and HTML
+mine = [i for i in doc["incidents"] if i["domain"] in ranked[:2]]
+assert page.count('<div class="inc ') == len(mine), (page.count('<div class="inc '), len(mine))
+assert sum(txt.count(i["detail"][:40]) for i in mine) >= len(mine)
+PY
+then pass "--top-domains: an overview in text and HTML, JSON the same"; else
+	fail "--top-domains: an overview in text and HTML, JSON the same"; fi
+
 # Optional timing run: TLSRPT_PERF=1 (30 days x 10,000 reports), meant
 # for an optimized build without sanitizers; limit TLSRPT_PERF_MAX seconds.
 if [ -n "$TLSRPT_PERF" ]; then

@@ -97,12 +97,12 @@ static void test_duplicates(void)
 	is_int(grp("example.com", "sts")->success + grp("example.com", "sts")->failed, 1412,
 	       "sts counted alone");
 	is_int(grp("example.com", "tlsa")->failed, 32, "tlsa counted alone");
-	is_int(d->days[UNTIL - A.start].success + d->days[UNTIL - A.start].failed, 902,
+	is_int(sum_day_at(&d->days, UNTIL)->success + sum_day_at(&d->days, UNTIL)->failed, 902,
 	       "domain day: largest per reporter (802), plus the other reporter");
-	is_int(d->days[UNTIL - A.start].failed, 2, "failed not doubled");
-	is_int(d->days[UNTIL - 1 - A.start].success + d->days[UNTIL - 1 - A.start].failed, 510,
+	is_int(sum_day_at(&d->days, UNTIL)->failed, 2, "failed not doubled");
+	is_int(sum_day_at(&d->days, UNTIL - 1)->success + sum_day_at(&d->days, UNTIL - 1)->failed, 510,
 	       "largest total per reporter");
-	is_int(d->days[UNTIL - 1 - A.start].failed, 30, "largest failed per reporter");
+	is_int(sum_day_at(&d->days, UNTIL - 1)->failed, 30, "largest failed per reporter");
 	is_int(d->failed, 32, "window domain failed");
 	is_str(grp("example.com", "sts")->mode, "enforce", "mode kept");
 	is_int(grp("example.com", "sts")->norgs, 2, "two organizations for sts");

@@ -218,6 +218,37 @@ static void test_lines(void)
 	sum_read_free(r);
 }
 
+/* Only the members the summary reads are parsed (sumread cuts the line
+ * down); a line the cut cannot handle is parsed whole, as before. */
+static void test_cut(void)
+{
+	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
+	struct sum_read_stats st = { .lines = 0 };
+	struct got g = { 0 };
+
+	line(r, "{\"contact_info\":\"a \\\"b\\\" {[c\",\"dkim\":{\"result\":\"pass\",\"domain\":null,"
+	     "\"aligned\":true}," "\"organization_name\":\"Org\",\"policy_domain\":\"cut.example\","
+	     "\"policy_type\":\"sts\",\"successful_session_count\":4,\"failed_session_count\":1,"
+	     "\"failure_details\":[{\"result_type\":\"x\",\"failed_session_count\":1}],"
+	     "\"received_at\":\"2026-05-19T00:00:00Z\"}", &g, &st);
+	is_int(g.n, 1, "cut: record among unused members (quotes and brackets in a string)");
+	is_str(g.domain, "cut.example", "cut: domain");
+	is_int(g.dsess, 1, "cut: its detail");
+	line(r, REC("mode: enforce", ",\"policy\\u005fdomain\":\"esc.example\""), &g, &st);
+	is_int(g.n, 2, "escaped member name: parsed whole");
+	is_str(g.domain, "esc.example", "escaped member name: json-c's reading (the last wins)");
+	line(r, REC("mode: enforce", ",\"policy_domain\":\"twice.example\""), &g, &st);
+	is_str(g.domain, "twice.example", "a member given twice: the last wins, as in json-c");
+	line(r, "{\"organization_name\":\"Org\",\"policy_domain\":\"x\xc3\",\"policy_type\":\"sts\","
+	     "\"successful_session_count\":1,\"failed_session_count\":1}", &g, &st);
+	line(r, REC("mode: enforce", ",\"failure_details\":[{\"result_type\":1e}]"), &g, &st);
+	line(r, REC("mode: enforce", ",\"x\":[1,2") , &g, &st);
+	line(r, REC("mode: enforce", ",") , &g, &st);
+	is_int(st.skipped, 4, "bad UTF-8, a bad number, an open array, a trailing comma: skipped");
+	is_int(g.n, 3, "none of them handed over");
+	sum_read_free(r);
+}
+
 /* Write s to a temporary file and read it back through sum_read_fd. */
 static void read_text(struct sum_read *r, const char *s, size_t n, struct got *g,
 		      struct sum_read_stats *st)
@@ -518,6 +549,7 @@ int main(void)
 	test_map();
 	test_arena();
 	test_lines();
+	test_cut();
 	test_stream();
 	test_day_files();
 	test_largest();
