@@ -4,13 +4,16 @@
  * itself: whitespace is exactly " \t\n\r" (no comments), member names are
  * double-quoted, a comma must be followed by another member or element,
  * and a container at depth d may hold members only while d + 1 < max_depth
- * (json-c checks the parent's depth before each child).  Values are left
- * to json-c, started at depth d with a tokener whose budget is max_depth - d,
- * so json-c's own checks apply unchanged; JSON_TOKENER_ALLOW_TRAILING_CHARS
- * lets it stop after one value.  jscan_flat reads the common small object
+ * (json-c checks the parent's depth before each child).  A value is
+ * delimited by structure alone (strings and their escapes, nesting) and
+ * json-c parses exactly that slice, with a tokener whose depth budget is
+ * max_depth - d, so json-c's own checks apply unchanged and it never reads
+ * past the slice.  While delimiting, the scanner sees each string's length
+ * and refuses a slice holding one too long before json-c buffers it.  jscan_flat reads the common small object
  * by hand and gives up (JSCAN_ODD, nothing consumed) on anything it would
  * have to interpret: escapes, signs, fractions, exponents, leading zeros,
  * long numbers, nested values. */
+#include <limits.h>
 #include <string.h>
 
 #include "jsonscan.h"
@@ -31,12 +34,14 @@ static size_t skip_ws(const char *p, size_t n, size_t i)
 	return i;
 }
 
-void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth)
+void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth,
+		size_t max_string)
 {
 	memset(s, 0, sizeof *s);
 	s->p = p;
 	s->n = n;
 	s->max_depth = max_depth > 0 ? max_depth : 1;
+	s->max_string = max_string;
 }
 
 void jscan_free(struct jscan *s)
@@ -164,36 +169,131 @@ static json_tokener *tokener(struct jscan *s, int level)
 	tok = json_tokener_new_ex(s->max_depth - level);
 	if (tok == NULL)
 		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	s->tok[level] = tok;
 	return tok;
 }
 
+/* p[i] is '"': the index of its closing quote, or n.  *esc gets the
+ * bytes its escapes save when decoded (5 for \uXXXX, 1 for the others),
+ * counted only when the string is longer than `over`: so the decoded
+ * string is at least (length - *esc) bytes long. */
+static size_t string_end(const char *p, size_t n, size_t i, size_t over,
+			 size_t *esc)
+{
+	size_t start = i + 1;
+
+	*esc = 0;
+	for (i++; i < n; i++) {
+		const char *q = memchr(p + i, '"', n - i);
+		size_t k;
+
+		if (q == NULL)
+			return n;
+		i = (size_t)(q - p);
+		/* escaped if an odd number of backslashes precede it */
+		for (k = i; k > start && p[k - 1] == '\\'; k--)
+			;
+		if ((i - k) % 2 == 0)
+			break;
+	}
+	if (i >= n || i - start <= over)
+		return i;
+	for (size_t j = start; j < i; j++) {
+		if (p[j] != '\\')
+			continue;
+		*esc += j + 1 < i && p[j + 1] == 'u' ? 5 : 1;
+		j++;
+	}
+	return i;
+}
+
+/* The value at s->at.pos by structure only: its length in *len.  A
+ * string whose decoded form must be longer than s->max_string makes it
+ * JSCAN_LONG with s->long_at on that string's opening quote. */
+static int delimit(struct jscan *s, size_t *len)
+{
+	const char *p = s->p;
+	size_t n = s->n, i = s->at.pos, depth = 0, esc, end;
+	char c = i < n ? p[i] : 0;
+
+	if (c != '"' && c != '{' && c != '[') {
+		while (i < n && !is_ws(p[i]) && p[i] != ',' && p[i] != '}' &&
+		       p[i] != ']')
+			i++;
+		*len = i - s->at.pos;
+		return *len > 0 ? JSCAN_OK : JSCAN_ODD;
+	}
+	for (; i < n; i++) {
+		if (p[i] == '"') {
+			end = string_end(p, n, i, s->max_string, &esc);
+			if (end < n && end - i - 1 - esc > s->max_string) {
+				s->long_at = i;
+				return JSCAN_LONG;
+			}
+			i = end;
+			if (depth == 0)
+				break;
+		} else if (p[i] == '{' || p[i] == '[') {
+			depth++;
+		} else if ((p[i] == '}' || p[i] == ']') && --depth == 0) {
+			break;
+		}
+	}
+	if (i >= n)
+		return JSCAN_ODD;
+	*len = i + 1 - s->at.pos;
+	return JSCAN_OK;
+}
+
+/* json-c on exactly the slice p[0..len): one whole value or nothing.  A
+ * number or literal at the very end waits for more input, so a NUL ends
+ * it, as at the end of a C string. */
+static json_object *parse_slice(json_tokener *tok, const char *p, size_t len)
+{
+	json_object *o = json_tokener_parse_ex(tok, p, (int)len);
+	enum json_tokener_error err = json_tokener_get_error(tok);
+
+	if (err == json_tokener_continue &&
+	    json_tokener_get_parse_end(tok) == len) {
+		o = json_tokener_parse_ex(tok, "", 1);
+		err = json_tokener_get_error(tok);
+	} else if (err == json_tokener_success &&
+		   json_tokener_get_parse_end(tok) != len) {
+		err = json_tokener_error_parse_eof;
+	}
+	if (err != json_tokener_success) {
+		json_object_put(o);
+		return (json_object *)-1;
+	}
+	return o;
+}
+
 int jscan_value(struct jscan *s, json_object **out)
 {
-	int c = jscan_peek(s);
-	size_t pos = s->at.pos, end;
+	int c = jscan_peek(s), rc;
+	size_t pos = s->at.pos, len;
 	json_tokener *tok;
 
 	*out = NULL;
 	if (c < 0 || s->at.level >= s->max_depth)
 		return JSCAN_ODD;
+	if ((rc = delimit(s, &len)) != JSCAN_OK)
+		return rc;
+	if (len > INT_MAX)
+		return JSCAN_ODD;
 	if ((tok = tokener(s, s->at.level)) == NULL)
 		return JSCAN_NOMEM;
-	*out = json_tokener_parse_ex(tok, s->p + pos, (int)(s->n - pos));
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(*out);
+	*out = parse_slice(tok, s->p + pos, len);
+	if (*out == (json_object *)-1) {
 		*out = NULL;
 		return JSCAN_ODD;
 	}
-	end = json_tokener_get_parse_end(tok);
 	/* json-c answers NULL without an error for null, and when it could
 	 * not allocate */
 	if (*out == NULL && c != 'n')
 		return JSCAN_NOMEM;
-	/* json-c may or may not have eaten the blanks after the value */
-	s->at.pos = skip_ws(s->p, s->n, pos + end);
+	s->at.pos = skip_ws(s->p, s->n, pos + len);
 	return JSCAN_OK;
 }
 
@@ -298,55 +398,16 @@ int jscan_flat(struct jscan *s, struct jscan_flat *f)
 	return JSCAN_OK;
 }
 
-/* p[i] is '"': the index of the closing quote, or n. */
-static size_t string_end(const char *p, size_t n, size_t i)
-{
-	for (i++; i < n; i++) {
-		const char *q = memchr(p + i, '"', n - i);
-		size_t k;
-
-		if (q == NULL)
-			return n;
-		i = (size_t)(q - p);
-		/* escaped if an odd number of backslashes precede it */
-		for (k = i; k > 0 && p[k - 1] == '\\'; k--)
-			;
-		if ((i - k) % 2 == 0)
-			return i;
-	}
-	return n;
-}
-
 int jscan_skip(struct jscan *s)
 {
-	const char *p = s->p;
-	size_t n = s->n, i, depth = 0;
-	int c = jscan_peek(s);
+	size_t len;
+	int rc;
 
-	i = s->at.pos;
-	if (c == '"') {
-		i = string_end(p, n, i);
-	} else if (c == '{' || c == '[') {
-		for (; i < n; i++) {
-			if (p[i] == '"')
-				i = string_end(p, n, i);
-			else if (p[i] == '{' || p[i] == '[')
-				depth++;
-			else if ((p[i] == '}' || p[i] == ']') && --depth == 0)
-				break;
-		}
-	} else {
-		while (i < n && !is_ws(p[i]) && p[i] != ',' && p[i] != '}' &&
-		       p[i] != ']')
-			i++;
-		if (i == s->at.pos)
-			return JSCAN_ODD;
-		s->at.pos = skip_ws(p, n, i);
-		return JSCAN_OK;
-	}
-	if (i >= n)
+	if (jscan_peek(s) < 0)
 		return JSCAN_ODD;
-	s->at.pos = skip_ws(p, n, i + 1);
+	if ((rc = delimit(s, &len)) != JSCAN_OK)
+		return rc;
+	s->at.pos = skip_ws(s->p, s->n, s->at.pos + len);
 	return JSCAN_OK;
 }
 

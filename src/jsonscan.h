@@ -1,11 +1,12 @@
 /* Piecewise reading of one big JSON document: walk its outer containers
- * with a small structural scanner, hand each value that matters to json-c
- * on its own (json_tokener_parse_ex on the rest of the text), or read a
- * flat object of scalars by hand, so the document never exists as one
- * json-c tree.
+ * with a small structural scanner, delimit each value that matters by
+ * structure alone (strings, escapes, nesting) and hand json-c exactly that
+ * slice, so the document never exists as one json-c tree.
  *
  * The scanner accepts only what json-c 0.16 in strict mode accepts, with
  * the same nesting limit (a tokener made with json_tokener_new_ex(max_depth)).
+ * A string that would decode to more than max_string bytes is refused while
+ * delimiting (JSCAN_LONG), before json-c buffers it.
  * Anything it does not handle itself -- a syntax error, non-strict JSON,
  * an escaped member name, nesting beyond the limit -- is JSCAN_ODD, and the
  * caller then parses the whole document the ordinary way, which gives the
@@ -30,6 +31,7 @@
 #define JSCAN_FLAT_MAX 16   /* members of an object jscan_flat reads */
 
 enum jscan_rc {
+	JSCAN_LONG = -3,    /* a string longer than max_string: see long_at */
 	JSCAN_NOMEM = -2,   /* json-c could not allocate */
 	JSCAN_ODD = -1,     /* not read here: parse the whole document instead */
 	JSCAN_END = 0,      /* the container closed (and was left) */
@@ -69,11 +71,15 @@ struct jscan {
 	const char *p;
 	size_t n;
 	int max_depth;
+	size_t max_string;
+	size_t long_at;                  /* JSCAN_LONG: that string's quote */
 	struct jscan_mark at;
 	json_tokener *tok[JSCAN_LEVELS + 1]; /* one per depth budget, made on use */
 };
 
-void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth);
+/* max_string: bytes of one decoded string (SIZE_MAX: no limit). */
+void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth,
+		size_t max_string);
 void jscan_free(struct jscan *s);
 
 /* The next byte that is not JSON whitespace (pos moves onto it), or -1
@@ -90,8 +96,9 @@ int jscan_key(struct jscan *s, struct jscan_span *key);
 /* In an array: positioned at the next element; JSCAN_END after ']'. */
 int jscan_next(struct jscan *s);
 
-/* The value at pos through json-c (strict); *out is NULL for null.  The
- * caller owns *out. */
+/* The value at pos, delimited, through json-c (strict) on exactly its
+ * slice; *out is NULL for null.  The caller owns *out.  JSCAN_LONG when
+ * the slice holds a string longer than max_string. */
 int jscan_value(struct jscan *s, json_object **out);
 
 /* The value at pos if it is an object of at most JSCAN_FLAT_MAX members
@@ -101,7 +108,8 @@ int jscan_value(struct jscan *s, json_object **out);
 int jscan_flat(struct jscan *s, struct jscan_flat *f);
 
 /* Step over the value at pos by structure only (strings, nesting); its
- * content is checked when it is read again from a mark. */
+ * content is checked when it is read again from a mark.  JSCAN_LONG as
+ * for jscan_value. */
 int jscan_skip(struct jscan *s);
 
 /* After the top-level value: JSCAN_OK if only whitespace is left. */

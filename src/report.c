@@ -1846,6 +1846,27 @@ static int json_start(struct ctx *c, const unsigned char *json, size_t n,
 	return 0;
 }
 
+static int too_long(struct ctx *c, const unsigned char *json, size_t n,
+		    size_t at);
+
+/* Before a whole-tree parse: json-c would buffer a string of any length,
+ * so the one top-level value is delimited first and a string longer than
+ * max_string refused (only strings in double quotes are seen: in the
+ * single-quoted strings of non-strict JSON a stray '"' could start a false
+ * one, which needs max_string bytes before the next '"' to matter). */
+static int long_strings(struct ctx *c, const unsigned char *json, size_t n)
+{
+	struct jscan t;
+	int rc;
+
+	if (n <= c->l->max_string)
+		return 0;
+	jscan_init(&t, (const char *)json, n, c->depth, c->l->max_string);
+	rc = jscan_skip(&t);
+	jscan_free(&t);
+	return rc == JSCAN_LONG ? too_long(c, json, n, t.long_at) : 0;
+}
+
 static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
 		      struct strlist *w, json_object **root)
 {
@@ -1854,6 +1875,7 @@ static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
 	size_t skip;
 
 	if (json_start(c, json, n, w, &skip) < 0 ||
+	    long_strings(c, json + skip, n - skip) < 0 ||
 	    tok_pass(c, p + skip, n - skip, JSON_TOKENER_STRICT, &st) < 0)
 		return -1;
 	if ((*root = st.o) != NULL)
@@ -1888,6 +1910,75 @@ static int parse_whole(struct ctx *c, const unsigned char *json, size_t n,
 	return rc;
 }
 
+/* A member name fit to quote in a reason: printable ASCII, short. */
+static int plain_key(const struct jscan_span *k)
+{
+	if (k->n == 0 || k->n > CLIP_LEN)
+		return 0;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->p[i] < 0x20 || k->p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The JSON path of the string at offset `at` of the text, as the checks
+ * spell it ("policies[0].failure-details[3].sending-mta-ip"): the
+ * containers are walked down by structure to the one member or element
+ * holding it.  Stops where the structure gives no name (an escaped or odd
+ * member name, the string being a name itself, nesting past the scanner's
+ * levels). */
+static void locate(const char *p, size_t n, size_t at, char path[PATH_LEN])
+{
+	struct jscan t;
+	struct jscan_span k;
+	char name[CLIP_LEN + 1];
+	int c, rc;
+
+	path[0] = '\0';
+	jscan_init(&t, p, n, INT_MAX, SIZE_MAX);
+	while ((c = jscan_peek(&t)) == '{' || c == '[') {
+		struct jscan_mark m;
+		size_t i;
+
+		if (jscan_enter(&t) != JSCAN_OK)
+			break;
+		for (i = 0;; i++) {
+			rc = c == '{' ? jscan_key(&t, &k) : jscan_next(&t);
+			if (rc != JSCAN_OK || at < t.at.pos)
+				goto out;
+			m = t.at;
+			if (jscan_skip(&t) != JSCAN_OK)
+				goto out;
+			if (at < t.at.pos)
+				break;
+		}
+		if (c == '[') {
+			mkindex(path, path, i);
+		} else {
+			if (!plain_key(&k))
+				break;
+			memcpy(name, k.p, k.n);
+			name[k.n] = '\0';
+			mkpath(path, path, name);
+		}
+		t.at = m;
+	}
+out:
+	jscan_free(&t);
+}
+
+/* A string the scanner refused before json-c could buffer it: the
+ * rejection clean_str gives one it reads, wherever it is. */
+static int too_long(struct ctx *c, const unsigned char *json, size_t n,
+		    size_t at)
+{
+	char path[PATH_LEN];
+
+	locate((const char *)json, n, at, path);
+	return err_set(c->e, ERR_INPUT, "string longer than %zu bytes at %s",
+		       c->l->max_string, path[0] ? path : "the top level");
+}
+
 /* 0 parsed, -1 rejected (c->e), 1 when the whole tree has to decide. */
 static int parse_piecewise(struct ctx *c, const unsigned char *json, size_t n,
 			   struct report *r)
@@ -1901,11 +1992,14 @@ static int parse_piecewise(struct ctx *c, const unsigned char *json, size_t n,
 	memset(&w, 0, sizeof w);
 	w.c = c;
 	w.r = r;
-	jscan_init(&w.s, (const char *)json + skip, n - skip, c->depth);
+	jscan_init(&w.s, (const char *)json + skip, n - skip, c->depth,
+		   c->l->max_string);
 	rc = walk_report(&w);
 	jscan_free(&w.s);
 	if (rc == JSCAN_ODD)
 		return 1;
+	if (rc == JSCAN_LONG)
+		return too_long(c, json + skip, n - skip, w.s.long_at);
 	if (rc == JSCAN_NOMEM)
 		return err_nomem(c->e);
 	return w.failed ? -1 : 0;

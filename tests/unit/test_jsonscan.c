@@ -118,7 +118,7 @@ static char *scan_doc(const char *doc, size_t n, int depth, int hand,
 	struct jscan s;
 	json_object *o = NULL;
 
-	jscan_init(&s, p, n, depth);
+	jscan_init(&s, p, n, depth, SIZE_MAX);
 	if (walk(&s, hand, mode, &o) == JSCAN_OK && jscan_done(&s) == JSCAN_OK)
 		res = strdup(o == NULL ? "null" : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -127,7 +127,8 @@ static char *scan_doc(const char *doc, size_t n, int depth, int hand,
 	return res;
 }
 
-/* Whole-tree strict parse, as report.c did. */
+/* Whole-tree strict parse, as report.c does; the end of the text ends a
+ * top-level number or literal, as the end of a C string would. */
 static char *tree_doc(const char *doc, size_t n, int depth)
 {
 	json_tokener *tok = json_tokener_new_ex(depth);
@@ -136,6 +137,9 @@ static char *tree_doc(const char *doc, size_t n, int depth)
 
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, doc, (int)n);
+	if (json_tokener_get_error(tok) == json_tokener_continue &&
+	    json_tokener_get_parse_end(tok) == n)
+		o = json_tokener_parse_ex(tok, "", 1);
 	if (json_tokener_get_error(tok) == json_tokener_success)
 		res = strdup(o == NULL ? "null" : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -390,7 +394,7 @@ static void test_walk_positions(void)
 	struct jscan_span k;
 	json_object *v;
 
-	jscan_init(&s, p, n, 64);
+	jscan_init(&s, p, n, 64, SIZE_MAX);
 	is_int(jscan_enter(&s), JSCAN_OK, "enter the top object");
 	is_int(s.at.level, 1, "one container open");
 	is_int(jscan_key(&s, &k), JSCAN_OK, "first member");
@@ -431,7 +435,7 @@ static void test_flat(void)
 	struct jscan s;
 	struct jscan_flat f;
 
-	jscan_init(&s, p, n, 64);
+	jscan_init(&s, p, n, 64, SIZE_MAX);
 	jscan_enter(&s);
 	jscan_next(&s);
 	is_int(jscan_flat(&s, &f), JSCAN_OK, "flat object read by hand");
@@ -470,7 +474,7 @@ static void test_flat_declines(void)
 		struct jscan s;
 		struct jscan_flat f;
 
-		jscan_init(&s, p, n, 64);
+		jscan_init(&s, p, n, 64, SIZE_MAX);
 		snprintf(what, sizeof what, "flat declines %.100s, at the same place", docs[i]);
 		ok(jscan_flat(&s, &f) == JSCAN_ODD && s.at.pos == 0, what);
 		jscan_free(&s);
@@ -489,17 +493,17 @@ static void test_depth(void)
 	struct jscan_flat f;
 	json_object *v;
 
-	jscan_init(&s, p, n, 2);
+	jscan_init(&s, p, n, 2, SIZE_MAX);
 	jscan_enter(&s);
 	is_int(jscan_key(&s, &k), JSCAN_OK, "depth 2: member of the top object");
 	is_int(jscan_flat(&s, &f), JSCAN_ODD, "flat refuses a non-empty object at the limit");
 	is_int(jscan_value(&s, &v), JSCAN_ODD, "json-c: nesting too deep");
 	jscan_free(&s);
-	jscan_init(&s, p, n, 1);
+	jscan_init(&s, p, n, 1, SIZE_MAX);
 	jscan_enter(&s);
 	is_int(jscan_key(&s, &k), JSCAN_ODD, "depth 1: no members at all");
 	jscan_free(&s);
-	jscan_init(&s, p, n, 0);
+	jscan_init(&s, p, n, 0, SIZE_MAX);
 	is_int(s.max_depth, 1, "depth below 1 counts as 1");
 	jscan_free(&s);
 	free(p);
@@ -514,7 +518,7 @@ static void test_skip(void)
 	size_t ends[4];
 	int k = 0;
 
-	jscan_init(&s, p, n, 64);
+	jscan_init(&s, p, n, 64, SIZE_MAX);
 	jscan_enter(&s);
 	while (k < 4 && jscan_next(&s) == JSCAN_OK && jscan_skip(&s) == JSCAN_OK)
 		ends[k++] = s.at.pos;
@@ -529,7 +533,7 @@ static void test_skip(void)
 	jscan_free(&s);
 	free(p);
 	p = dup_exact("[\"abc", 5);
-	jscan_init(&s, p, 5, 64);
+	jscan_init(&s, p, 5, 64, SIZE_MAX);
 	jscan_enter(&s);
 	jscan_next(&s);
 	is_int(jscan_skip(&s), JSCAN_ODD, "unterminated string");
