@@ -9,16 +9,12 @@
  * json-c parses exactly that slice, with a tokener whose depth budget is
  * max_depth - d, so json-c's own checks apply unchanged and it never reads
  * past the slice.  While delimiting, the scanner sees each string's length
- * and refuses a slice holding one too long before json-c buffers it.  jscan_flat reads the common small object
- * by hand and gives up (JSCAN_ODD, nothing consumed) on anything it would
- * have to interpret: escapes, signs, fractions, exponents, leading zeros,
- * long numbers, nested values. */
+ * and refuses a slice holding one too long before json-c buffers it. */
 #include <limits.h>
 #include <string.h>
 
 #include "jsonscan.h"
 
-#define FLAT_DIGITS 18     /* below 10^18: no overflow, same as json-c's int64 */
 #define ONES ((uint64_t)0x0101010101010101)
 #define HIGHS ((uint64_t)0x8080808080808080)
 
@@ -294,107 +290,6 @@ int jscan_value(struct jscan *s, json_object **out)
 	if (*out == NULL && c != 'n')
 		return JSCAN_NOMEM;
 	s->at.pos = skip_ws(s->p, s->n, pos + len);
-	return JSCAN_OK;
-}
-
-/* After a flat member's value: whitespace, ',' or '}' must follow. */
-static int delimited(const char *p, size_t n, size_t i)
-{
-	return i < n && (is_ws(p[i]) || p[i] == ',' || p[i] == '}');
-}
-
-static int flat_literal(const char *p, size_t n, size_t *i,
-			struct jscan_member *m)
-{
-	static const struct {
-		const char *text;
-		enum jscan_kind kind;
-	} lits[] = {
-		{ "true", JSCAN_TRUE }, { "false", JSCAN_FALSE }, { "null", JSCAN_NULL }
-	};
-
-	for (size_t k = 0; k < sizeof lits / sizeof lits[0]; k++) {
-		size_t len = strlen(lits[k].text);
-
-		if (n - *i >= len && memcmp(p + *i, lits[k].text, len) == 0 &&
-		    delimited(p, n, *i + len)) {
-			m->kind = lits[k].kind;
-			m->text.p = p + *i;
-			m->text.n = len;
-			*i += len;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int flat_scalar(const char *p, size_t n, size_t *i,
-		       struct jscan_member *m)
-{
-	size_t j = *i;
-
-	if (j >= n)
-		return -1;
-	if (p[j] == '"') {
-		m->kind = JSCAN_STRING;
-		return plain_string(p, n, i, &m->text);
-	}
-	if (p[j] < '0' || p[j] > '9')
-		return flat_literal(p, n, i, m);
-	m->i = 0;
-	do {
-		m->i = m->i * 10 + (p[j] - '0');
-		j++;
-	} while (j < n && p[j] >= '0' && p[j] <= '9' && j - *i < FLAT_DIGITS);
-	if ((p[*i] == '0' && j - *i > 1) || !delimited(p, n, j))
-		return -1;
-	m->kind = JSCAN_INT;
-	m->text.p = p + *i;
-	m->text.n = j - *i;
-	*i = j;
-	return 0;
-}
-
-/* One "name": value pair of a flat object at p[*i]. */
-static int flat_member(const char *p, size_t n, size_t *i,
-		       struct jscan_member *m)
-{
-	if (*i >= n || p[*i] != '"' || plain_string(p, n, i, &m->key) < 0)
-		return -1;
-	*i = skip_ws(p, n, *i);
-	if (*i >= n || p[*i] != ':')
-		return -1;
-	*i = skip_ws(p, n, *i + 1);
-	return flat_scalar(p, n, i, m);
-}
-
-int jscan_flat(struct jscan *s, struct jscan_flat *f)
-{
-	const char *p = s->p;
-	size_t n = s->n, i;
-
-	f->n = 0;
-	if (jscan_peek(s) != '{')
-		return JSCAN_ODD;
-	i = skip_ws(p, n, s->at.pos + 1);
-	if (i < n && p[i] == '}') {
-		s->at.pos = skip_ws(p, n, i + 1);
-		return JSCAN_OK;
-	}
-	if (s->at.level + 1 >= s->max_depth)
-		return JSCAN_ODD;
-	for (;;) {
-		if (f->n == JSCAN_FLAT_MAX || flat_member(p, n, &i, &f->m[f->n]) < 0)
-			return JSCAN_ODD;
-		f->n++;
-		i = skip_ws(p, n, i);
-		if (i < n && p[i] == '}')
-			break;
-		if (i >= n || p[i] != ',')
-			return JSCAN_ODD;
-		i = skip_ws(p, n, i + 1);
-	}
-	s->at.pos = skip_ws(p, n, i + 1);
 	return JSCAN_OK;
 }
 

@@ -16,7 +16,7 @@
  * Protocol: jscan_key (in an object) or jscan_next (in an array) returns
  * JSCAN_OK positioned at a value; the caller then consumes exactly one
  * value with jscan_enter (and reads the container to its JSCAN_END),
- * jscan_value, jscan_flat or jscan_skip.  Those leave pos after the value
+ * jscan_value or jscan_skip.  Those leave pos after the value
  * and the blanks that follow it.  The text need not end in NUL;
  * it must not contain NUL bytes (json-c stops at them). */
 #ifndef TLSRPT_JSONSCAN_H
@@ -28,7 +28,6 @@
 #include <json-c/json.h>
 
 #define JSCAN_LEVELS 8      /* containers the scanner itself walks into */
-#define JSCAN_FLAT_MAX 16   /* members of an object jscan_flat reads */
 
 enum jscan_rc {
 	JSCAN_LONG = -3,    /* a string longer than max_string: see long_at */
@@ -40,22 +39,6 @@ enum jscan_rc {
 
 struct jscan_span {
 	const char *p;
-	size_t n;
-};
-
-enum jscan_kind { JSCAN_STRING, JSCAN_INT, JSCAN_TRUE, JSCAN_FALSE, JSCAN_NULL };
-
-/* One member of a flat object.  text is the string's bytes (no quotes,
- * no escapes in it) or the literal as written ("123", "true", "null"). */
-struct jscan_member {
-	struct jscan_span key;
-	struct jscan_span text;
-	enum jscan_kind kind;
-	int64_t i;          /* JSCAN_INT: 0 .. 10^18 - 1 */
-};
-
-struct jscan_flat {
-	struct jscan_member m[JSCAN_FLAT_MAX];
 	size_t n;
 };
 
@@ -100,12 +83,6 @@ int jscan_next(struct jscan *s);
  * slice; *out is NULL for null.  The caller owns *out.  JSCAN_LONG when
  * the slice holds a string longer than max_string. */
 int jscan_value(struct jscan *s, json_object **out);
-
-/* The value at pos if it is an object of at most JSCAN_FLAT_MAX members
- * whose names and string values hold no escapes and whose values are
- * strings, integers 0..10^18-1 written plainly, true, false or null.
- * Otherwise JSCAN_ODD with nothing consumed: use jscan_value. */
-int jscan_flat(struct jscan *s, struct jscan_flat *f);
 
 /* Step over the value at pos by structure only (strings, nesting); its
  * content is checked when it is read again from a mark.  JSCAN_LONG as

@@ -2,12 +2,12 @@
  *
  * Big reports are read piecewise (jsonscan.c): the outer object, the
  * policies array, each policy object and its failure-details array are
- * walked by a structural scanner; the small values (report header fields,
- * each policy's "policy" and "summary", unknown members) go through json-c
- * one at a time, and each failure detail is read by hand when it is a flat
- * object of plain scalars (nearly always) or by json-c otherwise, then
- * freed.  Nothing is read twice and no tree of the whole report is built.
- * Anything the scanner does not handle itself (non-strict JSON, syntax
+ * walked by a structural scanner, which delimits each value inside them
+ * (report header fields, each policy's "policy" and "summary", each
+ * failure detail, unknown members); json-c parses each slice on its own,
+ * and its tree is freed once read.  Nothing is read twice and no tree of
+ * the whole report is built.  A string longer than max_string is refused
+ * while delimiting, before json-c buffers it.  Anything the scanner does not handle itself (non-strict JSON, syntax
  * errors, escaped member names, duplicate structural members) makes it
  * give up, and the whole document is parsed the original way: one
  * whole-tree json-c parse (strict first; a non-strict retry accepts the
@@ -75,21 +75,12 @@ struct pass {
 	int trailing;
 };
 
-/* A member value, from a json-c tree or from a flat object the scanner
- * read by hand (which only holds strings, integers below 10^18, booleans
- * and null). */
+/* A member value: json-c's, with a string's bytes at hand. */
 struct val {
 	enum json_type type;
-	json_object *o;   /* json-c value; NULL for flat values and for null */
-	const char *s;    /* string bytes, or a flat literal's text */
+	json_object *o;   /* NULL for null */
+	const char *s;    /* a string's bytes */
 	size_t n;
-	int64_t i;        /* flat integer */
-};
-
-/* An object to look members up in: json-c's or the scanner's. */
-struct obj {
-	json_object *o;
-	const struct jscan_flat *f;
 };
 
 /* The JSON path of a value, "base.key" (or base alone when key is NULL),
@@ -468,47 +459,18 @@ static void val_of(json_object *o, struct val *v)
 	v->o = o;
 	v->s = NULL;
 	v->n = 0;
-	v->i = 0;
 	if (v->type == json_type_string) {
 		v->s = json_object_get_string(o);
 		v->n = (size_t)json_object_get_string_len(o);
 	}
 }
 
-/* Member key of a flat object; the last one wins, as in json-c. */
-static int flat_get(const struct jscan_flat *f, const char *key,
-		    struct val *v)
-{
-	static const enum json_type types[] = {
-		[JSCAN_STRING] = json_type_string, [JSCAN_INT] = json_type_int,
-		[JSCAN_TRUE] = json_type_boolean, [JSCAN_FALSE] = json_type_boolean,
-		[JSCAN_NULL] = json_type_null
-	};
-	size_t kn = strlen(key);
-
-	for (size_t i = f->n; i-- > 0;) {
-		const struct jscan_member *m = &f->m[i];
-
-		if (m->key.n != kn || memcmp(m->key.p, key, kn) != 0)
-			continue;
-		v->type = types[m->kind];
-		v->o = NULL;
-		v->s = m->text.p;
-		v->n = m->text.n;
-		v->i = m->i;
-		return 1;
-	}
-	return 0;
-}
-
 /* 1 with *v when ob has member key (null included), else 0. */
-static int obj_get(const struct obj *ob, const char *key, struct val *v)
+static int obj_get(json_object *ob, const char *key, struct val *v)
 {
 	json_object *o;
 
-	if (ob->f != NULL)
-		return flat_get(ob->f, key, v);
-	if (!json_object_object_get_ex(ob->o, key, &o))
+	if (!json_object_object_get_ex(ob, key, &o))
 		return 0;
 	val_of(o, v);
 	return 1;
@@ -530,12 +492,10 @@ static int take_str(struct ctx *c, const struct val *v, const struct where *wh,
 	case json_type_int:
 	case json_type_double:
 	case json_type_boolean:
-		if (v->o != NULL) {
-			s = json_object_to_json_string_ext(v->o, JSON_C_TO_STRING_PLAIN);
-			if (s == NULL)
-				return err_nomem(c->e);
-			n = strlen(s);
-		}
+		s = json_object_to_json_string_ext(v->o, JSON_C_TO_STRING_PLAIN);
+		if (s == NULL)
+			return err_nomem(c->e);
+		n = strlen(s);
 		warn(c, w, "%s is %s, not a string", where_str(wh, path),
 		     type_desc(v->type));
 		return clean_str(c, s, n, wh, w, out) < 0 ? -1 : 1;
@@ -550,7 +510,7 @@ static int take_str(struct ctx *c, const struct val *v, const struct where *wh,
 }
 
 /* Member key of ob (path "<base>.<key>") as a string. */
-static enum got get_str(struct ctx *c, const struct obj *ob, const char *base,
+static enum got get_str(struct ctx *c, json_object *ob, const char *base,
 			const char *key, int required, struct strlist *w,
 			char **out)
 {
@@ -572,7 +532,7 @@ static enum got get_str(struct ctx *c, const struct obj *ob, const char *base,
 	}
 }
 
-static int need_str(struct ctx *c, const struct obj *ob, const char *base,
+static int need_str(struct ctx *c, json_object *ob, const char *base,
 		    const char *key, struct strlist *w, char **out)
 {
 	char path[PATH_LEN];
@@ -589,7 +549,7 @@ static int need_str(struct ctx *c, const struct obj *ob, const char *base,
 }
 
 /* Optional string key, or its non-standard spelling alt when key is absent. */
-static int alt_str(struct ctx *c, const struct obj *ob, const char *base,
+static int alt_str(struct ctx *c, json_object *ob, const char *base,
 		   const char *key, const char *alt, const char *why,
 		   struct strlist *w, char **out)
 {
@@ -658,10 +618,6 @@ static int count_value(struct ctx *c, const struct val *v,
 	char buf[PATH_LEN];
 	const char *path;
 
-	if (v->type == json_type_int && v->o == NULL) {
-		*out = v->i;
-		return 0;
-	}
 	path = where_str(wh, buf);
 	switch (v->type) {
 	case json_type_int:
@@ -681,7 +637,7 @@ static int count_value(struct ctx *c, const struct val *v,
 	}
 }
 
-static enum got get_count(struct ctx *c, const struct obj *ob,
+static enum got get_count(struct ctx *c, json_object *ob,
 			  const char *base, const char *key, struct strlist *w,
 			  int64_t *v)
 {
@@ -897,8 +853,7 @@ static char *synth_id(const struct ctx *c, const struct report *r)
 
 static int parse_report_id(struct ctx *c, json_object *root, struct report *r)
 {
-	struct obj ob = { root, NULL };
-	enum got g = get_str(c, &ob, "", "report-id", 0, &r->warnings,
+	enum got g = get_str(c, root, "", "report-id", 0, &r->warnings,
 			     &r->report_id);
 	const char *what;
 
@@ -917,17 +872,16 @@ static int parse_report_id(struct ctx *c, json_object *root, struct report *r)
 
 static int parse_head(struct ctx *c, json_object *root, struct report *r)
 {
-	struct obj ob = { root, NULL };
 	enum got g;
 
-	if (need_str(c, &ob, "", "organization-name", &r->warnings,
+	if (need_str(c, root, "", "organization-name", &r->warnings,
 		     &r->organization_name) < 0)
 		return -1;
 	if (r->organization_name[0] == '\0')
 		warn(c, &r->warnings, "organization-name is empty");
 	if (parse_dates(c, root, r) < 0)
 		return -1;
-	g = get_str(c, &ob, "", "contact-info", 0, &r->warnings,
+	g = get_str(c, root, "", "contact-info", 0, &r->warnings,
 		    &r->contact_info);
 	if (g == GOT_ERR)
 		return -1;
@@ -1157,8 +1111,7 @@ static int parse_mx(struct ctx *c, json_object *d, const char *base,
 static int parse_domain(struct ctx *c, json_object *d, const char *base,
 			struct policy *p)
 {
-	struct obj ob = { d, NULL };
-	enum got g = get_str(c, &ob, base, "policy-domain", 0, &p->warnings,
+	enum got g = get_str(c, d, base, "policy-domain", 0, &p->warnings,
 			     &p->policy_domain);
 	const char *what;
 
@@ -1185,7 +1138,6 @@ static int parse_desc(struct ctx *c, json_object *po, const char *base,
 		      struct policy *p)
 {
 	char path[PATH_LEN], tmp[CLIP_LEN + 4];
-	struct obj ob = { NULL, NULL };
 	json_object *d;
 
 	mkpath(path, base, "policy");
@@ -1193,8 +1145,7 @@ static int parse_desc(struct ctx *c, json_object *po, const char *base,
 		return err_set(c->e, ERR_INPUT, "missing %s", path);
 	if (json_object_get_type(d) != json_type_object)
 		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
-	ob.o = d;
-	if (need_str(c, &ob, path, "policy-type", &p->warnings,
+	if (need_str(c, d, path, "policy-type", &p->warnings,
 		     &p->policy_type) < 0)
 		return -1;
 	if (!in_list(p->policy_type, policy_types))
@@ -1212,7 +1163,6 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 			 struct policy *p, enum got *fail)
 {
 	char path[PATH_LEN];
-	struct obj ob = { NULL, NULL };
 	json_object *s;
 	enum got g;
 
@@ -1221,8 +1171,7 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 		return err_set(c->e, ERR_INPUT, "missing %s", path);
 	if (json_object_get_type(s) != json_type_object)
 		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
-	ob.o = s;
-	g = get_count(c, &ob, path, "total-successful-session-count",
+	g = get_count(c, s, path, "total-successful-session-count",
 		      &p->warnings, &p->successful_session_count);
 	if (g == GOT_ERR)
 		return -1;
@@ -1232,7 +1181,7 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 	if (g == GOT_NULL)
 		return err_set(c->e, ERR_INPUT,
 			       "%s.total-successful-session-count is null", path);
-	*fail = get_count(c, &ob, path, "total-failure-session-count",
+	*fail = get_count(c, s, path, "total-failure-session-count",
 			  &p->warnings, &p->failed_session_count);
 	return *fail == GOT_ERR ? -1 : 0;
 }
@@ -1251,7 +1200,7 @@ static int is_ip(struct ctx *c, const char *s)
 	return seen->ok;
 }
 
-static int detail_strings(struct ctx *c, const struct obj *o,
+static int detail_strings(struct ctx *c, json_object *o,
 			  const char *path, struct strlist *w,
 			  struct failure_detail *d)
 {
@@ -1276,7 +1225,7 @@ static int detail_strings(struct ctx *c, const struct obj *o,
 	return 0;
 }
 
-static int parse_detail_fields(struct ctx *c, const struct obj *o,
+static int parse_detail_fields(struct ctx *c, json_object *o,
 			       const char *path, struct strlist *w,
 			       struct failure_detail *d)
 {
@@ -1307,7 +1256,7 @@ static int parse_detail_fields(struct ctx *c, const struct obj *o,
 
 /* Detail strings go to the report's pool: there are many, and few
  * distinct ones. */
-static int parse_detail(struct ctx *c, const struct obj *o, const char *path,
+static int parse_detail(struct ctx *c, json_object *o, const char *path,
 			struct strlist *w, struct failure_detail *d)
 {
 	int rc;
@@ -1342,14 +1291,14 @@ static struct failure_detail *new_detail(struct ctx *c, struct policy *p,
 
 /* One element at path of a failure-details array (or the lone object
  * given instead of one). */
-static int parse_element(struct ctx *c, const struct obj *el,
+static int parse_element(struct ctx *c, json_object *el,
 			 const char *path, struct policy *p, size_t *cap)
 {
 	struct failure_detail *d;
 
-	if (el->f == NULL && json_object_get_type(el->o) != json_type_object) {
+	if (json_object_get_type(el) != json_type_object) {
 		warn(c, &p->warnings, "%s is %s, not an object (skipped)",
-		     path, type_desc(json_object_get_type(el->o)));
+		     path, type_desc(json_object_get_type(el)));
 		return 0;
 	}
 	if ((d = new_detail(c, p, cap)) == NULL)
@@ -1378,13 +1327,13 @@ static int parse_details(struct ctx *c, json_object *po, const char *base,
 	}
 	n = single ? 1 : json_object_array_length(v);
 	for (size_t i = 0; i < n; i++) {
-		struct obj el = { single ? v : json_object_array_get_idx(v, i), NULL };
+		json_object *el = single ? v : json_object_array_get_idx(v, i);
 
 		if (single)
 			path_join(dp, path, "", "");
 		else
 			mkindex(dp, path, i);
-		if (parse_element(c, &el, dp, p, &cap) < 0)
+		if (parse_element(c, el, dp, p, &cap) < 0)
 			return -1;
 	}
 	return 0;
@@ -1491,21 +1440,18 @@ static int rejected(struct walk *w)
 static int walk_detail(struct walk *w, struct pwalk *pw, const char *path,
 		       size_t j)
 {
-	struct jscan_flat f;
-	struct obj el = { NULL, NULL };
+	json_object *el;
 	char dp[PATH_LEN];
-	int rc = JSCAN_OK;
+	int rc = jscan_value(&w->s, &el);
 
-	if (jscan_flat(&w->s, &f) == JSCAN_OK)
-		el.f = &f;
-	else if ((rc = jscan_value(&w->s, &el.o)) != JSCAN_OK)
+	if (rc != JSCAN_OK)
 		return rc;
 	if (!w->failed) {
 		mkindex(dp, path, j);
-		if (parse_element(w->c, &el, dp, pw->p, &pw->cap) < 0)
+		if (parse_element(w->c, el, dp, pw->p, &pw->cap) < 0)
 			rc = rejected(w);
 	}
-	json_object_put(el.o);
+	json_object_put(el);
 	return rc;
 }
 

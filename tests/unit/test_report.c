@@ -814,6 +814,10 @@ static void test_strings(void)
 		    "'policies':[{" POLICY "," SUMMARY "}]}"),
 		 "string longer than 30 bytes at x-unknown.a[1]",
 		 "an ignored member's string");
+	rejected(pq(HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-details':"
+		    "[{'abcdefghijabcdefghijabcdefghijk':1}]}]}"),
+		 "string longer than 30 bytes at policies[0].failure-details[0]",
+		 "a member name");
 	rejected(pq("{'organization-name':'O','policies':[],'x':'abcdefghij"
 		    "abcdefghijabcdefghijk',}"),
 		 "string longer than 30 bytes at x",
@@ -1104,7 +1108,7 @@ static void gen_object(struct buf *b, const char *const *m, size_t n,
 
 static void gen_details(struct buf *b)
 {
-	/* flat members, some names twice with other values ... */
+	/* plain members, some names twice with other values ... */
 	static const char *const det[] = {
 		"'result-type':'validation-failure'", "'failed-session-count':1",
 		"'failed-session-count':'2'", "'sending-mta-ip':'192.0.2.1'",
@@ -1112,7 +1116,7 @@ static void gen_details(struct buf *b)
 		"'receiving-mx-host-name':5", "'additional-info-uri':'u'",
 		"'result-type':'x'", "'sending-mta-ip':true",
 	};
-	/* ... and some that make json-c read the detail */
+	/* ... and some odder ones */
 	static const char *const odd[] = {
 		"'failed-session-count':1.5", "'receiving-ip':'\\u00e9'",
 		"'extra':{'a':[]}", "'failed-session-count':-0",
