@@ -169,7 +169,7 @@ static int zrun_fail(const struct zrun *r, int rc, struct err *e)
 
 /* A big gzip payload announces its size in its last four bytes (ISIZE,
  * RFC 1952): reserve that much at once, so the output is never moved and
- * gets huge pages (buf_reserve).  Only a hint, within the caps: trailing
+ * is copied once.  Only a hint, within the caps: trailing
  * bytes or several members make it wrong, which costs address space, and
  * the output then grows as usual. */
 static void zrun_presize(struct zrun *r)
@@ -183,7 +183,7 @@ static void zrun_presize(struct zrun *r)
 	isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 |
 		(size_t)t[3] << 24;
 	err_clear(&ignored);
-	if (isize < MEM_HUGE_MIN || inflate_check_cap(isize, r->n, r->l, &ignored) < 0)
+	if (isize < ((size_t)4 << 20) || inflate_check_cap(isize, r->n, r->l, &ignored) < 0)
 		return;
 	(void)buf_reserve(r->out, isize);   /* ENOMEM shows when appending */
 }

@@ -1277,7 +1277,7 @@ static struct failure_detail *new_detail(struct ctx *c, struct policy *p,
 		size_t n = *cap ? *cap * 2 : 16, bytes;
 
 		if (size_mul(n, sizeof *d, &bytes) < 0 ||
-		    (d = mem_grow(p->details, p->n_details * sizeof *d, bytes)) == NULL) {
+		    (d = realloc(p->details, bytes)) == NULL) {
 			err_nomem(c->e);
 			return NULL;
 		}
