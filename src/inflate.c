@@ -167,27 +167,6 @@ static int zrun_fail(const struct zrun *r, int rc, struct err *e)
 	}
 }
 
-/* A big gzip payload announces its size in its last four bytes (ISIZE,
- * RFC 1952): reserve that much at once, so the output is never moved and
- * is copied once.  Only a hint, within the caps: trailing
- * bytes or several members make it wrong, which costs address space, and
- * the output then grows as usual. */
-static void zrun_presize(struct zrun *r)
-{
-	const unsigned char *t = r->p + r->n - 4;
-	size_t isize;
-	struct err ignored;
-
-	if (r->kind != &zk_gzip || r->n < 18 || r->out->n != 0)
-		return;
-	isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 |
-		(size_t)t[3] << 24;
-	err_clear(&ignored);
-	if (isize < ((size_t)4 << 20) || inflate_check_cap(isize, r->n, r->l, &ignored) < 0)
-		return;
-	(void)buf_reserve(r->out, isize);   /* ENOMEM shows when appending */
-}
-
 /* Inflate until the end of the current stream (one gzip member). */
 static int zrun_stream(struct zrun *r, struct err *e)
 {
@@ -249,7 +228,6 @@ static int inflate_stream(const unsigned char *p, size_t n,
 		free(r.chunk);
 		return zrun_fail(&r, rc, e);
 	}
-	zrun_presize(&r);
 	for (;;) {
 		if (zrun_stream(&r, e) < 0)
 			goto fail;
