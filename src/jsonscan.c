@@ -30,6 +30,10 @@ static size_t skip_ws(const char *p, size_t n, size_t i)
 	return i;
 }
 
+/* json-c 0.16 makes, switches to and frees a "C" LC_NUMERIC locale in
+ * every json_tokener_parse_ex, one call per delimited value.  With the
+ * thread already in the C locale that costs next to nothing (glibc hands
+ * back its static C locale object), so the scanner switches once. */
 void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth,
 		size_t max_string)
 {
@@ -38,6 +42,9 @@ void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth,
 	s->n = n;
 	s->max_depth = max_depth > 0 ? max_depth : 1;
 	s->max_string = max_string;
+	s->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (s->c_locale != (locale_t)0)
+		s->old_locale = uselocale(s->c_locale);
 }
 
 void jscan_free(struct jscan *s)
@@ -46,6 +53,11 @@ void jscan_free(struct jscan *s)
 		if (s->tok[i] != NULL)
 			json_tokener_free(s->tok[i]);
 		s->tok[i] = NULL;
+	}
+	if (s->c_locale != (locale_t)0) {
+		uselocale(s->old_locale);
+		freelocale(s->c_locale);
+		s->c_locale = (locale_t)0;
 	}
 }
 

@@ -22,6 +22,7 @@
 #ifndef TLSRPT_JSONSCAN_H
 #define TLSRPT_JSONSCAN_H
 
+#include <locale.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,9 +59,11 @@ struct jscan {
 	size_t long_at;                  /* JSCAN_LONG: that string's quote */
 	struct jscan_mark at;
 	json_tokener *tok[JSCAN_LEVELS + 1]; /* one per depth budget, made on use */
+	locale_t c_locale, old_locale;   /* the thread's, until jscan_free */
 };
 
-/* max_string: bytes of one decoded string (SIZE_MAX: no limit). */
+/* max_string: bytes of one decoded string (SIZE_MAX: no limit).  Until
+ * jscan_free the calling thread is in the C locale (uselocale). */
 void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth,
 		size_t max_string);
 void jscan_free(struct jscan *s);
