@@ -150,12 +150,18 @@ static int plain_string(const char *p, size_t n, size_t *i,
 int jscan_key(struct jscan *s, struct jscan_span *key)
 {
 	int rc = item(s, '}');
+	size_t start;
 
 	if (rc != JSCAN_OK)
 		return rc;
-	if (s->p[s->at.pos] != '"' ||
-	    plain_string(s->p, s->n, &s->at.pos, key) < 0 ||
-	    jscan_peek(s) != ':')
+	start = s->at.pos;
+	if (s->p[start] != '"' || plain_string(s->p, s->n, &s->at.pos, key) < 0)
+		return JSCAN_ODD;
+	if (key->n > s->max_string) {
+		s->long_at = start;
+		return JSCAN_LONG;
+	}
+	if (jscan_peek(s) != ':')
 		return JSCAN_ODD;
 	s->at.pos++;
 	return JSCAN_OK;

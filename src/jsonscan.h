@@ -76,7 +76,8 @@ int jscan_peek(struct jscan *s);
 int jscan_enter(struct jscan *s);
 
 /* In an object: the next member's name (a span into the text), positioned
- * at its value; JSCAN_END after the closing brace. */
+ * at its value; JSCAN_END after the closing brace; JSCAN_LONG for a name
+ * longer than max_string. */
 int jscan_key(struct jscan *s, struct jscan_span *key);
 
 /* In an array: positioned at the next element; JSCAN_END after ']'. */

@@ -2084,6 +2084,32 @@ out:
 	return -1;
 }
 
+int report_parse_tree(const unsigned char *json, size_t n,
+		      const struct limits *l, const struct report_hints *hints,
+		      struct report *out, struct err *e)
+{
+	struct err pe;
+	struct ctx c;
+	int rc = -1;
+
+	memset(&c, 0, sizeof c);
+	c.l = l;
+	c.e = &pe;
+	c.depth = l->max_json_depth > 0 ? l->max_json_depth : 1;
+	if (report_start(&c, out) == 0 && prep_hints(&c, hints) == 0)
+		rc = parse_whole(&c, json, n, out);
+	if (rc == 0 && c.nomem)
+		rc = err_nomem(&pe);
+	free(c.hint);
+	free(c.hint_from);
+	if (rc == 0)
+		return 0;
+	report_free(out);
+	if (e != NULL)
+		*e = pe;
+	return -1;
+}
+
 void report_init(struct report *r)
 {
 	memset(r, 0, sizeof *r);
