@@ -714,6 +714,9 @@ static enum got get_count(struct ctx *c, json_object *ob,
 
 /* ---- date-time -------------------------------------------------------- */
 
+/* Civil dates and RFC 3339 timestamps, self-contained but for is_ws and
+ * DT_MAX: the group that is to move into a date module of its own. */
+
 static int num(const char *s, size_t len, int *v)
 {
 	*v = 0;
