@@ -188,10 +188,17 @@ static json_tokener *tokener(struct jscan *s, int level)
 	return tok;
 }
 
+static int is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
 /* p[i] is '"': the index of its closing quote, or n.  *esc gets the
- * bytes its escapes save when decoded (5 for \uXXXX, 1 for the others),
- * counted only when the string is longer than `over`: so the decoded
- * string is at least (length - *esc) bytes long. */
+ * bytes its escapes save when decoded (5 for \uXXXX, 1 for the others:
+ * at most one less than they take), counted only when the string is
+ * longer than `over`: so the decoded string is at least (length - *esc)
+ * bytes long. */
 static size_t string_end(const char *p, size_t n, size_t i, size_t over,
 			 size_t *esc)
 {
@@ -216,8 +223,14 @@ static size_t string_end(const char *p, size_t n, size_t i, size_t over,
 	for (size_t j = start; j < i; j++) {
 		if (p[j] != '\\')
 			continue;
-		*esc += j + 1 < i && p[j + 1] == 'u' ? 5 : 1;
-		j++;
+		if (i - j >= 6 && p[j + 1] == 'u' && is_hex(p[j + 2]) &&
+		    is_hex(p[j + 3]) && is_hex(p[j + 4]) && is_hex(p[j + 5])) {
+			*esc += 5;
+			j += 5;
+		} else {
+			*esc += 1;
+			j++;
+		}
 	}
 	return i;
 }
@@ -260,10 +273,11 @@ static int delimit(struct jscan *s, size_t *len)
 	return JSCAN_OK;
 }
 
-/* json-c on exactly the slice p[0..len): one whole value or nothing.  A
- * number or literal at the very end waits for more input, so a NUL ends
- * it, as at the end of a C string. */
-static json_object *parse_slice(json_tokener *tok, const char *p, size_t len)
+/* json-c on exactly the slice p[0..len): one whole value (*out, NULL
+ * for null) and 0, or -1.  A number or literal at the very end waits for
+ * more input, so a NUL ends it, as at the end of a C string. */
+static int parse_slice(json_tokener *tok, const char *p, size_t len,
+		       json_object **out)
 {
 	json_object *o = json_tokener_parse_ex(tok, p, (int)len);
 	enum json_tokener_error err = json_tokener_get_error(tok);
@@ -278,9 +292,10 @@ static json_object *parse_slice(json_tokener *tok, const char *p, size_t len)
 	}
 	if (err != json_tokener_success) {
 		json_object_put(o);
-		return (json_object *)-1;
+		return -1;
 	}
-	return o;
+	*out = o;
+	return 0;
 }
 
 int jscan_value(struct jscan *s, json_object **out)
@@ -298,11 +313,8 @@ int jscan_value(struct jscan *s, json_object **out)
 		return JSCAN_ODD;
 	if ((tok = tokener(s, s->at.level)) == NULL)
 		return JSCAN_NOMEM;
-	*out = parse_slice(tok, s->p + pos, len);
-	if (*out == (json_object *)-1) {
-		*out = NULL;
+	if (parse_slice(tok, s->p + pos, len, out) < 0)
 		return JSCAN_ODD;
-	}
 	/* json-c answers NULL without an error for null, and when it could
 	 * not allocate */
 	if (*out == NULL && c != 'n')

@@ -434,6 +434,8 @@ static void test_long_strings(void)
 	       "5 decoded: refused");
 	is_int(read_limited("\"\\\\\\\\\\\\\\\\\\\\\"", &at), JSCAN_LONG,
 	       "five escaped backslashes");
+	is_int(read_limited("\"\\u1xyz\"", &at), JSCAN_LONG,
+	       "a \\u without four hex digits saves 1 byte, not 5");
 	is_int(read_limited("[\"abcde", &at), JSCAN_ODD,
 	       "unterminated: left to json-c's error");
 }
