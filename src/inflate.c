@@ -1,10 +1,7 @@
-/* Attachment payload -> report JSON bytes.
- *
- * The kind is chosen by magic bytes only (inflate_sniff), because file
- * names and MIME types lie.  gzip (RFC 1952) is inflated member after
- * member, since concatenated members are legal; zlib (RFC 1950) is one
- * stream; zip goes to zip.c, which calls back into inflate_raw for
- * deflated entries; JSON is copied minus a UTF-8 BOM.
+/* Deflate streams -> bytes, under the size and ratio caps: gzip
+ * (RFC 1952) member after member, since concatenated members are legal;
+ * zlib (RFC 1950) as one stream; raw deflate as in zip entries.  Which
+ * one a payload holds is payload.c's business.
  *
  * Every inflation writes into one fixed 64 KiB chunk.  The chunk is
  * appended to the output only after the running total, counted in our own
@@ -19,7 +16,6 @@
 #include <zlib.h>
 
 #include "inflate.h"
-#include "zip.h"
 
 #define CHUNK ((size_t)64 << 10)
 #define FEED_MAX ((size_t)1 << 30)   /* avail_in is a uInt: feed in slices */
@@ -57,40 +53,6 @@ static int is_space(unsigned char c)
 static int is_blank(unsigned char c)
 {
 	return is_space(c) || c == '\0';
-}
-
-/* 1 if the bytes look like JSON; *bom gets the BOM's offset or n. */
-static int json_sniff(const unsigned char *p, size_t n, size_t *bom)
-{
-	size_t i = 0;
-
-	*bom = n;
-	while (i < n && is_space(p[i]))
-		i++;
-	if (n - i >= 3 && p[i] == 0xef && p[i + 1] == 0xbb && p[i + 2] == 0xbf) {
-		*bom = i;
-		i += 3;
-	}
-	while (i < n && is_space(p[i]))
-		i++;
-	return i < n && (p[i] == '{' || p[i] == '[');
-}
-
-enum payload_kind inflate_sniff(const unsigned char *p, size_t n)
-{
-	size_t bom;
-
-	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-		return PAYLOAD_GZIP;
-	if (n >= 4 && p[0] == 'P' && p[1] == 'K' &&
-	    ((p[2] == 3 && p[3] == 4) || (p[2] == 5 && p[3] == 6)))
-		return PAYLOAD_ZIP;
-	if (n >= 2 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 &&
-	    ((unsigned)p[0] * 256 + p[1]) % 31 == 0)
-		return PAYLOAD_ZLIB;
-	if (json_sniff(p, n, &bom))
-		return PAYLOAD_JSON;
-	return PAYLOAD_UNKNOWN;
 }
 
 int inflate_check_cap(size_t produced, size_t compressed_n,
@@ -167,27 +129,6 @@ static int zrun_fail(const struct zrun *r, int rc, struct err *e)
 	}
 }
 
-/* A big gzip payload announces its size in its last four bytes (ISIZE,
- * RFC 1952): reserve that much at once, so the output is never moved and
- * gets huge pages (buf_reserve).  Only a hint, within the caps: trailing
- * bytes or several members make it wrong, which costs address space, and
- * the output then grows as usual. */
-static void zrun_presize(struct zrun *r)
-{
-	const unsigned char *t = r->p + r->n - 4;
-	size_t isize;
-	struct err ignored;
-
-	if (r->kind != &zk_gzip || r->n < 18 || r->out->n != 0)
-		return;
-	isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 |
-		(size_t)t[3] << 24;
-	err_clear(&ignored);
-	if (isize < MEM_HUGE_MIN || inflate_check_cap(isize, r->n, r->l, &ignored) < 0)
-		return;
-	(void)buf_reserve(r->out, isize);   /* ENOMEM shows when appending */
-}
-
 /* Inflate until the end of the current stream (one gzip member). */
 static int zrun_stream(struct zrun *r, struct err *e)
 {
@@ -249,7 +190,6 @@ static int inflate_stream(const unsigned char *p, size_t n,
 		free(r.chunk);
 		return zrun_fail(&r, rc, e);
 	}
-	zrun_presize(&r);
 	for (;;) {
 		if (zrun_stream(&r, e) < 0)
 			goto fail;
@@ -268,55 +208,28 @@ fail:
 	return ret;
 }
 
-static int copy_json(const unsigned char *p, size_t n, const struct limits *l,
-		     struct buf *out, unsigned *warn, struct err *e)
-{
-	size_t bom, len;
-
-	json_sniff(p, n, &bom);
-	len = bom < n ? n - 3 : n;
-	if (len > l->max_report)
-		return err_set(e, ERR_INPUT, "inflated report exceeds %zu bytes",
-			       l->max_report);
-	if (bom == n)
-		return buf_append(out, p, n) < 0 ? err_nomem(e) : 0;
-	*warn |= INFLATE_WARN_BOM;
-	if (buf_reserve(out, len) < 0 || buf_append(out, p, bom) < 0 ||
-	    buf_append(out, p + bom + 3, n - bom - 3) < 0)
-		return err_nomem(e);
-	return 0;
-}
-
-int inflate_payload(const unsigned char *p, size_t n, const struct limits *l,
-		    struct buf *out, unsigned *warn, struct err *e)
+static int inflate_warned(const unsigned char *p, size_t n,
+			  const struct zkind *kind, const struct limits *l,
+			  struct buf *out, unsigned *warn, struct err *e)
 {
 	unsigned w = 0;
-	size_t files = 0;
-	int rc;
+	int rc = inflate_stream(p, n, kind, l, out, &w, e);
 
-	switch (inflate_sniff(p, n)) {
-	case PAYLOAD_GZIP:
-		rc = inflate_stream(p, n, &zk_gzip, l, out, &w, e);
-		break;
-	case PAYLOAD_ZLIB:
-		rc = inflate_stream(p, n, &zk_zlib, l, out, &w, e);
-		break;
-	case PAYLOAD_ZIP:
-		rc = zip_extract_report(p, n, l, out, &files, e);
-		if (files > 1)
-			w |= INFLATE_WARN_ZIP_EXTRA;
-		break;
-	case PAYLOAD_JSON:
-		rc = copy_json(p, n, l, out, &w, e);
-		break;
-	default:
-		rc = err_set(e, ERR_NOREPORT,
-			     "attachment is neither JSON, gzip, zlib nor zip");
-		break;
-	}
 	if (warn != NULL)
 		*warn = w;
 	return rc;
+}
+
+int inflate_gzip(const unsigned char *p, size_t n, const struct limits *l,
+		 struct buf *out, unsigned *warn, struct err *e)
+{
+	return inflate_warned(p, n, &zk_gzip, l, out, warn, e);
+}
+
+int inflate_zlib(const unsigned char *p, size_t n, const struct limits *l,
+		 struct buf *out, unsigned *warn, struct err *e)
+{
+	return inflate_warned(p, n, &zk_zlib, l, out, warn, e);
 }
 
 int inflate_raw(const unsigned char *p, size_t n, const struct limits *l,

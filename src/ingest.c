@@ -20,7 +20,7 @@
 #include "base64.h"
 #include "date.h"
 #include "header.h"
-#include "inflate.h"
+#include "payload.h"
 #include "ingest.h"
 #include "message.h"
 #include "mime.h"
@@ -362,13 +362,13 @@ static int decode_part(const struct candidate *c, struct buf *dec,
 
 static int add_inflate_warnings(unsigned w, struct strlist *warn)
 {
-	if ((w & INFLATE_WARN_TRAILING_GARBAGE) && strlist_add(warn, "trailing bytes after the compressed report ignored") < 0)
+	if ((w & PAYLOAD_WARN_TRAILING_GARBAGE) && strlist_add(warn, "trailing bytes after the compressed report ignored") < 0)
 		return -1;
-	if ((w & INFLATE_WARN_MULTI_MEMBER) && strlist_add(warn, "gzip with several members") < 0)
+	if ((w & PAYLOAD_WARN_MULTI_MEMBER) && strlist_add(warn, "gzip with several members") < 0)
 		return -1;
-	if ((w & INFLATE_WARN_BOM) && strlist_add(warn, "UTF-8 byte order mark before the JSON") < 0)
+	if ((w & PAYLOAD_WARN_BOM) && strlist_add(warn, "UTF-8 byte order mark before the JSON") < 0)
 		return -1;
-	if ((w & INFLATE_WARN_ZIP_EXTRA) && strlist_add(warn, "zip archive held several files; used the first .json") < 0)
+	if ((w & PAYLOAD_WARN_ZIP_EXTRA) && strlist_add(warn, "zip archive held several files; used the first .json") < 0)
 		return -1;
 	return 0;
 }
@@ -385,7 +385,7 @@ static int parse_payload(const unsigned char *p, size_t n, const struct limits *
 	int rc = -1;
 
 	buf_init(&json);
-	rc = inflate_payload(p, n, l, &json, &iw, e);
+	rc = payload_extract(p, n, l, &json, &iw, e);
 	if (made != NULL)
 		*made = json.n;
 	if (rc < 0)
@@ -441,7 +441,7 @@ static int try_candidate(const struct candidate *c, const struct envelope *env,
 	buf_init(&dec);
 	if (decode_part(c, &dec, &p, &n, warn, e) < 0)
 		goto out;
-	kind = inflate_sniff(p, n);
+	kind = payload_sniff(p, n);
 	if (c->rank == RANK_OTHER && !(kind == PAYLOAD_GZIP || kind == PAYLOAD_ZIP ||
 				       kind == PAYLOAD_ZLIB || (kind == PAYLOAD_JSON && c->depth == 0))) {
 		rc = 0;
@@ -751,7 +751,7 @@ int ingest_file(const unsigned char *p, size_t n, const struct limits *l,
 	struct strlist warn;
 	int rc = -1;
 
-	if (inflate_sniff(p, n) == PAYLOAD_UNKNOWN)
+	if (payload_sniff(p, n) == PAYLOAD_UNKNOWN)
 		return ingest_mail(p, n, l, ienv, out, e);
 	memset(&env, 0, sizeof env);
 	strlist_init(&warn);
@@ -798,7 +798,7 @@ int ingest_http(const unsigned char *p, size_t n, const char *media_type,
 	struct envelope env;
 	struct report_hints hints = { NULL, NULL };
 	struct strlist warn;
-	enum payload_kind kind = inflate_sniff(p, n);
+	enum payload_kind kind = payload_sniff(p, n);
 	int rc = -1;
 
 	memset(&env, 0, sizeof env);

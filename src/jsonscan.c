@@ -4,18 +4,17 @@
  * itself: whitespace is exactly " \t\n\r" (no comments), member names are
  * double-quoted, a comma must be followed by another member or element,
  * and a container at depth d may hold members only while d + 1 < max_depth
- * (json-c checks the parent's depth before each child).  Values are left
- * to json-c, started at depth d with a tokener whose budget is max_depth - d,
- * so json-c's own checks apply unchanged; JSON_TOKENER_ALLOW_TRAILING_CHARS
- * lets it stop after one value.  jscan_flat reads the common small object
- * by hand and gives up (JSCAN_ODD, nothing consumed) on anything it would
- * have to interpret: escapes, signs, fractions, exponents, leading zeros,
- * long numbers, nested values. */
+ * (json-c checks the parent's depth before each child).  A value is
+ * delimited by structure alone (strings and their escapes, nesting) and
+ * json-c parses exactly that slice, with a tokener whose depth budget is
+ * max_depth - d, so json-c's own checks apply unchanged and it never reads
+ * past the slice.  While delimiting, the scanner sees each string's length
+ * and refuses a slice holding one too long before json-c buffers it. */
+#include <limits.h>
 #include <string.h>
 
 #include "jsonscan.h"
 
-#define FLAT_DIGITS 18     /* below 10^18: no overflow, same as json-c's int64 */
 #define ONES ((uint64_t)0x0101010101010101)
 #define HIGHS ((uint64_t)0x8080808080808080)
 
@@ -31,12 +30,21 @@ static size_t skip_ws(const char *p, size_t n, size_t i)
 	return i;
 }
 
-void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth)
+/* json-c 0.16 makes, switches to and frees a "C" LC_NUMERIC locale in
+ * every json_tokener_parse_ex, one call per delimited value.  With the
+ * thread already in the C locale that costs next to nothing (glibc hands
+ * back its static C locale object), so the scanner switches once. */
+void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth,
+		size_t max_string)
 {
 	memset(s, 0, sizeof *s);
 	s->p = p;
 	s->n = n;
 	s->max_depth = max_depth > 0 ? max_depth : 1;
+	s->max_string = max_string;
+	s->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (s->c_locale != (locale_t)0)
+		s->old_locale = uselocale(s->c_locale);
 }
 
 void jscan_reuse(struct jscan *s, const char *p, size_t n)
@@ -52,6 +60,11 @@ void jscan_free(struct jscan *s)
 		if (s->tok[i] != NULL)
 			json_tokener_free(s->tok[i]);
 		s->tok[i] = NULL;
+	}
+	if (s->c_locale != (locale_t)0) {
+		uselocale(s->old_locale);
+		freelocale(s->c_locale);
+		s->c_locale = (locale_t)0;
 	}
 }
 
@@ -144,12 +157,18 @@ static int plain_string(const char *p, size_t n, size_t *i,
 int jscan_key(struct jscan *s, struct jscan_span *key)
 {
 	int rc = item(s, '}');
+	size_t start;
 
 	if (rc != JSCAN_OK)
 		return rc;
-	if (s->p[s->at.pos] != '"' ||
-	    plain_string(s->p, s->n, &s->at.pos, key) < 0 ||
-	    jscan_peek(s) != ':')
+	start = s->at.pos;
+	if (s->p[start] != '"' || plain_string(s->p, s->n, &s->at.pos, key) < 0)
+		return JSCAN_ODD;
+	if (key->n > s->max_string) {
+		s->long_at = start;
+		return JSCAN_LONG;
+	}
+	if (jscan_peek(s) != ':')
 		return JSCAN_ODD;
 	s->at.pos++;
 	return JSCAN_OK;
@@ -171,143 +190,28 @@ static json_tokener *tokener(struct jscan *s, int level)
 	tok = json_tokener_new_ex(s->max_depth - level);
 	if (tok == NULL)
 		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-			       JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	s->tok[level] = tok;
 	return tok;
 }
 
-int jscan_value(struct jscan *s, json_object **out)
+static int is_hex(char c)
 {
-	int c = jscan_peek(s);
-	size_t pos = s->at.pos, end;
-	json_tokener *tok;
-
-	*out = NULL;
-	if (c < 0 || s->at.level >= s->max_depth)
-		return JSCAN_ODD;
-	if ((tok = tokener(s, s->at.level)) == NULL)
-		return JSCAN_NOMEM;
-	*out = json_tokener_parse_ex(tok, s->p + pos, (int)(s->n - pos));
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(*out);
-		*out = NULL;
-		return JSCAN_ODD;
-	}
-	end = json_tokener_get_parse_end(tok);
-	/* json-c answers NULL without an error for null, and when it could
-	 * not allocate */
-	if (*out == NULL && c != 'n')
-		return JSCAN_NOMEM;
-	/* json-c may or may not have eaten the blanks after the value */
-	s->at.pos = skip_ws(s->p, s->n, pos + end);
-	return JSCAN_OK;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
 }
 
-/* After a flat member's value: whitespace, ',' or '}' must follow. */
-static int delimited(const char *p, size_t n, size_t i)
+/* p[i] is '"': the index of its closing quote, or n.  *esc gets the
+ * bytes its escapes save when decoded (5 for \uXXXX, 1 for the others:
+ * at most one less than they take), counted only when the string is
+ * longer than `over`: so the decoded string is at least (length - *esc)
+ * bytes long. */
+static size_t string_end(const char *p, size_t n, size_t i, size_t over,
+			 size_t *esc)
 {
-	return i < n && (is_ws(p[i]) || p[i] == ',' || p[i] == '}');
-}
+	size_t start = i + 1;
 
-static int flat_literal(const char *p, size_t n, size_t *i,
-			struct jscan_member *m)
-{
-	static const struct {
-		const char *text;
-		enum jscan_kind kind;
-	} lits[] = {
-		{ "true", JSCAN_TRUE }, { "false", JSCAN_FALSE }, { "null", JSCAN_NULL }
-	};
-
-	for (size_t k = 0; k < sizeof lits / sizeof lits[0]; k++) {
-		size_t len = strlen(lits[k].text);
-
-		if (n - *i >= len && memcmp(p + *i, lits[k].text, len) == 0 &&
-		    delimited(p, n, *i + len)) {
-			m->kind = lits[k].kind;
-			m->text.p = p + *i;
-			m->text.n = len;
-			*i += len;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int flat_scalar(const char *p, size_t n, size_t *i,
-		       struct jscan_member *m)
-{
-	size_t j = *i;
-
-	if (j >= n)
-		return -1;
-	if (p[j] == '"') {
-		m->kind = JSCAN_STRING;
-		return plain_string(p, n, i, &m->text);
-	}
-	if (p[j] < '0' || p[j] > '9')
-		return flat_literal(p, n, i, m);
-	m->i = 0;
-	do {
-		m->i = m->i * 10 + (p[j] - '0');
-		j++;
-	} while (j < n && p[j] >= '0' && p[j] <= '9' && j - *i < FLAT_DIGITS);
-	if ((p[*i] == '0' && j - *i > 1) || !delimited(p, n, j))
-		return -1;
-	m->kind = JSCAN_INT;
-	m->text.p = p + *i;
-	m->text.n = j - *i;
-	*i = j;
-	return 0;
-}
-
-/* One "name": value pair of a flat object at p[*i]. */
-static int flat_member(const char *p, size_t n, size_t *i,
-		       struct jscan_member *m)
-{
-	if (*i >= n || p[*i] != '"' || plain_string(p, n, i, &m->key) < 0)
-		return -1;
-	*i = skip_ws(p, n, *i);
-	if (*i >= n || p[*i] != ':')
-		return -1;
-	*i = skip_ws(p, n, *i + 1);
-	return flat_scalar(p, n, i, m);
-}
-
-int jscan_flat(struct jscan *s, struct jscan_flat *f)
-{
-	const char *p = s->p;
-	size_t n = s->n, i;
-
-	f->n = 0;
-	if (jscan_peek(s) != '{')
-		return JSCAN_ODD;
-	i = skip_ws(p, n, s->at.pos + 1);
-	if (i < n && p[i] == '}') {
-		s->at.pos = skip_ws(p, n, i + 1);
-		return JSCAN_OK;
-	}
-	if (s->at.level + 1 >= s->max_depth)
-		return JSCAN_ODD;
-	for (;;) {
-		if (f->n == JSCAN_FLAT_MAX || flat_member(p, n, &i, &f->m[f->n]) < 0)
-			return JSCAN_ODD;
-		f->n++;
-		i = skip_ws(p, n, i);
-		if (i < n && p[i] == '}')
-			break;
-		if (i >= n || p[i] != ',')
-			return JSCAN_ODD;
-		i = skip_ws(p, n, i + 1);
-	}
-	s->at.pos = skip_ws(p, n, i + 1);
-	return JSCAN_OK;
-}
-
-/* p[i] is '"': the index of the closing quote, or n. */
-static size_t string_end(const char *p, size_t n, size_t i)
-{
+	*esc = 0;
 	for (i++; i < n; i++) {
 		const char *q = memchr(p + i, '"', n - i);
 		size_t k;
@@ -316,44 +220,126 @@ static size_t string_end(const char *p, size_t n, size_t i)
 			return n;
 		i = (size_t)(q - p);
 		/* escaped if an odd number of backslashes precede it */
-		for (k = i; k > 0 && p[k - 1] == '\\'; k--)
+		for (k = i; k > start && p[k - 1] == '\\'; k--)
 			;
 		if ((i - k) % 2 == 0)
-			return i;
+			break;
 	}
-	return n;
+	if (i >= n || i - start <= over)
+		return i;
+	for (size_t j = start; j < i; j++) {
+		if (p[j] != '\\')
+			continue;
+		if (i - j >= 6 && p[j + 1] == 'u' && is_hex(p[j + 2]) &&
+		    is_hex(p[j + 3]) && is_hex(p[j + 4]) && is_hex(p[j + 5])) {
+			*esc += 5;
+			j += 5;
+		} else {
+			*esc += 1;
+			j++;
+		}
+	}
+	return i;
+}
+
+/* The value at s->at.pos by structure only: its length in *len.  A
+ * string whose decoded form must be longer than s->max_string makes it
+ * JSCAN_LONG with s->long_at on that string's opening quote. */
+static int delimit(struct jscan *s, size_t *len)
+{
+	const char *p = s->p;
+	size_t n = s->n, i = s->at.pos, depth = 0, esc, end;
+	char c = i < n ? p[i] : 0;
+
+	if (c != '"' && c != '{' && c != '[') {
+		while (i < n && !is_ws(p[i]) && p[i] != ',' && p[i] != '}' &&
+		       p[i] != ']')
+			i++;
+		*len = i - s->at.pos;
+		return *len > 0 ? JSCAN_OK : JSCAN_ODD;
+	}
+	for (; i < n; i++) {
+		if (p[i] == '"') {
+			end = string_end(p, n, i, s->max_string, &esc);
+			if (end < n && end - i - 1 - esc > s->max_string) {
+				s->long_at = i;
+				return JSCAN_LONG;
+			}
+			i = end;
+			if (depth == 0)
+				break;
+		} else if (p[i] == '{' || p[i] == '[') {
+			depth++;
+		} else if ((p[i] == '}' || p[i] == ']') && --depth == 0) {
+			break;
+		}
+	}
+	if (i >= n)
+		return JSCAN_ODD;
+	*len = i + 1 - s->at.pos;
+	return JSCAN_OK;
+}
+
+/* json-c on exactly the slice p[0..len): one whole value (*out, NULL
+ * for null) and 0, or -1.  A number or literal at the very end waits for
+ * more input, so a NUL ends it, as at the end of a C string. */
+static int parse_slice(json_tokener *tok, const char *p, size_t len,
+		       json_object **out)
+{
+	json_object *o = json_tokener_parse_ex(tok, p, (int)len);
+	enum json_tokener_error err = json_tokener_get_error(tok);
+
+	if (err == json_tokener_continue &&
+	    json_tokener_get_parse_end(tok) == len) {
+		o = json_tokener_parse_ex(tok, "", 1);
+		err = json_tokener_get_error(tok);
+	} else if (err == json_tokener_success &&
+		   json_tokener_get_parse_end(tok) != len) {
+		err = json_tokener_error_parse_eof;
+	}
+	if (err != json_tokener_success) {
+		json_object_put(o);
+		return -1;
+	}
+	*out = o;
+	return 0;
+}
+
+int jscan_value(struct jscan *s, json_object **out)
+{
+	int c = jscan_peek(s), rc;
+	size_t pos = s->at.pos, len;
+	json_tokener *tok;
+
+	*out = NULL;
+	if (c < 0 || s->at.level >= s->max_depth)
+		return JSCAN_ODD;
+	if ((rc = delimit(s, &len)) != JSCAN_OK)
+		return rc;
+	if (len > INT_MAX)
+		return JSCAN_ODD;
+	if ((tok = tokener(s, s->at.level)) == NULL)
+		return JSCAN_NOMEM;
+	if (parse_slice(tok, s->p + pos, len, out) < 0)
+		return JSCAN_ODD;
+	/* json-c answers NULL without an error for null, and when it could
+	 * not allocate */
+	if (*out == NULL && c != 'n')
+		return JSCAN_NOMEM;
+	s->at.pos = skip_ws(s->p, s->n, pos + len);
+	return JSCAN_OK;
 }
 
 int jscan_skip(struct jscan *s)
 {
-	const char *p = s->p;
-	size_t n = s->n, i, depth = 0;
-	int c = jscan_peek(s);
+	size_t len;
+	int rc;
 
-	i = s->at.pos;
-	if (c == '"') {
-		i = string_end(p, n, i);
-	} else if (c == '{' || c == '[') {
-		for (; i < n; i++) {
-			if (p[i] == '"')
-				i = string_end(p, n, i);
-			else if (p[i] == '{' || p[i] == '[')
-				depth++;
-			else if ((p[i] == '}' || p[i] == ']') && --depth == 0)
-				break;
-		}
-	} else {
-		while (i < n && !is_ws(p[i]) && p[i] != ',' && p[i] != '}' &&
-		       p[i] != ']')
-			i++;
-		if (i == s->at.pos)
-			return JSCAN_ODD;
-		s->at.pos = skip_ws(p, n, i);
-		return JSCAN_OK;
-	}
-	if (i >= n)
+	if (jscan_peek(s) < 0)
 		return JSCAN_ODD;
-	s->at.pos = skip_ws(p, n, i + 1);
+	if ((rc = delimit(s, &len)) != JSCAN_OK)
+		return rc;
+	s->at.pos = skip_ws(s->p, s->n, s->at.pos + len);
 	return JSCAN_OK;
 }
 

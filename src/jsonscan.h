@@ -1,11 +1,12 @@
 /* Piecewise reading of one big JSON document: walk its outer containers
- * with a small structural scanner, hand each value that matters to json-c
- * on its own (json_tokener_parse_ex on the rest of the text), or read a
- * flat object of scalars by hand, so the document never exists as one
- * json-c tree.
+ * with a small structural scanner, delimit each value that matters by
+ * structure alone (strings, escapes, nesting) and hand json-c exactly that
+ * slice, so the document never exists as one json-c tree.
  *
  * The scanner accepts only what json-c 0.16 in strict mode accepts, with
  * the same nesting limit (a tokener made with json_tokener_new_ex(max_depth)).
+ * A string that would decode to more than max_string bytes is refused while
+ * delimiting (JSCAN_LONG), before json-c buffers it.
  * Anything it does not handle itself -- a syntax error, non-strict JSON,
  * an escaped member name, nesting beyond the limit -- is JSCAN_ODD, and the
  * caller then parses the whole document the ordinary way, which gives the
@@ -15,21 +16,22 @@
  * Protocol: jscan_key (in an object) or jscan_next (in an array) returns
  * JSCAN_OK positioned at a value; the caller then consumes exactly one
  * value with jscan_enter (and reads the container to its JSCAN_END),
- * jscan_value, jscan_flat or jscan_skip.  Those leave pos after the value
+ * jscan_value or jscan_skip.  Those leave pos after the value
  * and the blanks that follow it.  The text need not end in NUL;
  * it must not contain NUL bytes (json-c stops at them). */
 #ifndef TLSRPT_JSONSCAN_H
 #define TLSRPT_JSONSCAN_H
 
+#include <locale.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
 
 #define JSCAN_LEVELS 8      /* containers the scanner itself walks into */
-#define JSCAN_FLAT_MAX 16   /* members of an object jscan_flat reads */
 
 enum jscan_rc {
+	JSCAN_LONG = -3,    /* a string longer than max_string: see long_at */
 	JSCAN_NOMEM = -2,   /* json-c could not allocate */
 	JSCAN_ODD = -1,     /* not read here: parse the whole document instead */
 	JSCAN_END = 0,      /* the container closed (and was left) */
@@ -38,22 +40,6 @@ enum jscan_rc {
 
 struct jscan_span {
 	const char *p;
-	size_t n;
-};
-
-enum jscan_kind { JSCAN_STRING, JSCAN_INT, JSCAN_TRUE, JSCAN_FALSE, JSCAN_NULL };
-
-/* One member of a flat object.  text is the string's bytes (no quotes,
- * no escapes in it) or the literal as written ("123", "true", "null"). */
-struct jscan_member {
-	struct jscan_span key;
-	struct jscan_span text;
-	enum jscan_kind kind;
-	int64_t i;          /* JSCAN_INT: 0 .. 10^18 - 1 */
-};
-
-struct jscan_flat {
-	struct jscan_member m[JSCAN_FLAT_MAX];
 	size_t n;
 };
 
@@ -69,13 +55,19 @@ struct jscan {
 	const char *p;
 	size_t n;
 	int max_depth;
+	size_t max_string;
+	size_t long_at;                  /* JSCAN_LONG: that string's quote */
 	struct jscan_mark at;
 	json_tokener *tok[JSCAN_LEVELS + 1]; /* one per depth budget, made on use */
+	locale_t c_locale, old_locale;   /* the thread's, until jscan_free */
 };
 
-void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth);
+/* max_string: bytes of one decoded string (SIZE_MAX: no limit).  Until
+ * jscan_free the calling thread is in the C locale (uselocale). */
+void jscan_init(struct jscan *s, const char *p, size_t n, int max_depth,
+		size_t max_string);
 
-/* Start over on another text, keeping the tokeners and max_depth: one
+/* Start over on another text, keeping the tokeners and limits: one
  * scanner for many small documents, such as the lines of a file. */
 void jscan_reuse(struct jscan *s, const char *p, size_t n);
 void jscan_free(struct jscan *s);
@@ -88,24 +80,21 @@ int jscan_peek(struct jscan *s);
 int jscan_enter(struct jscan *s);
 
 /* In an object: the next member's name (a span into the text), positioned
- * at its value; JSCAN_END after the closing brace. */
+ * at its value; JSCAN_END after the closing brace; JSCAN_LONG for a name
+ * longer than max_string. */
 int jscan_key(struct jscan *s, struct jscan_span *key);
 
 /* In an array: positioned at the next element; JSCAN_END after ']'. */
 int jscan_next(struct jscan *s);
 
-/* The value at pos through json-c (strict); *out is NULL for null.  The
- * caller owns *out. */
+/* The value at pos, delimited, through json-c (strict) on exactly its
+ * slice; *out is NULL for null.  The caller owns *out.  JSCAN_LONG when
+ * the slice holds a string longer than max_string. */
 int jscan_value(struct jscan *s, json_object **out);
 
-/* The value at pos if it is an object of at most JSCAN_FLAT_MAX members
- * whose names and string values hold no escapes and whose values are
- * strings, integers 0..10^18-1 written plainly, true, false or null.
- * Otherwise JSCAN_ODD with nothing consumed: use jscan_value. */
-int jscan_flat(struct jscan *s, struct jscan_flat *f);
-
 /* Step over the value at pos by structure only (strings, nesting); its
- * content is checked when it is read again from a mark. */
+ * content is checked when it is read again from a mark.  JSCAN_LONG as
+ * for jscan_value. */
 int jscan_skip(struct jscan *s);
 
 /* After the top-level value: JSCAN_OK if only whitespace is left. */

@@ -301,7 +301,6 @@ int record_format(const struct report *r, const struct record_meta *meta,
 		return err_set(e, ERR_INPUT, "record line of %zu bytes, more than the %zu "
 			       "the summary reads", o.longest - 1, RECORD_MAX_LINE - RECORD_WARN_ROOM);
 	o.measure = 0;
-	/* a batch of MEM_HUGE_MIN or more gets huge pages (buf_reserve) */
 	if (buf_reserve(out, o.need) < 0)
 		o.failed = 1;
 	for (size_t i = 0; i < r->n_policies && !o.failed; i++) {

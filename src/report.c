@@ -2,12 +2,12 @@
  *
  * Big reports are read piecewise (jsonscan.c): the outer object, the
  * policies array, each policy object and its failure-details array are
- * walked by a structural scanner; the small values (report header fields,
- * each policy's "policy" and "summary", unknown members) go through json-c
- * one at a time, and each failure detail is read by hand when it is a flat
- * object of plain scalars (nearly always) or by json-c otherwise, then
- * freed.  Nothing is read twice and no tree of the whole report is built.
- * Anything the scanner does not handle itself (non-strict JSON, syntax
+ * walked by a structural scanner, which delimits each value inside them
+ * (report header fields, each policy's "policy" and "summary", each
+ * failure detail, unknown members); json-c parses each slice on its own,
+ * and its tree is freed once read.  Nothing is read twice and no tree of
+ * the whole report is built.  A string longer than max_string is refused
+ * while delimiting, before json-c buffers it.  Anything the scanner does not handle itself (non-strict JSON, syntax
  * errors, escaped member names, duplicate structural members) makes it
  * give up, and the whole document is parsed the original way: one
  * whole-tree json-c parse (strict first; a non-strict retry accepts the
@@ -51,6 +51,7 @@
 enum got { GOT_ERR = -1, GOT_NONE, GOT_OK, GOT_NULL, GOT_BAD };
 
 struct report_pool;
+struct members;
 
 struct ctx {
 	const struct limits *l;
@@ -61,6 +62,7 @@ struct ctx {
 	int nomem;        /* a warning could not be stored */
 	struct report_pool *pool;  /* the report's pool for detail strings */
 	int pooled;       /* strings taken now go to the pool */
+	const struct members *dm;  /* the failure detail being read */
 	struct ip_seen {  /* is_ip() answers for pooled strings */
 		const char *s;
 		int ok;
@@ -75,21 +77,12 @@ struct pass {
 	int trailing;
 };
 
-/* A member value, from a json-c tree or from a flat object the scanner
- * read by hand (which only holds strings, integers below 10^18, booleans
- * and null). */
+/* A member value: json-c's, with a string's bytes at hand. */
 struct val {
 	enum json_type type;
-	json_object *o;   /* json-c value; NULL for flat values and for null */
-	const char *s;    /* string bytes, or a flat literal's text */
+	json_object *o;   /* NULL for null */
+	const char *s;    /* a string's bytes */
 	size_t n;
-	int64_t i;        /* flat integer */
-};
-
-/* An object to look members up in: json-c's or the scanner's. */
-struct obj {
-	json_object *o;
-	const struct jscan_flat *f;
 };
 
 /* The JSON path of a value, "base.key" (or base alone when key is NULL),
@@ -129,6 +122,36 @@ static const char *const result_types[] = {
 	"validation-failure", "tlsa-invalid", "dnssec-invalid",
 	"dane-required", "sts-policy-fetch-error", "sts-policy-invalid",
 	"sts-webpki-invalid", NULL
+};
+
+/* The members a failure detail may have.  A detail is looked up 8 to 11
+ * times, and json-c hashes the name for each lookup: one walk over its
+ * members (json_object_object_foreach) finds them all at less cost. */
+enum dname {
+	DN_RESULT_TYPE, DN_COUNT, DN_SENDING_IP, DN_RECEIVING_IP,
+	DN_MX_HOSTNAME, DN_MX_HOST_NAME, DN_HELO, DN_INFO, DN_INFO_URI,
+	DN_REASON, DN_ERROR_CODE, DN_N
+};
+
+#define DNAME(s) { s, sizeof s - 1 }
+static const struct dname_text {
+	const char *s;
+	size_t n;
+} dnames[DN_N] = {
+	DNAME("result-type"), DNAME("failed-session-count"),
+	DNAME("sending-mta-ip"), DNAME("receiving-ip"),
+	DNAME("receiving-mx-hostname"), DNAME("receiving-mx-host-name"),
+	DNAME("receiving-mx-helo"), DNAME("additional-information"),
+	DNAME("additional-info-uri"), DNAME("failure-reason-code"),
+	DNAME("failure-error-code")
+};
+#undef DNAME
+#define DN(name) (dnames[DN_##name].s)
+
+struct members {
+	json_object *of;
+	json_object *v[DN_N];
+	unsigned char has[DN_N];
 };
 
 static void warn(struct ctx *c, struct strlist *w, const char *fmt, ...)
@@ -468,47 +491,47 @@ static void val_of(json_object *o, struct val *v)
 	v->o = o;
 	v->s = NULL;
 	v->n = 0;
-	v->i = 0;
 	if (v->type == json_type_string) {
 		v->s = json_object_get_string(o);
 		v->n = (size_t)json_object_get_string_len(o);
 	}
 }
 
-/* Member key of a flat object; the last one wins, as in json-c. */
-static int flat_get(const struct jscan_flat *f, const char *key,
-		    struct val *v)
+/* m: the members of o named in dnames. */
+static void detail_members(json_object *o, struct members *m)
 {
-	static const enum json_type types[] = {
-		[JSCAN_STRING] = json_type_string, [JSCAN_INT] = json_type_int,
-		[JSCAN_TRUE] = json_type_boolean, [JSCAN_FALSE] = json_type_boolean,
-		[JSCAN_NULL] = json_type_null
-	};
-	size_t kn = strlen(key);
+	m->of = o;
+	memset(m->has, 0, sizeof m->has);
+	json_object_object_foreach(o, k, v) {
+		size_t n = strlen(k);
 
-	for (size_t i = f->n; i-- > 0;) {
-		const struct jscan_member *m = &f->m[i];
-
-		if (m->key.n != kn || memcmp(m->key.p, key, kn) != 0)
-			continue;
-		v->type = types[m->kind];
-		v->o = NULL;
-		v->s = m->text.p;
-		v->n = m->text.n;
-		v->i = m->i;
-		return 1;
+		for (int i = 0; i < DN_N; i++) {
+			if (n == dnames[i].n && k[0] == dnames[i].s[0] &&
+			    memcmp(k, dnames[i].s, n) == 0) {
+				m->v[i] = v;
+				m->has[i] = 1;
+				break;
+			}
+		}
 	}
-	return 0;
 }
 
 /* 1 with *v when ob has member key (null included), else 0. */
-static int obj_get(const struct obj *ob, const char *key, struct val *v)
+static int obj_get(const struct ctx *c, json_object *ob, const char *key,
+		   struct val *v)
 {
 	json_object *o;
 
-	if (ob->f != NULL)
-		return flat_get(ob->f, key, v);
-	if (!json_object_object_get_ex(ob->o, key, &o))
+	if (c->dm != NULL && c->dm->of == ob) {
+		for (int i = 0; i < DN_N; i++) {
+			if (key != dnames[i].s)
+				continue;
+			if (c->dm->has[i])
+				val_of(c->dm->v[i], v);
+			return c->dm->has[i];
+		}
+	}
+	if (!json_object_object_get_ex(ob, key, &o))
 		return 0;
 	val_of(o, v);
 	return 1;
@@ -530,12 +553,10 @@ static int take_str(struct ctx *c, const struct val *v, const struct where *wh,
 	case json_type_int:
 	case json_type_double:
 	case json_type_boolean:
-		if (v->o != NULL) {
-			s = json_object_to_json_string_ext(v->o, JSON_C_TO_STRING_PLAIN);
-			if (s == NULL)
-				return err_nomem(c->e);
-			n = strlen(s);
-		}
+		s = json_object_to_json_string_ext(v->o, JSON_C_TO_STRING_PLAIN);
+		if (s == NULL)
+			return err_nomem(c->e);
+		n = strlen(s);
 		warn(c, w, "%s is %s, not a string", where_str(wh, path),
 		     type_desc(v->type));
 		return clean_str(c, s, n, wh, w, out) < 0 ? -1 : 1;
@@ -550,7 +571,7 @@ static int take_str(struct ctx *c, const struct val *v, const struct where *wh,
 }
 
 /* Member key of ob (path "<base>.<key>") as a string. */
-static enum got get_str(struct ctx *c, const struct obj *ob, const char *base,
+static enum got get_str(struct ctx *c, json_object *ob, const char *base,
 			const char *key, int required, struct strlist *w,
 			char **out)
 {
@@ -558,7 +579,7 @@ static enum got get_str(struct ctx *c, const struct obj *ob, const char *base,
 	struct val v;
 
 	*out = NULL;
-	if (!obj_get(ob, key, &v))
+	if (!obj_get(c, ob, key, &v))
 		return GOT_NONE;
 	if (v.type == json_type_null)
 		return GOT_NULL;
@@ -572,7 +593,7 @@ static enum got get_str(struct ctx *c, const struct obj *ob, const char *base,
 	}
 }
 
-static int need_str(struct ctx *c, const struct obj *ob, const char *base,
+static int need_str(struct ctx *c, json_object *ob, const char *base,
 		    const char *key, struct strlist *w, char **out)
 {
 	char path[PATH_LEN];
@@ -589,7 +610,7 @@ static int need_str(struct ctx *c, const struct obj *ob, const char *base,
 }
 
 /* Optional string key, or its non-standard spelling alt when key is absent. */
-static int alt_str(struct ctx *c, const struct obj *ob, const char *base,
+static int alt_str(struct ctx *c, json_object *ob, const char *base,
 		   const char *key, const char *alt, const char *why,
 		   struct strlist *w, char **out)
 {
@@ -658,10 +679,6 @@ static int count_value(struct ctx *c, const struct val *v,
 	char buf[PATH_LEN];
 	const char *path;
 
-	if (v->type == json_type_int && v->o == NULL) {
-		*out = v->i;
-		return 0;
-	}
 	path = where_str(wh, buf);
 	switch (v->type) {
 	case json_type_int:
@@ -681,14 +698,14 @@ static int count_value(struct ctx *c, const struct val *v,
 	}
 }
 
-static enum got get_count(struct ctx *c, const struct obj *ob,
+static enum got get_count(struct ctx *c, json_object *ob,
 			  const char *base, const char *key, struct strlist *w,
 			  int64_t *v)
 {
 	struct where wh = { base, key };
 	struct val o;
 
-	if (!obj_get(ob, key, &o))
+	if (!obj_get(c, ob, key, &o))
 		return GOT_NONE;
 	if (o.type == json_type_null)
 		return GOT_NULL;
@@ -756,8 +773,7 @@ static char *synth_id(const struct ctx *c, const struct report *r)
 
 static int parse_report_id(struct ctx *c, json_object *root, struct report *r)
 {
-	struct obj ob = { root, NULL };
-	enum got g = get_str(c, &ob, "", "report-id", 0, &r->warnings,
+	enum got g = get_str(c, root, "", "report-id", 0, &r->warnings,
 			     &r->report_id);
 	const char *what;
 
@@ -776,17 +792,16 @@ static int parse_report_id(struct ctx *c, json_object *root, struct report *r)
 
 static int parse_head(struct ctx *c, json_object *root, struct report *r)
 {
-	struct obj ob = { root, NULL };
 	enum got g;
 
-	if (need_str(c, &ob, "", "organization-name", &r->warnings,
+	if (need_str(c, root, "", "organization-name", &r->warnings,
 		     &r->organization_name) < 0)
 		return -1;
 	if (r->organization_name[0] == '\0')
 		warn(c, &r->warnings, "organization-name is empty");
 	if (parse_dates(c, root, r) < 0)
 		return -1;
-	g = get_str(c, &ob, "", "contact-info", 0, &r->warnings,
+	g = get_str(c, root, "", "contact-info", 0, &r->warnings,
 		    &r->contact_info);
 	if (g == GOT_ERR)
 		return -1;
@@ -1016,8 +1031,7 @@ static int parse_mx(struct ctx *c, json_object *d, const char *base,
 static int parse_domain(struct ctx *c, json_object *d, const char *base,
 			struct policy *p)
 {
-	struct obj ob = { d, NULL };
-	enum got g = get_str(c, &ob, base, "policy-domain", 0, &p->warnings,
+	enum got g = get_str(c, d, base, "policy-domain", 0, &p->warnings,
 			     &p->policy_domain);
 	const char *what;
 
@@ -1044,7 +1058,6 @@ static int parse_desc(struct ctx *c, json_object *po, const char *base,
 		      struct policy *p)
 {
 	char path[PATH_LEN], tmp[CLIP_LEN + 4];
-	struct obj ob = { NULL, NULL };
 	json_object *d;
 
 	mkpath(path, base, "policy");
@@ -1052,8 +1065,7 @@ static int parse_desc(struct ctx *c, json_object *po, const char *base,
 		return err_set(c->e, ERR_INPUT, "missing %s", path);
 	if (json_object_get_type(d) != json_type_object)
 		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
-	ob.o = d;
-	if (need_str(c, &ob, path, "policy-type", &p->warnings,
+	if (need_str(c, d, path, "policy-type", &p->warnings,
 		     &p->policy_type) < 0)
 		return -1;
 	if (!in_list(p->policy_type, policy_types))
@@ -1071,7 +1083,6 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 			 struct policy *p, enum got *fail)
 {
 	char path[PATH_LEN];
-	struct obj ob = { NULL, NULL };
 	json_object *s;
 	enum got g;
 
@@ -1080,8 +1091,7 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 		return err_set(c->e, ERR_INPUT, "missing %s", path);
 	if (json_object_get_type(s) != json_type_object)
 		return err_set(c->e, ERR_INPUT, "%s is not an object", path);
-	ob.o = s;
-	g = get_count(c, &ob, path, "total-successful-session-count",
+	g = get_count(c, s, path, "total-successful-session-count",
 		      &p->warnings, &p->successful_session_count);
 	if (g == GOT_ERR)
 		return -1;
@@ -1091,7 +1101,7 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 	if (g == GOT_NULL)
 		return err_set(c->e, ERR_INPUT,
 			       "%s.total-successful-session-count is null", path);
-	*fail = get_count(c, &ob, path, "total-failure-session-count",
+	*fail = get_count(c, s, path, "total-failure-session-count",
 			  &p->warnings, &p->failed_session_count);
 	return *fail == GOT_ERR ? -1 : 0;
 }
@@ -1110,23 +1120,22 @@ static int is_ip(struct ctx *c, const char *s)
 	return seen->ok;
 }
 
-static int detail_strings(struct ctx *c, const struct obj *o,
+static int detail_strings(struct ctx *c, json_object *o,
 			  const char *path, struct strlist *w,
 			  struct failure_detail *d)
 {
-	if (alt_str(c, o, path, "sending-mta-ip", NULL, NULL, w,
+	if (alt_str(c, o, path, DN(SENDING_IP), NULL, NULL, w,
 		    &d->sending_mta_ip) < 0 ||
-	    alt_str(c, o, path, "receiving-ip", NULL, NULL, w,
+	    alt_str(c, o, path, DN(RECEIVING_IP), NULL, NULL, w,
 		    &d->receiving_ip) < 0 ||
-	    alt_str(c, o, path, "receiving-mx-hostname",
-		    "receiving-mx-host-name", "a misspelling of", w,
-		    &d->receiving_mx_hostname) < 0 ||
-	    alt_str(c, o, path, "receiving-mx-helo", NULL, NULL, w,
+	    alt_str(c, o, path, DN(MX_HOSTNAME), DN(MX_HOST_NAME),
+		    "a misspelling of", w, &d->receiving_mx_hostname) < 0 ||
+	    alt_str(c, o, path, DN(HELO), NULL, NULL, w,
 		    &d->receiving_mx_helo) < 0 ||
-	    alt_str(c, o, path, "additional-information", "additional-info-uri",
-		    "a draft name for", w, &d->additional_info_uri) < 0 ||
-	    alt_str(c, o, path, "failure-reason-code", "failure-error-code",
-		    "a draft name for", w, &d->failure_reason_code) < 0)
+	    alt_str(c, o, path, DN(INFO), DN(INFO_URI), "a draft name for", w,
+		    &d->additional_info_uri) < 0 ||
+	    alt_str(c, o, path, DN(REASON), DN(ERROR_CODE), "a draft name for",
+		    w, &d->failure_reason_code) < 0)
 		return -1;
 	if (d->sending_mta_ip != NULL && !is_ip(c, d->sending_mta_ip))
 		warn(c, w, "%s.sending-mta-ip is not an IP address", path);
@@ -1135,14 +1144,14 @@ static int detail_strings(struct ctx *c, const struct obj *o,
 	return 0;
 }
 
-static int parse_detail_fields(struct ctx *c, const struct obj *o,
+static int parse_detail_fields(struct ctx *c, json_object *o,
 			       const char *path, struct strlist *w,
 			       struct failure_detail *d)
 {
 	char tmp[CLIP_LEN + 4];
 	enum got g;
 
-	g = get_str(c, o, path, "result-type", 0, w, &d->result_type);
+	g = get_str(c, o, path, DN(RESULT_TYPE), 0, w, &d->result_type);
 	if (g == GOT_ERR)
 		return -1;
 	if (g != GOT_OK) {
@@ -1154,8 +1163,7 @@ static int parse_detail_fields(struct ctx *c, const struct obj *o,
 		warn(c, w, "%s.result-type unknown: %s", path,
 		     clip(d->result_type, tmp));
 	}
-	g = get_count(c, o, path, "failed-session-count", w,
-		      &d->failed_session_count);
+	g = get_count(c, o, path, DN(COUNT), w, &d->failed_session_count);
 	if (g == GOT_ERR)
 		return -1;
 	if (g == GOT_NONE || g == GOT_NULL)
@@ -1166,14 +1174,18 @@ static int parse_detail_fields(struct ctx *c, const struct obj *o,
 
 /* Detail strings go to the report's pool: there are many, and few
  * distinct ones. */
-static int parse_detail(struct ctx *c, const struct obj *o, const char *path,
+static int parse_detail(struct ctx *c, json_object *o, const char *path,
 			struct strlist *w, struct failure_detail *d)
 {
+	struct members m;
 	int rc;
 
+	detail_members(o, &m);
+	c->dm = &m;
 	c->pooled = 1;
 	rc = parse_detail_fields(c, o, path, w, d);
 	c->pooled = 0;
+	c->dm = NULL;
 	return rc;
 }
 
@@ -1187,7 +1199,7 @@ static struct failure_detail *new_detail(struct ctx *c, struct policy *p,
 		size_t n = *cap ? *cap * 2 : 16, bytes;
 
 		if (size_mul(n, sizeof *d, &bytes) < 0 ||
-		    (d = mem_grow(p->details, p->n_details * sizeof *d, bytes)) == NULL) {
+		    (d = realloc(p->details, bytes)) == NULL) {
 			err_nomem(c->e);
 			return NULL;
 		}
@@ -1201,14 +1213,14 @@ static struct failure_detail *new_detail(struct ctx *c, struct policy *p,
 
 /* One element at path of a failure-details array (or the lone object
  * given instead of one). */
-static int parse_element(struct ctx *c, const struct obj *el,
+static int parse_element(struct ctx *c, json_object *el,
 			 const char *path, struct policy *p, size_t *cap)
 {
 	struct failure_detail *d;
 
-	if (el->f == NULL && json_object_get_type(el->o) != json_type_object) {
+	if (json_object_get_type(el) != json_type_object) {
 		warn(c, &p->warnings, "%s is %s, not an object (skipped)",
-		     path, type_desc(json_object_get_type(el->o)));
+		     path, type_desc(json_object_get_type(el)));
 		return 0;
 	}
 	if ((d = new_detail(c, p, cap)) == NULL)
@@ -1237,13 +1249,13 @@ static int parse_details(struct ctx *c, json_object *po, const char *base,
 	}
 	n = single ? 1 : json_object_array_length(v);
 	for (size_t i = 0; i < n; i++) {
-		struct obj el = { single ? v : json_object_array_get_idx(v, i), NULL };
+		json_object *el = single ? v : json_object_array_get_idx(v, i);
 
 		if (single)
 			path_join(dp, path, "", "");
 		else
 			mkindex(dp, path, i);
-		if (parse_element(c, &el, dp, p, &cap) < 0)
+		if (parse_element(c, el, dp, p, &cap) < 0)
 			return -1;
 	}
 	return 0;
@@ -1350,21 +1362,18 @@ static int rejected(struct walk *w)
 static int walk_detail(struct walk *w, struct pwalk *pw, const char *path,
 		       size_t j)
 {
-	struct jscan_flat f;
-	struct obj el = { NULL, NULL };
+	json_object *el;
 	char dp[PATH_LEN];
-	int rc = JSCAN_OK;
+	int rc = jscan_value(&w->s, &el);
 
-	if (jscan_flat(&w->s, &f) == JSCAN_OK)
-		el.f = &f;
-	else if ((rc = jscan_value(&w->s, &el.o)) != JSCAN_OK)
+	if (rc != JSCAN_OK)
 		return rc;
 	if (!w->failed) {
 		mkindex(dp, path, j);
-		if (parse_element(w->c, &el, dp, pw->p, &pw->cap) < 0)
+		if (parse_element(w->c, el, dp, pw->p, &pw->cap) < 0)
 			rc = rejected(w);
 	}
-	json_object_put(el.o);
+	json_object_put(el);
 	return rc;
 }
 
@@ -1705,6 +1714,27 @@ static int json_start(struct ctx *c, const unsigned char *json, size_t n,
 	return 0;
 }
 
+static int too_long(struct ctx *c, const unsigned char *json, size_t n,
+		    size_t at);
+
+/* Before a whole-tree parse: json-c would buffer a string of any length,
+ * so the one top-level value is delimited first and a string longer than
+ * max_string refused (only strings in double quotes are seen: in the
+ * single-quoted strings of non-strict JSON a stray '"' could start a false
+ * one, which needs max_string bytes before the next '"' to matter). */
+static int long_strings(struct ctx *c, const unsigned char *json, size_t n)
+{
+	struct jscan t;
+	int rc;
+
+	if (n <= c->l->max_string)
+		return 0;
+	jscan_init(&t, (const char *)json, n, c->depth, c->l->max_string);
+	rc = jscan_skip(&t);
+	jscan_free(&t);
+	return rc == JSCAN_LONG ? too_long(c, json, n, t.long_at) : 0;
+}
+
 static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
 		      struct strlist *w, json_object **root)
 {
@@ -1713,6 +1743,7 @@ static int parse_json(struct ctx *c, const unsigned char *json, size_t n,
 	size_t skip;
 
 	if (json_start(c, json, n, w, &skip) < 0 ||
+	    long_strings(c, json + skip, n - skip) < 0 ||
 	    tok_pass(c, p + skip, n - skip, JSON_TOKENER_STRICT, &st) < 0)
 		return -1;
 	if ((*root = st.o) != NULL)
@@ -1747,6 +1778,75 @@ static int parse_whole(struct ctx *c, const unsigned char *json, size_t n,
 	return rc;
 }
 
+/* A member name fit to quote in a reason: printable ASCII, short. */
+static int plain_key(const struct jscan_span *k)
+{
+	if (k->n == 0 || k->n > CLIP_LEN)
+		return 0;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->p[i] < 0x20 || k->p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The JSON path of the string at offset `at` of the text, as the checks
+ * spell it ("policies[0].failure-details[3].sending-mta-ip"): the
+ * containers are walked down by structure to the one member or element
+ * holding it.  Stops where the structure gives no name (an escaped or odd
+ * member name, the string being a name itself, nesting past the scanner's
+ * levels). */
+static void locate(const char *p, size_t n, size_t at, char path[PATH_LEN])
+{
+	struct jscan t;
+	struct jscan_span k;
+	char name[CLIP_LEN + 1];
+	int c, rc;
+
+	path[0] = '\0';
+	jscan_init(&t, p, n, INT_MAX, SIZE_MAX);
+	while ((c = jscan_peek(&t)) == '{' || c == '[') {
+		struct jscan_mark m;
+		size_t i;
+
+		if (jscan_enter(&t) != JSCAN_OK)
+			break;
+		for (i = 0;; i++) {
+			rc = c == '{' ? jscan_key(&t, &k) : jscan_next(&t);
+			if (rc != JSCAN_OK || at < t.at.pos)
+				goto out;
+			m = t.at;
+			if (jscan_skip(&t) != JSCAN_OK)
+				goto out;
+			if (at < t.at.pos)
+				break;
+		}
+		if (c == '[') {
+			mkindex(path, path, i);
+		} else {
+			if (!plain_key(&k))
+				break;
+			memcpy(name, k.p, k.n);
+			name[k.n] = '\0';
+			mkpath(path, path, name);
+		}
+		t.at = m;
+	}
+out:
+	jscan_free(&t);
+}
+
+/* A string the scanner refused before json-c could buffer it: the
+ * rejection clean_str gives one it reads, wherever it is. */
+static int too_long(struct ctx *c, const unsigned char *json, size_t n,
+		    size_t at)
+{
+	char path[PATH_LEN];
+
+	locate((const char *)json, n, at, path);
+	return err_set(c->e, ERR_INPUT, "string longer than %zu bytes at %s",
+		       c->l->max_string, path[0] ? path : "the top level");
+}
+
 /* 0 parsed, -1 rejected (c->e), 1 when the whole tree has to decide. */
 static int parse_piecewise(struct ctx *c, const unsigned char *json, size_t n,
 			   struct report *r)
@@ -1760,11 +1860,14 @@ static int parse_piecewise(struct ctx *c, const unsigned char *json, size_t n,
 	memset(&w, 0, sizeof w);
 	w.c = c;
 	w.r = r;
-	jscan_init(&w.s, (const char *)json + skip, n - skip, c->depth);
+	jscan_init(&w.s, (const char *)json + skip, n - skip, c->depth,
+		   c->l->max_string);
 	rc = walk_report(&w);
 	jscan_free(&w.s);
 	if (rc == JSCAN_ODD)
 		return 1;
+	if (rc == JSCAN_LONG)
+		return too_long(c, json + skip, n - skip, w.s.long_at);
 	if (rc == JSCAN_NOMEM)
 		return err_nomem(c->e);
 	return w.failed ? -1 : 0;
@@ -1830,6 +1933,32 @@ int report_parse(const unsigned char *json, size_t n, const struct limits *l,
 	if (rc == 0 && c.nomem)
 		rc = err_nomem(&pe);
 out:
+	free(c.hint);
+	free(c.hint_from);
+	if (rc == 0)
+		return 0;
+	report_free(out);
+	if (e != NULL)
+		*e = pe;
+	return -1;
+}
+
+int report_parse_tree(const unsigned char *json, size_t n,
+		      const struct limits *l, const struct report_hints *hints,
+		      struct report *out, struct err *e)
+{
+	struct err pe;
+	struct ctx c;
+	int rc = -1;
+
+	memset(&c, 0, sizeof c);
+	c.l = l;
+	c.e = &pe;
+	c.depth = l->max_json_depth > 0 ? l->max_json_depth : 1;
+	if (report_start(&c, out) == 0 && prep_hints(&c, hints) == 0)
+		rc = parse_whole(&c, json, n, out);
+	if (rc == 0 && c.nomem)
+		rc = err_nomem(&pe);
 	free(c.hint);
 	free(c.hint_from);
 	if (rc == 0)

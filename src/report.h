@@ -76,6 +76,14 @@ struct report_hints {
 int report_parse(const unsigned char *json, size_t n, const struct limits *l,
 		 const struct report_hints *hints, struct report *out, struct err *e);
 
+/* The same checks on one json-c tree of the whole document, the way
+ * report_parse falls back to: for the tests that compare the two ways
+ * (tests/fuzz/fuzz_sliced.c).  A whole tree costs about eight times the
+ * JSON's size in memory, so nothing else should call it. */
+int report_parse_tree(const unsigned char *json, size_t n,
+		      const struct limits *l, const struct report_hints *hints,
+		      struct report *out, struct err *e);
+
 void report_init(struct report *r);
 void report_free(struct report *r);
 

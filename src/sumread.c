@@ -77,7 +77,7 @@ struct sum_read *sum_read_new(size_t max_line, struct err *e)
 		return NULL;
 	}
 	json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	jscan_init(&r->scan, "", 0, JSON_DEPTH);
+	jscan_init(&r->scan, "", 0, JSON_DEPTH, SIZE_MAX);
 	r->max_line = max_line < MAX_INT_LEN ? max_line : MAX_INT_LEN;
 	r->seen_day = -1;
 	buf_init(&r->line);

@@ -3,40 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "util.h"
-
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-
-void mem_advise_huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-	uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	uintptr_t z = ((uintptr_t)p + n) & ~(HUGE_PAGE - 1);
-
-	if (p != NULL && z > a)
-		(void)madvise((void *)a, z - a, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)n;
-#endif
-}
-
-void *mem_grow(void *p, size_t used, size_t n)
-{
-	void *q;
-
-	if (n < MEM_HUGE_MIN)
-		return realloc(p, n);
-	if ((q = malloc(n)) == NULL)
-		return NULL;
-	mem_advise_huge(q, n);
-	if (p != NULL && used > 0)
-		memcpy(q, p, used);
-	free(p);
-	return q;
-}
 
 void buf_init(struct buf *b)
 {
@@ -75,7 +43,7 @@ int buf_reserve(struct buf *b, size_t extra)
 			break;
 		}
 	}
-	np = mem_grow(b->p, b->p != NULL ? b->n + 1 : 0, cap);
+	np = realloc(b->p, cap);
 	if (np == NULL)
 		return -1;
 	b->p = np;

@@ -32,23 +32,6 @@ int buf_vappendf(struct buf *b, const char *fmt, va_list ap) __attribute__((form
 /* Hand the contents over as a malloc'd NUL-terminated string; b is reset. */
 char *buf_steal(struct buf *b);
 
-/* Blocks from this size on (a big report's JSON, its details, its batch
- * of lines) are worth huge pages: filling tens of megabytes costs more in
- * page faults than in copying, most of all on virtual machines. */
-#define MEM_HUGE_MIN ((size_t)4 << 20)
-
-/* Ask for transparent huge pages over the whole 2 MiB pages inside
- * p[0..n) (madvise MADV_HUGEPAGE).  Only a hint: failures are ignored,
- * and nothing else changes. */
-void mem_advise_huge(void *p, size_t n);
-
-/* realloc(p, n) for a block whose first `used` bytes matter.  From
- * MEM_HUGE_MIN on, a fresh block is advised for huge pages before the
- * contents are copied over: realloc would move the pages with mremap,
- * which leaves them small (on VMs every one of them a costly fault).
- * NULL on ENOMEM, p then untouched.  buf_reserve grows with it. */
-void *mem_grow(void *p, size_t used, size_t n);
-
 /* A list of malloc'd NUL-terminated strings. */
 struct strlist {
 	char **v;

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "inflate.h"
 #include "zip.h"
 
 #define EOCD_SIZE 22
@@ -210,53 +209,22 @@ static uint32_t zip_crc(const unsigned char *p, size_t n)
 	return (uint32_t)c;
 }
 
-/* "deflate: ..." from inflate_raw becomes "zip: deflate: ..."; the cap
- * reasons stay as they are, identical for every payload kind. */
-static int zip_prefix(struct err *e)
+int zip_check(const struct zip_member *m, const unsigned char *got, size_t k,
+	      struct err *e)
 {
-	char tmp[ERR_REASON_MAX];
-
-	if (e == NULL || e->cls != ERR_INPUT || strncmp(e->reason, "deflate: ", 9) != 0)
-		return -1;
-	memcpy(tmp, e->reason, sizeof tmp);
-	return err_set(e, ERR_INPUT, "zip: %s", tmp);
-}
-
-static int zip_unpack(const unsigned char *data, const struct zip_entry *ent,
-		      const struct limits *l, struct buf *out, struct err *e)
-{
-	size_t start = out->n, got;
 	uint32_t crc = 0;
 
-	if (ent->flags & 1)
-		return err_set(e, ERR_INPUT, "zip: encrypted entry");
-	if (ent->method != 0 && ent->method != 8)
-		return err_set(e, ERR_INPUT, "zip: unsupported compression method %u",
-			       ent->method);
-	/* The declared size is checked before any work; a lying one is
-	 * still caught by the running cap and the size check below. */
-	if (inflate_check_cap(ent->usize, ent->csize, l, e) < 0)
-		return -1;
-	if (ent->method == 0) {
-		if (ent->csize != ent->usize)
-			return err_set(e, ERR_INPUT, "zip: size mismatch");
-		if (buf_append(out, data, ent->csize) < 0)
-			return err_nomem(e);
-	} else if (inflate_raw(data, ent->csize, l, out, e) < 0) {
-		return zip_prefix(e);
-	}
-	got = out->n - start;
-	if (got != ent->usize)
+	if (k != m->usize)
 		return err_set(e, ERR_INPUT, "zip: size mismatch");
-	if (got > 0)
-		crc = zip_crc(out->p + start, got);
-	if (crc != ent->crc)
+	if (k > 0)
+		crc = zip_crc(got, k);
+	if (crc != m->crc)
 		return err_set(e, ERR_INPUT, "zip: CRC mismatch");
 	return 0;
 }
 
-int zip_extract_report(const unsigned char *p, size_t n, const struct limits *l,
-		       struct buf *out, size_t *entries, struct err *e)
+int zip_find_report(const unsigned char *p, size_t n, const struct limits *l,
+		    struct zip_member *m, size_t *entries, struct err *e)
 {
 	struct zip_dir d;
 	struct zip_entry ent;
@@ -276,5 +244,15 @@ int zip_extract_report(const unsigned char *p, size_t n, const struct limits *l,
 		*entries = files;
 	if (rc < 0 || zip_data(p, n, &ent, &data, e) < 0)
 		return -1;
-	return zip_unpack(data, &ent, l, out, e);
+	if (ent.flags & 1)
+		return err_set(e, ERR_INPUT, "zip: encrypted entry");
+	if (ent.method != ZIP_STORED && ent.method != ZIP_DEFLATED)
+		return err_set(e, ERR_INPUT, "zip: unsupported compression method %u",
+			       ent.method);
+	m->data = data;
+	m->csize = ent.csize;
+	m->usize = ent.usize;
+	m->method = ent.method;
+	m->crc = ent.crc;
+	return 0;
 }

@@ -18,6 +18,10 @@ run qp "$C/qp"
 run inflate "$C/inflate"
 run inflate_rt "$C/inflate_rt" "$C/report"
 run report "$C/report"
+# the shared corpus of real reports, when it is beside the checkout
+corpus=${TLSRPT_CORPUS:-$top_srcdir/../shared/corpus}
+real=(); [ -d "$corpus" ] && mapfile -t real < <(find "$corpus" -type f -name '*.json' | LC_ALL=C sort)
+run sliced "$C/sliced" "$C/report" "${real[@]}"
 run authres "$C/authres"
 run mime "$C/mime" "$top_srcdir/tests/data/golden" "$top_srcdir/examples"
 # crashers found by fuzzing are kept as regression inputs

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "inflate.h"
+#include "payload.h"
 #include "limits.h"
 #include "util.h"
 
@@ -41,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l.max_report = FUZZ_MAX_REPORT;
 	buf_init(&out);
 	err_clear(&e);
-	rc = inflate_payload(data, size, &l, &out, &warn, &e);
+	rc = payload_extract(data, size, &l, &out, &warn, &e);
 	check(rc, &out, &e);
 	if (rc == 0 && (warn & ~0xfu) != 0)
 		abort();

@@ -1,6 +1,6 @@
 /* libFuzzer property target for inflate.c and zip.c: the input is the
  * plain text; zlib compresses it (level and strategy picked from the
- * input) into every container inflate_payload() accepts, and each must
+ * input) into every container payload_extract() accepts, and each must
  * come back byte for byte with exactly the documented warnings: one gzip
  * member; two members split at an input-chosen offset (MULTI_MEMBER);
  * one member plus trailing blanks (no warning) or trailing junk
@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "inflate.h"
+#include "payload.h"
 #include "limits.h"
 #include "util.h"
 
@@ -120,7 +121,7 @@ static void zip_end(struct out *o, struct out *cd, unsigned entries)
 	put32(o, (uint32_t)cd->n); put32(o, off); put16(o, 0);
 }
 
-/* inflate_payload(container) must give exactly data with warnings want. */
+/* payload_extract(container) must give exactly data with warnings want. */
 static void expect(const struct out *c, const uint8_t *data, size_t size,
 		   unsigned want)
 {
@@ -133,7 +134,7 @@ static void expect(const struct out *c, const uint8_t *data, size_t size,
 	l.max_report = RT_MAX_REPORT;
 	buf_init(&b);
 	err_clear(&e);
-	if (inflate_payload(c->p, c->n, &l, &b, &warn, &e) != 0 || warn != want ||
+	if (payload_extract(c->p, c->n, &l, &b, &warn, &e) != 0 || warn != want ||
 	    b.n != size || (size > 0 && memcmp(b.p, data, size) != 0))
 		abort();
 	buf_free(&b);
@@ -160,12 +161,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put(&c, " \r\n\t", 4);
 	expect(&c, data, size, 0);
 	put(&c, "junk", 4);
-	expect(&c, data, size, INFLATE_WARN_TRAILING_GARBAGE);
+	expect(&c, data, size, PAYLOAD_WARN_TRAILING_GARBAGE);
 
 	c.n = 0;
 	compress_into(&c, data, split, 31, level, strategy);
 	compress_into(&c, data + split, size - split, 31, 9 - level, Z_DEFAULT_STRATEGY);
-	expect(&c, data, size, INFLATE_WARN_MULTI_MEMBER);
+	expect(&c, data, size, PAYLOAD_WARN_MULTI_MEMBER);
 
 	c.n = 0;
 	compress_into(&c, data, size, 15, level, strategy);
@@ -193,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zip_entry(&c, &cd, "README", (const uint8_t *)"decoy", 5, 8, level);
 	zip_entry(&c, &cd, "report.JSON", data, size, 8, level);
 	zip_end(&c, &cd, 2);
-	expect(&c, data, size, INFLATE_WARN_ZIP_EXTRA);
+	expect(&c, data, size, PAYLOAD_WARN_ZIP_EXTRA);
 
 	free(c.p);
 	free(cd.p);

@@ -5,7 +5,7 @@
 command -v clang >/dev/null || skip_all "clang not installed"
 secs=${FUZZ_SECONDS:-30}
 work=$(cd "$top_builddir" && pwd)/fuzz-work
-for t in base64 qp inflate inflate_rt mime report ingest authres; do
+for t in base64 qp inflate inflate_rt mime report sliced ingest authres; do
 	if out=$(FUZZ_WORK="$work" "$top_srcdir/tests/fuzz/run-fuzzers" "$secs" "$t" 2>&1); then
 		ok "libFuzzer $t ${secs}s: $(echo "$out" | grep -o 'executed_units: [0-9]*' | tail -n 1)"
 	else

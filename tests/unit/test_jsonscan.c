@@ -1,8 +1,9 @@
 /* Unit tests for jsonscan.c: exact member names, values and positions;
  * JSCAN_ODD for everything json-c strict rejects or the scanner leaves to
- * a whole-tree parse; jscan_flat's limits; and a differential test: for
- * generated and mutated documents, reading piecewise (containers by hand
- * down to some level, then json-c, jscan_flat or jscan_skip + re-read) is
+ * a whole-tree parse; JSCAN_LONG for a string over the limit; and a
+ * differential test: for generated and mutated documents, reading
+ * piecewise (containers by hand down to some level, then json-c on each
+ * delimited slice, or jscan_skip + re-read) is
  * accepted exactly when json-c strict accepts the whole document with the
  * same depth limit, and rebuilds the same tree. */
 #include <stdint.h>
@@ -13,7 +14,7 @@
 #include "jsonscan.h"
 #include "../tap.h"
 
-enum mode { M_VALUE, M_FLAT, M_SKIP };
+enum mode { M_VALUE, M_SKIP };
 
 /* A private copy without a terminating NUL, so ASan sees any over-read. */
 static char *dup_exact(const char *s, size_t n)
@@ -24,40 +25,13 @@ static char *dup_exact(const char *s, size_t n)
 	return d;
 }
 
-static json_object *flat_obj(const struct jscan_flat *f)
-{
-	json_object *o = json_object_new_object();
-
-	for (size_t i = 0; i < f->n; i++) {
-		const struct jscan_member *m = &f->m[i];
-		char *k = strndup(m->key.p, m->key.n);
-		json_object *v = NULL;
-
-		switch (m->kind) {
-		case JSCAN_STRING: v = json_object_new_string_len(m->text.p, (int)m->text.n); break;
-		case JSCAN_INT: v = json_object_new_int64(m->i); break;
-		case JSCAN_TRUE: v = json_object_new_boolean(1); break;
-		case JSCAN_FALSE: v = json_object_new_boolean(0); break;
-		case JSCAN_NULL: break;
-		}
-		json_object_object_add(o, k, v);
-		free(k);
-	}
-	return o;
-}
-
 /* One leaf value in the given mode. */
 static int leaf(struct jscan *s, enum mode mode, json_object **out)
 {
-	struct jscan_flat f;
 	struct jscan_mark start;
 	size_t end;
 	int rc;
 
-	if (mode == M_FLAT && jscan_flat(s, &f) == JSCAN_OK) {
-		*out = flat_obj(&f);
-		return JSCAN_OK;
-	}
 	if (mode != M_SKIP)
 		return jscan_value(s, out);
 	start = s->at;
@@ -118,7 +92,7 @@ static char *scan_doc(const char *doc, size_t n, int depth, int hand,
 	struct jscan s;
 	json_object *o = NULL;
 
-	jscan_init(&s, p, n, depth);
+	jscan_init(&s, p, n, depth, SIZE_MAX);
 	if (walk(&s, hand, mode, &o) == JSCAN_OK && jscan_done(&s) == JSCAN_OK)
 		res = strdup(o == NULL ? "null" : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -127,7 +101,8 @@ static char *scan_doc(const char *doc, size_t n, int depth, int hand,
 	return res;
 }
 
-/* Whole-tree strict parse, as report.c did. */
+/* Whole-tree strict parse, as report.c does; the end of the text ends a
+ * top-level number or literal, as the end of a C string would. */
 static char *tree_doc(const char *doc, size_t n, int depth)
 {
 	json_tokener *tok = json_tokener_new_ex(depth);
@@ -136,6 +111,9 @@ static char *tree_doc(const char *doc, size_t n, int depth)
 
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, doc, (int)n);
+	if (json_tokener_get_error(tok) == json_tokener_continue &&
+	    json_tokener_get_parse_end(tok) == n)
+		o = json_tokener_parse_ex(tok, "", 1);
 	if (json_tokener_get_error(tok) == json_tokener_success)
 		res = strdup(o == NULL ? "null" : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -390,7 +368,7 @@ static void test_walk_positions(void)
 	struct jscan_span k;
 	json_object *v;
 
-	jscan_init(&s, p, n, 64);
+	jscan_init(&s, p, n, 64, SIZE_MAX);
 	is_int(jscan_enter(&s), JSCAN_OK, "enter the top object");
 	is_int(s.at.level, 1, "one container open");
 	is_int(jscan_key(&s, &k), JSCAN_OK, "first member");
@@ -422,60 +400,44 @@ static void test_walk_positions(void)
 	free(p);
 }
 
-static void test_flat(void)
+/* One value read with max_string 4: rc and, for JSCAN_LONG, where. */
+static int read_limited(const char *doc, size_t *at)
 {
-	const char *doc = "[{\"a\":\"x y\", \"n\" : 0 ,\"m\":999999999999999999,"
-			  "\"t\":true,\"f\":false,\"z\":null,\"a\":\"\"}, {}]";
 	size_t n = strlen(doc);
 	char *p = dup_exact(doc, n);
 	struct jscan s;
-	struct jscan_flat f;
+	json_object *v = NULL;
+	int rc;
 
-	jscan_init(&s, p, n, 64);
-	jscan_enter(&s);
-	jscan_next(&s);
-	is_int(jscan_flat(&s, &f), JSCAN_OK, "flat object read by hand");
-	is_int(f.n, 7, "seven members, duplicates kept in order");
-	is_mem(f.m[0].key.p, f.m[0].key.n, "a", 1, "first name");
-	is_mem(f.m[0].text.p, f.m[0].text.n, "x y", 3, "string bytes");
-	ok(f.m[1].kind == JSCAN_INT && f.m[1].i == 0, "0");
-	ok(f.m[2].kind == JSCAN_INT && f.m[2].i == 999999999999999999LL, "18 digits");
-	is_mem(f.m[2].text.p, f.m[2].text.n, "999999999999999999", 18, "number text");
-	ok(f.m[3].kind == JSCAN_TRUE && f.m[4].kind == JSCAN_FALSE && f.m[5].kind == JSCAN_NULL,
-	   "literals");
-	ok(f.m[6].kind == JSCAN_STRING && f.m[6].text.n == 0, "empty string");
-	is_int(jscan_next(&s), JSCAN_OK, "next element");
-	is_int(jscan_flat(&s, &f), JSCAN_OK, "empty object");
-	is_int(f.n, 0, "no members");
-	is_int(jscan_next(&s), JSCAN_END, "array ends");
+	jscan_init(&s, p, n, 64, 4);
+	rc = jscan_value(&s, &v);
+	*at = s.long_at;
+	json_object_put(v);
 	jscan_free(&s);
 	free(p);
+	return rc;
 }
 
-/* jscan_flat leaves these to json-c, without consuming anything. */
-static void test_flat_declines(void)
+static void test_long_strings(void)
 {
-	static const char *const docs[] = {
-		"{\"a\":\"\\n\"}", "{\"\\u0061\":1}", "{\"a\":-1}", "{\"a\":1.0}",
-		"{\"a\":1e3}", "{\"a\":01}", "{\"a\":1000000000000000000}",
-		"{\"a\":[1]}", "{\"a\":{}}", "{\"a\":nul}", "{\"a\":truex}",
-		"{\"a\":1,}", "{\"a\":1", "{'a':1}", "[1]", "\"s\"",
-		"{\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,\"f\":1,\"g\":1,\"h\":1,"
-		"\"i\":1,\"j\":1,\"k\":1,\"l\":1,\"m\":1,\"n\":1,\"o\":1,\"p\":1,\"q\":1}",
-	};
+	size_t at;
 
-	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
-		size_t n = strlen(docs[i]);
-		char *p = dup_exact(docs[i], n), what[160];
-		struct jscan s;
-		struct jscan_flat f;
-
-		jscan_init(&s, p, n, 64);
-		snprintf(what, sizeof what, "flat declines %.100s, at the same place", docs[i]);
-		ok(jscan_flat(&s, &f) == JSCAN_ODD && s.at.pos == 0, what);
-		jscan_free(&s);
-		free(p);
-	}
+	is_int(read_limited("[\"abcd\",{\"abcd\":\"\"}]", &at), JSCAN_OK,
+	       "4 bytes: within the limit");
+	is_int(read_limited("[\"abcd\",{\"x\":\"abcde\"}]", &at), JSCAN_LONG,
+	       "5 bytes in a nested value: refused");
+	is_int(at, 13, "long_at: its opening quote");
+	is_int(read_limited("{\"abcde\":1}", &at), JSCAN_LONG, "a member name too");
+	is_int(read_limited("\"\\u0041\\u00e9\\n\\\\\"", &at), JSCAN_OK,
+	       "escapes count as what they decode to at least (4)");
+	is_int(read_limited("\"\\u0041\\u0041\\n\\\\a\"", &at), JSCAN_LONG,
+	       "5 decoded: refused");
+	is_int(read_limited("\"\\\\\\\\\\\\\\\\\\\\\"", &at), JSCAN_LONG,
+	       "five escaped backslashes");
+	is_int(read_limited("\"\\u1xyz\"", &at), JSCAN_LONG,
+	       "a \\u without four hex digits saves 1 byte, not 5");
+	is_int(read_limited("[\"abcde", &at), JSCAN_ODD,
+	       "unterminated: left to json-c's error");
 }
 
 static void test_depth(void)
@@ -486,20 +448,18 @@ static void test_depth(void)
 	char *p = dup_exact(doc, n);
 	struct jscan s;
 	struct jscan_span k;
-	struct jscan_flat f;
 	json_object *v;
 
-	jscan_init(&s, p, n, 2);
+	jscan_init(&s, p, n, 2, SIZE_MAX);
 	jscan_enter(&s);
 	is_int(jscan_key(&s, &k), JSCAN_OK, "depth 2: member of the top object");
-	is_int(jscan_flat(&s, &f), JSCAN_ODD, "flat refuses a non-empty object at the limit");
 	is_int(jscan_value(&s, &v), JSCAN_ODD, "json-c: nesting too deep");
 	jscan_free(&s);
-	jscan_init(&s, p, n, 1);
+	jscan_init(&s, p, n, 1, SIZE_MAX);
 	jscan_enter(&s);
 	is_int(jscan_key(&s, &k), JSCAN_ODD, "depth 1: no members at all");
 	jscan_free(&s);
-	jscan_init(&s, p, n, 0);
+	jscan_init(&s, p, n, 0, SIZE_MAX);
 	is_int(s.max_depth, 1, "depth below 1 counts as 1");
 	jscan_free(&s);
 	free(p);
@@ -514,7 +474,7 @@ static void test_skip(void)
 	size_t ends[4];
 	int k = 0;
 
-	jscan_init(&s, p, n, 64);
+	jscan_init(&s, p, n, 64, SIZE_MAX);
 	jscan_enter(&s);
 	while (k < 4 && jscan_next(&s) == JSCAN_OK && jscan_skip(&s) == JSCAN_OK)
 		ends[k++] = s.at.pos;
@@ -529,7 +489,7 @@ static void test_skip(void)
 	jscan_free(&s);
 	free(p);
 	p = dup_exact("[\"abc", 5);
-	jscan_init(&s, p, 5, 64);
+	jscan_init(&s, p, 5, 64, SIZE_MAX);
 	jscan_enter(&s);
 	jscan_next(&s);
 	is_int(jscan_skip(&s), JSCAN_ODD, "unterminated string");
@@ -540,8 +500,7 @@ static void test_skip(void)
 int main(void)
 {
 	test_walk_positions();
-	test_flat();
-	test_flat_declines();
+	test_long_strings();
 	test_depth();
 	test_skip();
 	test_fixed_docs();

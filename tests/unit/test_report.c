@@ -692,17 +692,43 @@ static void test_strings(void)
 	free(json);
 	free(big);
 
-	L.max_string = 6;
+	/* the longest member name of a report (30 bytes) is a string too */
+	L.max_string = 30;
 	rejected(pq("{'organization-name':'O','date-range':{'start-datetime':"
 		    "'2024-01-09T00:00:00Z','end-datetime':'2024-01-09T23:59:59Z'},"
 		    "'contact-info':'c','report-id':'i','policies':[{'policy':{"
-		    "'policy-type':'sts','policy-domain':'d','mx-host':['abcdefg']"
-		    "}," SUMMARY "}]}"),
-		 "string longer than 6 bytes at policies[0].policy.mx-host[0]",
+		    "'policy-type':'sts','policy-domain':'d','mx-host':['abcdefghij"
+		    "abcdefghijabcdefghijk']}," SUMMARY "}]}"),
+		 "string longer than 30 bytes at policies[0].policy.mx-host[0]",
 		 "configured max_string");
-	rejected(pq("{'organization-name':'ab\xff\xff'}"),
-		 "string longer than 6 bytes at organization-name",
+	rejected(pq("{'organization-name':'abcdefghijabcdefghijabcdefg\xff\xff'}"),
+		 "string longer than 30 bytes at organization-name",
 		 "cleaned string grows past the limit");
+	/* seen while delimiting, wherever it is: json-c never buffers it */
+	rejected(pq(HEAD "'x-unknown':{'a':[1,'abcdefghijabcdefghijabcdefghijk']},"
+		    "'policies':[{" POLICY "," SUMMARY "}]}"),
+		 "string longer than 30 bytes at x-unknown.a[1]",
+		 "an ignored member's string");
+	rejected(pq(HEAD "'policies':[{" POLICY "," SUMMARY ",'failure-details':"
+		    "[{'abcdefghijabcdefghijabcdefghijk':1}]}]}"),
+		 "string longer than 30 bytes at policies[0].failure-details[0]",
+		 "a member name");
+	rejected(pq("{'organization-name':'O','policies':[],'x':'abcdefghij"
+		    "abcdefghijabcdefghijk',}"),
+		 "string longer than 30 bytes at x",
+		 "non-strict JSON: checked before the whole-tree parse");
+	rejected(pq("{'organization-name':'O','x':'\\u0041\\u0041\\u0041"
+		    "\\u0041\\u0041abcdefghijabcdefghijabcdef'}"),
+		 "string longer than 30 bytes at x",
+		 "escapes counted decoded: 31 bytes");
+	accepted(pq("{'organization-name':'\\u0041\\u0041\\u0041\\u0041"
+		    "abcdefghijabcdefghijabcdef','date-range':{'start-"
+		    "datetime':'2024-01-09T00:00:00Z','end-datetime':'2024-01-09T"
+		    "23:59:59Z'},'contact-info':'c','report-id':'i','policies':[{'"
+		    "policy':{'policy-type':'sts','policy-domain':'d'}," SUMMARY
+		    "}]}"), "", "escapes counted decoded: 30 bytes");
+	is_str(R.organization_name, "AAAAabcdefghijabcdefghijabcdef",
+	       "30 bytes kept");
 	L.max_string = LIMIT_MAX_STRING;
 }
 
@@ -905,12 +931,12 @@ static void test_piecewise_limits(void)
 	L.max_json_depth = 2;
 	rejected(pq(doc), "JSON nesting deeper than 2", "depth 2");
 	L.max_json_depth = LIMIT_MAX_JSON_DEPTH;
-	L.max_string = 11;
+	L.max_string = 30;
 	rejected(pq(HEAD "'policies':[{'policy':{'policy-type':'sts','policy-"
 		    "domain':'example.com'}," SUMMARY ",'failure-details':[{"
 		    "'sending-mta-ip':'192.0.2.100'},{'sending-mta-ip':"
-		    "'192.0.2.1000'}]}]}"),
-		 "string longer than 11 bytes at policies[0].failure-details[1]"
+		    "'2001:db8:1234:5678:9abc:def0:1:2'}]}]}"),
+		 "string longer than 30 bytes at policies[0].failure-details[1]"
 		 ".sending-mta-ip", "max_string in a detail");
 	L.max_string = LIMIT_MAX_STRING;
 }
@@ -977,7 +1003,7 @@ static void gen_object(struct buf *b, const char *const *m, size_t n,
 
 static void gen_details(struct buf *b)
 {
-	/* flat members, some names twice with other values ... */
+	/* plain members, some names twice with other values ... */
 	static const char *const det[] = {
 		"'result-type':'validation-failure'", "'failed-session-count':1",
 		"'failed-session-count':'2'", "'sending-mta-ip':'192.0.2.1'",
@@ -985,7 +1011,7 @@ static void gen_details(struct buf *b)
 		"'receiving-mx-host-name':5", "'additional-info-uri':'u'",
 		"'result-type':'x'", "'sending-mta-ip':true",
 	};
-	/* ... and some that make json-c read the detail */
+	/* ... and some odder ones */
 	static const char *const odd[] = {
 		"'failed-session-count':1.5", "'receiving-ip':'\\u00e9'",
 		"'extra':{'a':[]}", "'failed-session-count':-0",

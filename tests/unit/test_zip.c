@@ -1,4 +1,5 @@
-/* Unit tests for zip.c.  Archives are built byte by byte by a small
+/* Unit tests for zip.c, through payload_unzip (which copies or inflates
+ * the entry zip.c finds and checks it).  Archives are built byte by byte by a small
  * writer that records where each header lives, so a test can then patch
  * any field (sizes, CRC, flags, method, offsets, counts) and check the
  * exact outcome. */
@@ -8,7 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "inflate.h"
+#include "payload.h"
 #include "zip.h"
 #include "../tap.h"
 
@@ -194,7 +195,7 @@ static void run(struct res *r, const struct zipb *z, const struct limits *l)
 	buf_free(&r->out);
 	err_clear(&r->e);
 	r->entries = 999;
-	r->rc = zip_extract_report(z->b.p, z->b.n, l, &r->out, &r->entries, &r->e);
+	r->rc = payload_unzip(z->b.p, z->b.n, l, &r->out, &r->entries, &r->e);
 }
 
 static int got(const struct res *r, const char *want, size_t entries)
@@ -217,8 +218,8 @@ static void test_basic(const struct limits *l)
 	run(&r, &z, l);
 	ok(got(&r, report, 1), "stored entry");
 	buf_reset(&r.out);
-	ok(inflate_payload(z.b.p, z.b.n, l, &r.out, &warn, &r.e) == 0 &&
-	   r.out.n == strlen(report) && warn == 0, "inflate_payload routes zip, no warning");
+	ok(payload_extract(z.b.p, z.b.n, l, &r.out, &warn, &r.e) == 0 &&
+	   r.out.n == strlen(report) && warn == 0, "payload_extract routes zip, no warning");
 	zb_free(&z);
 
 	zb_init(&z);
@@ -258,8 +259,8 @@ static void test_choose(const struct limits *l)
 	run(&r, &z, l);
 	ok(got(&r, "{\"a\":1}", 3), "first .json chosen over an earlier non-json");
 	buf_reset(&r.out);
-	ok(inflate_payload(z.b.p, z.b.n, l, &r.out, &warn, &r.e) == 0 &&
-	   warn == INFLATE_WARN_ZIP_EXTRA, "inflate_payload warns about extra files");
+	ok(payload_extract(z.b.p, z.b.n, l, &r.out, &warn, &r.e) == 0 &&
+	   warn == PAYLOAD_WARN_ZIP_EXTRA, "payload_extract warns about extra files");
 	zb_free(&z);
 
 	zb_init(&z);
@@ -285,7 +286,7 @@ static void test_choose(const struct limits *l)
 	run(&r, &z, l);
 	ok(got(&r, report, 1), "directory entry skipped and not counted");
 	buf_reset(&r.out);
-	ok(inflate_payload(z.b.p, z.b.n, l, &r.out, &warn, &r.e) == 0 && warn == 0,
+	ok(payload_extract(z.b.p, z.b.n, l, &r.out, &warn, &r.e) == 0 && warn == 0,
 	   "directory entry does not trigger the extra-files warning");
 	zb_free(&z);
 
@@ -302,8 +303,8 @@ static void test_choose(const struct limits *l)
 	run(&r, &z, l);
 	ok(z.b.n == 22 && r.rc == -1 && r.e.cls == ERR_NOREPORT, "empty archive: ERR_NOREPORT");
 	is_str(r.e.reason, "zip: no file in archive", "empty archive: reason");
-	r.rc = inflate_payload(z.b.p, z.b.n, l, &r.out, &warn, &r.e);
-	ok(r.rc == -1 && r.e.cls == ERR_NOREPORT, "empty archive via inflate_payload");
+	r.rc = payload_extract(z.b.p, z.b.n, l, &r.out, &warn, &r.e);
+	ok(r.rc == -1 && r.e.cls == ERR_NOREPORT, "empty archive via payload_extract");
 	zb_free(&z);
 	buf_free(&r.out);
 }
@@ -471,16 +472,16 @@ static void test_truncated(const struct limits *l)
 	zb_finish(&z, "");
 	for (size_t k = 0; k < z.b.n; k++) {
 		buf_free(&r.out);
-		r.rc = zip_extract_report(z.b.p, k, l, &r.out, NULL, &r.e);
+		r.rc = payload_unzip(z.b.p, k, l, &r.out, NULL, &r.e);
 		if (r.rc != -1 || r.e.cls != ERR_INPUT ||
 		    strcmp(r.e.reason, "zip: no end of central directory record") != 0)
 			bad++;
-		r.rc = inflate_payload(z.b.p, k, l, &r.out, &warn, &r.e);
+		r.rc = payload_extract(z.b.p, k, l, &r.out, &warn, &r.e);
 		if (r.rc != -1 || (k >= 4 && r.e.cls != ERR_INPUT))
 			bad2++;
 	}
 	is_int(bad, 0, "every prefix: 'zip: no end of central directory record'");
-	is_int(bad2, 0, "every prefix via inflate_payload: error");
+	is_int(bad2, 0, "every prefix via payload_extract: error");
 
 	/* Keep the EOCD but cut the body: offsets now point past the data. */
 	zb_init(&t);
