@@ -19,6 +19,7 @@
 
 #include "record.h"
 #include "sha256.h"
+#include "util.h"
 
 #define ONES ((uint64_t)0x0101010101010101)
 #define HIGHS ((uint64_t)0x8080808080808080)
@@ -65,30 +66,12 @@ static inline void put(struct out *o, const void *s, size_t n)
 
 static void escape(struct out *o, const unsigned char *p, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t run = 0;
-	char u[7] = "\\u00";
+	size_t run = 0, rn;
+	char rep[7];
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = p[i];
-		const char *rep = u;
-		size_t rn = 2;
-
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
+		if ((rn = util_json_esc(p[i], rep)) == 0)
 			continue;
-		switch (ch) {
-		case '"': rep = "\\\""; break;
-		case '\\': rep = "\\\\"; break;
-		case '\b': rep = "\\b"; break;
-		case '\f': rep = "\\f"; break;
-		case '\n': rep = "\\n"; break;
-		case '\r': rep = "\\r"; break;
-		case '\t': rep = "\\t"; break;
-		default:
-			u[4] = hex[ch >> 4];
-			u[5] = hex[ch & 15];
-			rn = 6;
-		}
 		put(o, p + run, i - run);
 		put(o, rep, rn);
 		run = i + 1;

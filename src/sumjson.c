@@ -12,6 +12,7 @@
 
 #include "sumdate.h"
 #include "sumjson.h"
+#include "util.h"
 
 #define JW_DEPTH 16
 
@@ -32,35 +33,17 @@ static void indent(struct jb *j, int level)
 
 static void esc(struct jb *j, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 	FILE *f = j->out;
+	char e[7];
 
 	putc('"', f);
 	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *e = NULL;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (util_json_esc((unsigned char)*s, e) == 0)
 			continue;
 		fwrite(run, 1, (size_t)(s - run), f);
+		fputs(e, f);
 		run = s + 1;
-		switch (c) {
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case '\b': e = "\\b"; break;
-		case '\f': e = "\\f"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\t': e = "\\t"; break;
-		}
-		if (e != NULL) {
-			fputs(e, f);
-		} else {
-			fputs("\\u00", f);
-			putc(hex[c >> 4], f);
-			putc(hex[c & 15], f);
-		}
 	}
 	fwrite(run, 1, (size_t)(s - run), f);
 	putc('"', f);

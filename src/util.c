@@ -315,3 +315,31 @@ char *utf8_clean_dup(const unsigned char *p, size_t n, long *replaced)
 		*replaced = r;
 	return buf_steal(&b);
 }
+
+size_t util_json_esc(unsigned char c, char out[7])
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *e;
+
+	if (c >= 0x20 && c != '"' && c != '\\')
+		return 0;
+	switch (c) {
+	case '"': e = "\\\""; break;
+	case '\\': e = "\\\\"; break;
+	case '\b': e = "\\b"; break;
+	case '\f': e = "\\f"; break;
+	case '\n': e = "\\n"; break;
+	case '\r': e = "\\r"; break;
+	case '\t': e = "\\t"; break;
+	default:
+		memcpy(out, "\\u00", 4);
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 15];
+		out[6] = '\0';
+		return 6;
+	}
+	out[0] = e[0];
+	out[1] = e[1];
+	out[2] = '\0';
+	return 2;
+}

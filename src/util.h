@@ -68,4 +68,9 @@ long utf8_clean_append(struct buf *out, const unsigned char *p, size_t n);
  * *replaced (if not NULL) gets the replacement count. */
 char *utf8_clean_dup(const unsigned char *p, size_t n, long *replaced);
 
+/* How a JSON string writes byte c (RFC 8259 section 7, as json-c does):
+ * 0 when c stands for itself; else the escape ("\n", "\u001f", ...) in
+ * out, NUL-terminated, and its length. */
+size_t util_json_esc(unsigned char c, char out[7]);
+
 #endif

@@ -121,8 +121,26 @@ static void test_utf8(void)
 	free(c);
 }
 
+/* the escapes of JSON strings: what record.c and sumjson.c write */
+static void test_json_esc(void)
+{
+	char e[7];
+
+	is_int((long)util_json_esc('a', e), 0, "json: a letter stands for itself");
+	is_int((long)util_json_esc(0x7f, e), 0, "json: DEL stands for itself");
+	is_int((long)util_json_esc(0xc3, e), 0, "json: a UTF-8 byte stands for itself");
+	ok(util_json_esc('"', e) == 2 && strcmp(e, "\\\"") == 0, "json: quote");
+	ok(util_json_esc('\\', e) == 2 && strcmp(e, "\\\\") == 0, "json: backslash");
+	ok(util_json_esc('\n', e) == 2 && strcmp(e, "\\n") == 0, "json: newline");
+	ok(util_json_esc('\t', e) == 2 && strcmp(e, "\\t") == 0, "json: tab");
+	ok(util_json_esc(0x01, e) == 6 && strcmp(e, "\\u0001") == 0, "json: 0x01 as \\u0001");
+	ok(util_json_esc(0x1f, e) == 6 && strcmp(e, "\\u001f") == 0, "json: 0x1f as \\u001f");
+	ok(util_json_esc('/', e) == 0, "json: a slash is not escaped (NOSLASHESCAPE)");
+}
+
 int main(void)
 {
+	test_json_esc();
 	test_buf();
 	test_appendf();
 	test_grow_big();
