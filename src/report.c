@@ -1909,9 +1909,11 @@ static int report_start(struct ctx *c, struct report *r)
 	return r->pool == NULL ? err_nomem(c->e) : 0;
 }
 
-int report_parse(const unsigned char *json, size_t n, const struct limits *l,
-		 const struct report_hints *hints, struct report *out,
-		 struct err *e)
+/* sliced: the piecewise reading first, the whole tree only for what it
+ * declines (report_parse); else the whole tree alone (report_parse_tree). */
+static int parse_report(const unsigned char *json, size_t n, const struct limits *l,
+			const struct report_hints *hints, struct report *out,
+			struct err *e, int sliced)
 {
 	struct err pe;   /* ours until the end: the piecewise try may fail */
 	struct ctx c;
@@ -1924,7 +1926,7 @@ int report_parse(const unsigned char *json, size_t n, const struct limits *l,
 
 	if (report_start(&c, out) < 0 || prep_hints(&c, hints) < 0)
 		goto out;
-	rc = parse_piecewise(&c, json, n, out);
+	rc = sliced ? parse_piecewise(&c, json, n, out) : 1;
 	if (rc == 1) {
 		report_free(out);
 		if ((rc = report_start(&c, out)) == 0)
@@ -1943,30 +1945,18 @@ out:
 	return -1;
 }
 
+int report_parse(const unsigned char *json, size_t n, const struct limits *l,
+		 const struct report_hints *hints, struct report *out,
+		 struct err *e)
+{
+	return parse_report(json, n, l, hints, out, e, 1);
+}
+
 int report_parse_tree(const unsigned char *json, size_t n,
 		      const struct limits *l, const struct report_hints *hints,
 		      struct report *out, struct err *e)
 {
-	struct err pe;
-	struct ctx c;
-	int rc = -1;
-
-	memset(&c, 0, sizeof c);
-	c.l = l;
-	c.e = &pe;
-	c.depth = l->max_json_depth > 0 ? l->max_json_depth : 1;
-	if (report_start(&c, out) == 0 && prep_hints(&c, hints) == 0)
-		rc = parse_whole(&c, json, n, out);
-	if (rc == 0 && c.nomem)
-		rc = err_nomem(&pe);
-	free(c.hint);
-	free(c.hint_from);
-	if (rc == 0)
-		return 0;
-	report_free(out);
-	if (e != NULL)
-		*e = pe;
-	return -1;
+	return parse_report(json, n, l, hints, out, e, 0);
 }
 
 void report_init(struct report *r)
