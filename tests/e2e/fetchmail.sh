@@ -91,8 +91,22 @@ userdb {
 mail_location = maildir:~/Maildir
 # the test user is a system user (uid below Dovecot's default of 500)
 first_valid_uid = $(id -u "$E2E_TESTUSER")
+# every IMAP service from \$IMAPD: the master checks each one's program
+# (imap-urlauth* and imap-hibernate too) before it starts
 service imap {
   executable = $IMAPD/imap
+}
+service imap-hibernate {
+  executable = $IMAPD/imap-hibernate
+}
+service imap-urlauth {
+  executable = $IMAPD/imap-urlauth
+}
+service imap-urlauth-login {
+  executable = $IMAPD/imap-urlauth-login
+}
+service imap-urlauth-worker {
+  executable = $IMAPD/imap-urlauth-worker
 }
 service imap-login {
   executable = $IMAPD/imap-login

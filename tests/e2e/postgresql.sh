@@ -233,7 +233,9 @@ is "partitioned: one partition per month loaded" \
 	"tlsrpt_record_2026_04 tlsrpt_record_2026_05"
 report_json "Far Org" far-1 2099-01-01 example.com 0 >"$tmp/far.json"
 install -d "$tmp/far"
-"$LDA" --spool "$tmp/far" --log stderr --quiet --file "$tmp/far.json"
+# delivered as on that day: tlsrpt-lda refuses a report dated more than
+# a day after its delivery
+TLSRPT_LDA_NOW=4070952000 "$LDA" --spool "$tmp/far" --log stderr --quiet --file "$tmp/far.json"
 out=$("$LOAD" -n -d parted -s far "$tmp/far")
 is "-n tells what it would load and changes nothing" \
 	"$out $(q -d parted -c "SELECT count(*) FROM tlsrpt_load_state WHERE file LIKE 'far:%'") $(q -d parted -c "SELECT count(*) FROM tlsrpt_record WHERE report_id = 'far-1'")" \
