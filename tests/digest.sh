@@ -24,18 +24,7 @@ python3 "$SRC/tests/gen-spool.py" --incidents $T "$tmp" >/dev/null ||
 	{ not_ok "spools generated"; done_testing; exit 1; }
 # bücher.example: one day of starttls failures on enforce (a warning)
 mkdir -p "$tmp/utf8"
-python3 - "$tmp/utf8/2026-12-05.jsonl" <<'PY'
-import json, sys
-open(sys.argv[1], "w", encoding="utf-8").write(json.dumps({
-    "organization_name": "Reporter", "report_id": "u1", "policy_domain": "bücher.example",
-    "policy_type": "sts", "policy_strings": ["version: STSv1", "mode: enforce", "mx: mx"],
-    "mx_host_patterns": ["mx"], "successful_session_count": 90, "failed_session_count": 10,
-    "failure_details": [{"result_type": "starttls-not-supported", "failed_session_count": 10,
-                         "sending_mta_ip": "192.0.2.1", "receiving_ip": None,
-                         "receiving_mx_hostname": None, "receiving_mx_helo": None,
-                         "additional_info_uri": None, "failure_reason_code": None}],
-    "warnings": []}, ensure_ascii=False) + "\n")
-PY
+python3 "$SRC/tests/gen-spool.py" --utf8 "$tmp/utf8/2026-12-05.jsonl"
 # the stand-in: the message and the arguments, exit $SM_EXIT
 cat >"$tmp/sendmail" <<EOF
 #!/bin/sh

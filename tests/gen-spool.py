@@ -7,6 +7,8 @@ usage: gen-spool.py DIR            the golden fixture: 40 days ending 2026-05-18
        gen-spool.py --incidents TODAY DIR
                                    DIR/a, DIR/b, DIR/spike: the incident
                                    scenarios around TODAY (see incidents())
+       gen-spool.py --utf8 FILE    one record of a UTF-8 policy domain,
+                                   bücher.example, failing on enforce
 
 The fixture plants, in the 7-day window ending 2026-05-18:
   example.com   sts enforce; Google, Microsoft (the same sessions under both
@@ -286,12 +288,31 @@ def incidents(today, top):
     write_days(os.path.join(top, "spike"), spike)
 
 
+def utf8(path):
+    """bücher.example: 10 of 100 sessions fail starttls on enforce."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps({
+            "organization_name": "Reporter", "report_id": "u1",
+            "policy_domain": "bücher.example", "policy_type": "sts",
+            "policy_strings": ["version: STSv1", "mode: enforce", "mx: mx"],
+            "mx_host_patterns": ["mx"], "successful_session_count": 90,
+            "failed_session_count": 10,
+            "failure_details": [{"result_type": "starttls-not-supported",
+                                 "failed_session_count": 10,
+                                 "sending_mta_ip": "192.0.2.1", "receiving_ip": None,
+                                 "receiving_mx_hostname": None, "receiving_mx_helo": None,
+                                 "additional_info_uri": None, "failure_reason_code": None}],
+            "warnings": []}, ensure_ascii=False) + "\n")
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "--perf":
         perf(argv[2], int(argv[3]) if len(argv) > 3 else 30,
              int(argv[4]) if len(argv) > 4 else 10000)
     elif len(argv) == 4 and argv[1] == "--incidents":
         incidents(datetime.date.fromisoformat(argv[2]), argv[3])
+    elif len(argv) == 3 and argv[1] == "--utf8":
+        utf8(argv[2])
     elif len(argv) == 2:
         fixture(argv[1])
     else:

@@ -37,18 +37,7 @@ done
 chown nobody:nogroup "$tmp"/crit/* "$tmp"/ok/*
 # a UTF-8 policy domain failing yesterday on enforce: a warning
 e2e_spool "$tmp/utf8"
-python3 - "$tmp/utf8/$(date -u -d yesterday +%F).jsonl" <<'PY'
-import json, sys
-open(sys.argv[1], "w", encoding="utf-8").write(json.dumps({
-    "organization_name": "Reporter", "report_id": "u1", "policy_domain": "bücher.example",
-    "policy_type": "sts", "policy_strings": ["version: STSv1", "mode: enforce", "mx: mx"],
-    "mx_host_patterns": ["mx"], "successful_session_count": 90, "failed_session_count": 10,
-    "failure_details": [{"result_type": "starttls-not-supported", "failed_session_count": 10,
-                         "sending_mta_ip": "192.0.2.1", "receiving_ip": None,
-                         "receiving_mx_hostname": None, "receiving_mx_helo": None,
-                         "additional_info_uri": None, "failure_reason_code": None}],
-    "warnings": []}, ensure_ascii=False) + "\n")
-PY
+python3 "$top_srcdir/tests/gen-spool.py" --utf8 "$tmp/utf8/$(date -u -d yesterday +%F).jsonl"
 
 e2e_testuser
 RCPT=$E2E_TESTUSER@$E2E_DOMAIN
