@@ -3,10 +3,11 @@
  * zlib (RFC 1950) as one stream; raw deflate as in zip entries.  Which
  * one a payload holds is payload.c's business.
  *
- * Every inflation writes into one fixed 64 KiB chunk.  The chunk is
- * appended to the output only after the running total, counted in our own
- * size_t (zlib's counters are uLong), has passed the size and ratio caps,
- * so a bomb stops within one chunk and the output never exceeds the cap.
+ * Every inflation writes 64 KiB at a time straight into the output's spare
+ * room.  A chunk counts as output only after the running total, counted in
+ * our own size_t (zlib's counters are uLong), has passed the size and
+ * ratio caps, so a bomb stops within one chunk and the output never
+ * exceeds the cap.
  * After the last gzip member, whitespace and NUL (what base64 decoders and
  * mailers leave behind) are accepted silently; other bytes only raise a
  * warning, because the report itself arrived intact. */
@@ -41,7 +42,6 @@ struct zrun {
 	const struct limits *l;
 	struct buf *out;
 	size_t produced;
-	unsigned char *chunk;
 };
 
 static int is_space(unsigned char c)
@@ -92,7 +92,8 @@ static void zrun_feed(struct zrun *r)
 	r->z.avail_in = (uInt)(left < FEED_MAX ? left : FEED_MAX);
 }
 
-/* Append the chunk's `have` bytes unless that would cross a cap. */
+/* Take the `have` bytes inflated past the end of the output into it,
+ * unless that would cross a cap. */
 static int zrun_emit(struct zrun *r, size_t have, struct err *e)
 {
 	size_t total;
@@ -101,8 +102,8 @@ static int zrun_emit(struct zrun *r, size_t have, struct err *e)
 		total = SIZE_MAX;
 	if (inflate_check_cap(total, r->n, r->l, e) < 0)
 		return -1;
-	if (buf_append(r->out, r->chunk, have) < 0)
-		return err_nomem(e);
+	r->out->n += have;
+	r->out->p[r->out->n] = '\0';
 	r->produced = total;
 	return 0;
 }
@@ -136,8 +137,11 @@ static int zrun_stream(struct zrun *r, struct err *e)
 		size_t have;
 		int rc;
 
+		/* room for a chunk and the NUL after it */
+		if (buf_reserve(r->out, CHUNK) < 0)
+			return err_nomem(e);
 		zrun_feed(r);
-		r->z.next_out = r->chunk;
+		r->z.next_out = r->out->p + r->out->n;
 		r->z.avail_out = (uInt)CHUNK;
 		rc = inflate(&r->z, Z_NO_FLUSH);
 		have = CHUNK - r->z.avail_out;
@@ -182,14 +186,9 @@ static int inflate_stream(const unsigned char *p, size_t n,
 	r.l = l;
 	r.out = out;
 	r.z.next_in = p;
-	r.chunk = malloc(CHUNK);
-	if (r.chunk == NULL)
-		return err_nomem(e);
 	rc = inflateInit2(&r.z, kind->wbits);
-	if (rc != Z_OK) {
-		free(r.chunk);
+	if (rc != Z_OK)
 		return zrun_fail(&r, rc, e);
-	}
 	for (;;) {
 		if (zrun_stream(&r, e) < 0)
 			goto fail;
@@ -204,7 +203,6 @@ static int inflate_stream(const unsigned char *p, size_t n,
 	ret = 0;
 fail:
 	inflateEnd(&r.z);
-	free(r.chunk);
 	return ret;
 }
 
