@@ -373,11 +373,14 @@ static int add_inflate_warnings(unsigned w, struct strlist *warn)
 	return 0;
 }
 
-/* Payload bytes (already transfer-decoded) -> validated report.  *made
- * (may be NULL) gets the JSON bytes inflated or copied, also on failure:
- * what the message's budget is charged. */
+/* Payload bytes (already transfer-decoded) -> validated out->report.
+ * *made (may be NULL) gets the JSON bytes inflated or copied, also on
+ * failure: what the message's budget is charged.  The report keeps
+ * copies of its strings, so the JSON's memory, already paged in, becomes
+ * the room of out->lines (for a big report, tens of megabytes the records
+ * would otherwise fault in afresh). */
 static int parse_payload(const unsigned char *p, size_t n, const struct limits *l,
-			 const struct report_hints *hints, struct report *r,
+			 const struct report_hints *hints, struct ingest_result *out,
 			 struct strlist *warn, size_t *made, struct err *e)
 {
 	struct buf json;
@@ -395,7 +398,13 @@ static int parse_payload(const unsigned char *p, size_t n, const struct limits *
 		err_nomem(e);
 		goto out;
 	}
-	rc = report_parse(json.p ? json.p : (const unsigned char *)"", json.n, l, hints, r, e);
+	rc = report_parse(json.p ? json.p : (const unsigned char *)"", json.n, l, hints,
+			  &out->report, e);
+	if (rc == 0 && out->lines.p == NULL) {
+		out->lines = json;
+		buf_reset(&out->lines);
+		buf_init(&json);
+	}
 out:
 	buf_free(&json);
 	return rc;
@@ -453,7 +462,7 @@ static int try_candidate(const struct candidate *c, const struct envelope *env,
 		goto nomem;
 	if (transport_warnings(c, env, warn) < 0)
 		goto nomem;
-	if (parse_payload(p, n, l, hints, &out->report, warn, made, e) < 0)
+	if (parse_payload(p, n, l, hints, out, warn, made, e) < 0)
 		goto out;
 	describe(c, out->where, sizeof out->where);
 	rc = 1;
@@ -689,10 +698,7 @@ static int format_records(struct ingest_result *out, const struct envelope *env,
 		return -1;
 	memcpy(out->day, out->report.begin_date, 10);
 	out->day[10] = '\0';
-	if (record_format(&out->report, &meta, &out->lines, e) < 0)
-		return -1;
-	record_content_hash(out->lines.p, out->lines.n, out->content);
-	return 0;
+	return record_format(&out->report, &meta, &out->lines, out->content, e);
 }
 
 int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,
@@ -761,7 +767,7 @@ int ingest_file(const unsigned char *p, size_t n, const struct limits *l,
 	}
 	hints.report_domain = env.report_domain;
 	hints.report_domain_from = env.report_domain_from;
-	if (parse_payload(p, n, l, &hints, &out->report, &warn, NULL, e) < 0)
+	if (parse_payload(p, n, l, &hints, out, &warn, NULL, e) < 0)
 		goto out;
 	snprintf(out->where, sizeof out->where, "file");
 	rc = format_records(out, &env, ienv, &warn, NULL, e);
@@ -815,7 +821,7 @@ int ingest_http(const unsigned char *p, size_t n, const char *media_type,
 		err_nomem(e);
 		goto out;
 	}
-	if (parse_payload(p, n, l, &hints, &out->report, &warn, NULL, e) < 0)
+	if (parse_payload(p, n, l, &hints, out, &warn, NULL, e) < 0)
 		goto out;
 	snprintf(out->where, sizeof out->where, "request body");
 	rc = format_records(out, &env, ienv, &warn, NULL, e);

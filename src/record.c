@@ -8,11 +8,16 @@
  * (meta strings from the envelope) are cleaned first.  Same input, same
  * bytes.
  *
- * The lines are laid out twice: first only counting bytes (exact unless a
- * string needs escapes or cleaning), then writing them into memory
- * reserved once.  A big report's batch is tens of megabytes, and on small
- * virtual machines filling it costs more in page faults than in copying,
- * so such a batch is backed by huge pages where the kernel offers them. */
+ * The lines are written in one pass into out, which grows by doubling (a
+ * big batch's buffer is mapped memory, so growing it moves no bytes); a
+ * line is given up as soon as it outgrows the limit, so a pathological
+ * report never costs more than about twice that in memory.  The content
+ * hash (record_content_hash) is taken as the lines are written, a few
+ * kilobytes at a time while they are still in the cache.  A big report
+ * names the same strings many times (the pool in report.c keeps one copy
+ * of each): a string already written in this batch is copied from where
+ * it was first written, quoted and escaped, instead of measured and
+ * scanned again. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
@@ -24,13 +29,22 @@
 #define ONES ((uint64_t)0x0101010101010101)
 #define HIGHS ((uint64_t)0x8080808080808080)
 
+/* Strings written in this batch, by address: a direct-mapped cache. */
+#define SEEN_SLOTS 512
+/* Bytes of a line hashed at a time: while they are still in the cache. */
+#define HASH_STEP ((size_t)16 << 10)
+
 struct out {
 	struct buf *b;
 	struct buf tmp;   /* cleaned copy of a string that was not UTF-8 */
-	int failed;       /* sticky ENOMEM (2: a line too long): checked once per line */
-	int measure;      /* count bytes into need, write nothing */
-	size_t need;
-	size_t longest;   /* measure: longest line seen, "\n" included */
+	int failed;       /* sticky: 1 ENOMEM, 2 a line too long */
+	size_t line;      /* where the current line starts in b */
+	struct sha256 *h; /* the content hash, or NULL */
+	size_t hashed;    /* b->p[..hashed) is in h or left out of it */
+	struct seen {
+		const char *s;
+		size_t at, n;     /* its quoted form: b->p[at..at+n) */
+	} *seen;          /* NULL: no cache */
 };
 
 /* ,"k": -- the first key of an object is written with its brace */
@@ -40,28 +54,47 @@ struct out {
 #define KINT(o, k, v) kint((o), KEY(k), sizeof(KEY(k)) - 1, (v))
 #define KLIST(o, k, l) kstrlist((o), KEY(k), sizeof(KEY(k)) - 1, (l))
 
-static void count(struct out *o, size_t n)
+/* The slow path of put: grow b, unless the line would outgrow the
+ * limit (RECORD_WARN_ROOM left for record_add_warning). */
+static void put_grow(struct out *o, const void *s, size_t n)
 {
-	o->need = o->need + n < o->need ? SIZE_MAX : o->need + n;
+	if (o->failed)
+		return;
+	if (o->b->n - o->line + n > RECORD_MAX_LINE - RECORD_WARN_ROOM + 1)
+		o->failed = 2;
+	else if (buf_append(o->b, s, n) < 0)
+		o->failed = 1;
 }
 
+/* Bytes written after a failure are cut off with the rest of the batch. */
 static inline void put(struct out *o, const void *s, size_t n)
 {
 	struct buf *b = o->b;
 
-	if (o->measure) {
-		count(o, n);
-		return;
-	}
-	if (o->failed)
-		return;
 	/* the NUL goes in once at the end; cap > n always holds */
 	if (b->cap - b->n > n) {
 		memcpy(b->p + b->n, s, n);
 		b->n += n;
-	} else if (buf_append(b, s, n) < 0) {
-		o->failed = 1;
+	} else {
+		put_grow(o, s, n);
 	}
+}
+
+/* Hash what was written since the last call. */
+static void hash_upto(struct out *o)
+{
+	if (o->h != NULL && !o->failed) {
+		sha256_update(o->h, o->b->p + o->hashed, o->b->n - o->hashed);
+		o->hashed = o->b->n;
+	}
+}
+
+/* The line's content ends here: what follows is left out of the hash. */
+static void hash_cut(struct out *o)
+{
+	hash_upto(o);
+	if (o->h != NULL)
+		sha256_update(o->h, "\n", 1);
 }
 
 static void escape(struct out *o, const unsigned char *p, size_t n)
@@ -116,24 +149,12 @@ static unsigned classify(const unsigned char *p, size_t n)
 	return bits | (esc & HIGHS ? 1u : 0u) | (high & HIGHS ? 2u : 0u);
 }
 
-/* A JSON string, or null for NULL. */
-static void str(struct out *o, const char *s)
+/* s quoted and escaped. */
+static void quote(struct out *o, const unsigned char *p, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned bits;
-	size_t n;
+	unsigned bits = classify(p, n);
 
-	if (s == NULL) {
-		RAW(o, "null");
-		return;
-	}
-	n = strlen(s);
-	if (o->measure) {
-		count(o, n + 2);
-		return;
-	}
 	RAW(o, "\"");
-	bits = classify(p, n);
 	if (bits == 0) {
 		put(o, p, n);
 	} else if (!(bits & 2) || utf8_valid(p, n)) {
@@ -146,6 +167,40 @@ static void str(struct out *o, const char *s)
 			escape(o, o->tmp.p, o->tmp.n);
 	}
 	RAW(o, "\"");
+}
+
+/* A JSON string, or null for NULL. */
+static void str(struct out *o, const char *s)
+{
+	struct seen *sn;
+	size_t at;
+
+	if (s == NULL) {
+		RAW(o, "null");
+		return;
+	}
+	if (o->seen == NULL) {
+		quote(o, (const unsigned char *)s, strlen(s));
+		return;
+	}
+	sn = &o->seen[((uintptr_t)s >> 3) % SEEN_SLOTS];
+	if (sn->s == s && !o->failed) {
+		/* b may move while growing: copy through a stable offset */
+		if (o->b->cap - o->b->n > sn->n) {
+			memcpy(o->b->p + o->b->n, o->b->p + sn->at, sn->n);
+			o->b->n += sn->n;
+		} else {
+			quote(o, (const unsigned char *)s, strlen(s));
+		}
+		return;
+	}
+	at = o->b->n;
+	quote(o, (const unsigned char *)s, strlen(s));
+	if (!o->failed) {
+		sn->s = s;
+		sn->at = at;
+		sn->n = o->b->n - at;
+	}
 }
 
 static void kstr(struct out *o, const char *k, size_t kn, const char *v)
@@ -247,8 +302,11 @@ static void policy_line(struct out *o, const struct report *r,
 		if (i > 0)
 			RAW(o, ",");
 		detail(o, &p->details[i]);
+		if (o->b->n - o->hashed >= HASH_STEP)
+			hash_upto(o);
 	}
 	RAW(o, "]");
+	hash_cut(o);
 	KSTR(o, "received_at", m->received_at);
 	KSTR(o, "source", m->source);
 	KSTR(o, "message_id", m->message_id);
@@ -261,41 +319,36 @@ static void policy_line(struct out *o, const struct report *r,
 	strings(o, &p->warnings, &first);
 	strings(o, m->extra_warnings, &first);
 	RAW(o, "]}\n");
+	o->hashed = o->b->n;
 }
 
 int record_format(const struct report *r, const struct record_meta *meta,
-		  struct buf *out, struct err *e)
+		  struct buf *out, unsigned char content[32], struct err *e)
 {
 	static const struct record_meta none;
-	struct out o = { out, { NULL, 0, 0 }, 0, 1, 0, 0 };
+	struct seen seen[SEEN_SLOTS];
+	struct sha256 h;
+	struct out o = { out, { NULL, 0, 0 }, 0, out->n, content ? &h : NULL, out->n, seen };
 	size_t start = out->n;
 
+	memset(seen, 0, sizeof seen);
+	sha256_init(&h);
 	if (meta == NULL)
 		meta = &none;
-	for (size_t i = 0; i < r->n_policies; i++) {
-		size_t before = o.need;
-
-		policy_line(&o, r, &r->policies[i], meta);
-		if (o.need - before > o.longest)
-			o.longest = o.need - before;
-	}
-	/* the measure is exact but for escapes, which only make lines longer */
-	if (o.longest > RECORD_MAX_LINE - RECORD_WARN_ROOM + 1)
-		return err_set(e, ERR_INPUT, "record line of %zu bytes, more than the %zu "
-			       "the summary reads", o.longest - 1, RECORD_MAX_LINE - RECORD_WARN_ROOM);
-	o.measure = 0;
-	if (buf_reserve(out, o.need) < 0)
+	if (buf_reserve(out, 0) < 0)
 		o.failed = 1;
 	for (size_t i = 0; i < r->n_policies && !o.failed; i++) {
-		size_t before = out->n;
-
+		o.line = out->n;
 		policy_line(&o, r, &r->policies[i], meta);
-		if (!o.failed && out->n - before > RECORD_MAX_LINE - RECORD_WARN_ROOM + 1)
-			o.failed = 2;   /* escapes made it too long after all */
+		/* what grew within the room already there is checked here */
+		if (!o.failed && out->n - o.line > RECORD_MAX_LINE - RECORD_WARN_ROOM + 1)
+			o.failed = 2;
 	}
 	buf_free(&o.tmp);
 	if (!o.failed) {
 		out->p[out->n] = '\0';
+		if (content != NULL)
+			sha256_final(&h, content);
 		return 0;
 	}
 	/* leave out as it was: no partial line */

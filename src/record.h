@@ -54,12 +54,14 @@ struct record_meta {
  * with another copy, so a stored line never outgrows the reader. */
 #define RECORD_WARN_ROOM ((size_t)1024)
 
-/* Append the report's lines (each ending in "\n") to out.  All strings
- * are expected clean (report.c guarantees it); meta strings are cleaned
- * here.  ENOMEM is ERR_TEMP; a line longer than RECORD_MAX_LINE is
- * ERR_INPUT (nothing appended), so the reader never meets one. */
+/* Append the report's lines (each ending in "\n") to out, and when
+ * content is not NULL, put there what record_content_hash gives for the
+ * lines appended.  All strings are expected clean (report.c guarantees
+ * it); meta strings are cleaned here.  ENOMEM is ERR_TEMP; a line longer
+ * than RECORD_MAX_LINE is ERR_INPUT (nothing appended), so the reader
+ * never meets one. */
 int record_format(const struct report *r, const struct record_meta *meta,
-		  struct buf *out, struct err *e);
+		  struct buf *out, unsigned char content[32], struct err *e);
 
 /* The report's content as the duplicate index sees it: SHA-256 over each
  * line of lines[0..n) (as record_format wrote them) up to, not including,

@@ -46,6 +46,22 @@ static void add_detail(struct policy *p, const char *type, int64_t count)
 	d->failed_session_count = count;
 }
 
+/* record_format, and its content hash checked against
+ * record_content_hash of the lines it appended. */
+static int format(const struct report *r, const struct record_meta *m,
+		  struct buf *b, struct err *e)
+{
+	unsigned char got[32], want[32];
+	size_t start = b->n;
+	int rc = record_format(r, m, b, got, e);
+
+	if (rc == 0) {
+		record_content_hash(b->p + start, b->n - start, want);
+		ok(memcmp(got, want, 32) == 0, "content hash taken while writing = record_content_hash");
+	}
+	return rc;
+}
+
 static const struct record_meta META = {
 	.received_at = "2024-01-10T08:00:00Z", .source = "mail",
 	.message_id = "<m1@example>", .submitter = "Sender Org",
@@ -89,7 +105,7 @@ static void test_golden_full(void)
 	m.client_ip = "2001:db8::7";
 	m.dkim = &dkim;
 	buf_init(&b);
-	is_int(record_format(&r, &m, &b, &e), 0, "full: formatted");
+	is_int(format(&r, &m, &b, &e), 0, "full: formatted");
 	is_str((const char *)b.p,
 	       "{\"organization_name\":\"Org\",\"contact_info\":\"c@example\","
 	       "\"report_id\":\"id-1\",\"begin_date\":\"2024-01-09T00:00:00Z\","
@@ -139,7 +155,7 @@ static void test_golden_nulls(void)
 	r.policies[0].failed_session_count = REPORT_COUNT_ABSENT;
 	r.policies[0].successful_session_count = INT64_MAX;
 	buf_init(&b);
-	is_int(record_format(&r, &m, &b, &e), 0, "nulls: formatted");
+	is_int(format(&r, &m, &b, &e), 0, "nulls: formatted");
 	is_str((const char *)b.p,
 	       "{\"organization_name\":\"Org\",\"contact_info\":null,"
 	       "\"report_id\":\"id-1\",\"begin_date\":\"2024-01-09T00:00:00Z\","
@@ -154,7 +170,7 @@ static void test_golden_nulls(void)
 		struct buf b2;
 
 		buf_init(&b2);
-		is_int(record_format(&r, NULL, &b2, &e), 0, "NULL meta: formatted");
+		is_int(format(&r, NULL, &b2, &e), 0, "NULL meta: formatted");
 		is_mem(b2.p, b2.n, b.p, b.n, "NULL meta: same as all-null meta");
 		buf_free(&b2);
 	}
@@ -177,6 +193,8 @@ static void test_escaping(void)
 				     "\xe2\x80\xa8\xc3\xa9");
 	add_policy(&r, "d");
 	strlist_add(&r.policies[0].policy_strings, "line1\nline2");
+	/* the hash's cut, inside a string: escaped, so not cut there */
+	strlist_add(&r.policies[0].policy_strings, ",\"received_at\":");
 	m.message_id = "<\xff@x>";
 	m.submitter = "ok \xe2\x82";   /* truncated sequence */
 	m.dkim = &dkim;
@@ -184,13 +202,14 @@ static void test_escaping(void)
 	strlist_add(&extra, "bad \xc0\xaf");
 	m.extra_warnings = &extra;
 	buf_init(&b);
-	is_int(record_format(&r, &m, &b, &e), 0, "escaping: formatted");
+	is_int(format(&r, &m, &b, &e), 0, "escaping: formatted");
 	is_str((const char *)b.p,
 	       "{\"organization_name\":\"q\\\"b\\\\s/\\n\\r\\t\\b\\f\\u0001"
 	       "\\u001f\x7f\xe2\x80\xa8\xc3\xa9\",\"contact_info\":\"c@example\","
 	       "\"report_id\":\"id-1\",\"begin_date\":\"2024-01-09T00:00:00Z\","
 	       "\"end_date\":\"2024-01-09T23:59:59Z\",\"policy_domain\":\"d\","
-	       "\"policy_type\":\"sts\",\"policy_strings\":[\"line1\\nline2\"],"
+	       "\"policy_type\":\"sts\",\"policy_strings\":[\"line1\\nline2\","
+	       "\",\\\"received_at\\\":\"],"
 	       "\"mx_host_patterns\":[],\"successful_session_count\":0,"
 	       "\"failed_session_count\":0,\"failure_details\":[],"
 	       "\"received_at\":\"2024-01-10T08:00:00Z\",\"source\":\"mail\","
@@ -223,7 +242,7 @@ static void test_lines(void)
 	add_detail(&r.policies[1], "x\ny", 7);
 	buf_init(&b);
 	buf_append_str(&b, prefix);
-	is_int(record_format(&r, &META, &b, &e), 0, "lines: formatted");
+	is_int(format(&r, &META, &b, &e), 0, "lines: formatted");
 	ok(b.n > strlen(prefix) && memcmp(b.p, prefix, strlen(prefix)) == 0,
 	   "lines: earlier contents kept");
 	for (size_t i = strlen(prefix); i < b.n; i++) {
@@ -252,7 +271,7 @@ static void test_lines(void)
 	}
 	buf_init(&again);
 	buf_append_str(&again, prefix);
-	record_format(&r, &META, &again, &e);
+	format(&r, &META, &again, &e);
 	is_mem(again.p, again.n, b.p, b.n, "lines: same input, same bytes");
 	buf_free(&again);
 	buf_free(&b);
@@ -278,7 +297,7 @@ static void test_through_parse(void)
 	is_int(report_parse((const unsigned char *)json, sizeof json - 1, &l,
 			    NULL, &r, &e), 0, "parse: accepted");
 	buf_init(&b);
-	is_int(record_format(&r, &META, &b, &e), 0, "parse: formatted");
+	is_int(format(&r, &META, &b, &e), 0, "parse: formatted");
 	is_str((const char *)b.p,
 	       "{\"organization_name\":\"Evil\\nOrg\xef\xbf\xbd\\\"\","
 	       "\"contact_info\":\"\xef\xbf\xbd\",\"report_id\":\"r\xe2\x80\xa8\","
@@ -297,9 +316,10 @@ static void test_through_parse(void)
 	report_free(&r);
 }
 
-/* A batch of tens of megabytes (laid out once, written into memory
- * reserved once): the same bytes as one detail's line repeated, with
- * strings that need escapes and cleaning, so the first pass undercounts. */
+/* A batch of tens of megabytes, grown as it is written: the same bytes
+ * as one detail's line repeated, with strings that need escapes and
+ * cleaning (the later copies come from where the first was written), and
+ * hashed many steps at a time. */
 static void test_big_batch(void)
 {
 	enum { N = 40000 };
@@ -318,14 +338,14 @@ static void test_big_batch(void)
 	p->details[0].receiving_mx_helo = strdup("q\"\x01\xff end");
 	p->details[0].additional_info_uri = strdup("https://x.example/a/b?c=d");
 	buf_init(&one);
-	record_format(&r, &META, &one, &e);
+	format(&r, &META, &one, &e);
 	p->details = realloc(p->details, N * sizeof *p->details);
 	for (size_t i = 1; i < N; i++)
 		p->details[i] = p->details[0];
 	p->n_details = N;
 	buf_init(&big);
 	buf_append_str(&big, "x\n");
-	is_int(record_format(&r, &META, &big, &e), 0, "big: formatted");
+	is_int(format(&r, &META, &big, &e), 0, "big: formatted");
 	/* one detail: from "failure_details":[ to the ] that closes it */
 	d0 = strstr((const char *)one.p, "\"failure_details\":[") + 19;
 	d1 = strstr(d0, "}],") + 1;
