@@ -45,13 +45,12 @@
 #define JSON_LEN_MAX ((size_t)INT_MAX)  /* json-c takes an int length */
 #define POOL_BLOCK ((size_t)64 << 10)   /* bytes per string pool block */
 #define POOL_SLOTS0 ((size_t)256)       /* initial hash slots (a power of 2) */
-#define IP_CACHE 64                     /* is_ip() answers remembered */
+#define VERDICTS 64                     /* answers remembered per question */
 
 /* What a member lookup found. */
 enum got { GOT_ERR = -1, GOT_NONE, GOT_OK, GOT_NULL, GOT_BAD };
 
 struct report_pool;
-struct members;
 
 struct ctx {
 	const struct limits *l;
@@ -62,11 +61,10 @@ struct ctx {
 	int nomem;        /* a warning could not be stored */
 	struct report_pool *pool;  /* the report's pool for detail strings */
 	int pooled;       /* strings taken now go to the pool */
-	const struct members *dm;  /* the failure detail being read */
-	struct ip_seen {  /* is_ip() answers for pooled strings */
-		const char *s;
+	struct verdict {  /* answers for pooled strings: is_ip(), */
+		const char *s;   /* known_result_type() */
 		int ok;
-	} ips[IP_CACHE];
+	} ips[VERDICTS], rtypes[VERDICTS];
 };
 
 /* One json-c pass. */
@@ -146,10 +144,9 @@ static const struct dname_text {
 	DNAME("failure-error-code")
 };
 #undef DNAME
-#define DN(name) (dnames[DN_##name].s)
 
+/* A failure detail's members, found in one walk. */
 struct members {
-	json_object *of;
 	json_object *v[DN_N];
 	unsigned char has[DN_N];
 };
@@ -267,6 +264,29 @@ static void mkindex(char path[PATH_LEN], const char *base, size_t i)
 	} while (i > 0);
 	*--d = '[';
 	path_join(path, base, d, "");
+}
+
+/* The paths base[0], base[1], ... of an array's elements: base is laid
+ * down once, and each element only writes its index over the end. */
+struct elem_path {
+	char s[PATH_LEN];
+	size_t at;        /* where "[" goes */
+};
+
+static void elem_path_init(struct elem_path *ep, const char *base)
+{
+	path_join(ep->s, base, "", "");
+	ep->at = strlen(ep->s);
+}
+
+static const char *elem_path(struct elem_path *ep, size_t i)
+{
+	ep->s[ep->at] = '\0';
+	if (ep->at + 24 > PATH_LEN)   /* a long base: cut as mkindex cuts it */
+		mkindex(ep->s, ep->s, i);
+	else
+		mkindex(ep->s + ep->at, "", i);
+	return ep->s;
 }
 
 static const char *where_str(const struct where *wh, char buf[PATH_LEN])
@@ -500,7 +520,6 @@ static void val_of(json_object *o, struct val *v)
 /* m: the members of o named in dnames. */
 static void detail_members(json_object *o, struct members *m)
 {
-	m->of = o;
 	memset(m->has, 0, sizeof m->has);
 	json_object_object_foreach(o, k, v) {
 		size_t n = strlen(k);
@@ -517,20 +536,10 @@ static void detail_members(json_object *o, struct members *m)
 }
 
 /* 1 with *v when ob has member key (null included), else 0. */
-static int obj_get(const struct ctx *c, json_object *ob, const char *key,
-		   struct val *v)
+static int obj_get(json_object *ob, const char *key, struct val *v)
 {
 	json_object *o;
 
-	if (c->dm != NULL && c->dm->of == ob) {
-		for (int i = 0; i < DN_N; i++) {
-			if (key != dnames[i].s)
-				continue;
-			if (c->dm->has[i])
-				val_of(c->dm->v[i], v);
-			return c->dm->has[i];
-		}
-	}
 	if (!json_object_object_get_ex(ob, key, &o))
 		return 0;
 	val_of(o, v);
@@ -570,6 +579,26 @@ static int take_str(struct ctx *c, const struct val *v, const struct where *wh,
 	}
 }
 
+/* A member's value v (found: whether there was one) as a string. */
+static enum got str_member(struct ctx *c, int found, const struct val *v,
+			   const struct where *wh, int required,
+			   struct strlist *w, char **out)
+{
+	*out = NULL;
+	if (!found)
+		return GOT_NONE;
+	if (v->type == json_type_null)
+		return GOT_NULL;
+	switch (take_str(c, v, wh, w, required, out)) {
+	case -1:
+		return GOT_ERR;
+	case 0:
+		return GOT_BAD;
+	default:
+		return GOT_OK;
+	}
+}
+
 /* Member key of ob (path "<base>.<key>") as a string. */
 static enum got get_str(struct ctx *c, json_object *ob, const char *base,
 			const char *key, int required, struct strlist *w,
@@ -578,19 +607,20 @@ static enum got get_str(struct ctx *c, json_object *ob, const char *base,
 	struct where wh = { base, key };
 	struct val v;
 
-	*out = NULL;
-	if (!obj_get(c, ob, key, &v))
-		return GOT_NONE;
-	if (v.type == json_type_null)
-		return GOT_NULL;
-	switch (take_str(c, &v, &wh, w, required, out)) {
-	case -1:
-		return GOT_ERR;
-	case 0:
-		return GOT_BAD;
-	default:
-		return GOT_OK;
-	}
+	return str_member(c, obj_get(ob, key, &v), &v, &wh, required, w, out);
+}
+
+/* Member i of the failure detail m (path "<base>.<name>") as a string. */
+static enum got detail_str(struct ctx *c, const struct members *m,
+			   const char *base, enum dname i, struct strlist *w,
+			   char **out)
+{
+	struct where wh = { base, dnames[i].s };
+	struct val v;
+
+	if (m->has[i])
+		val_of(m->v[i], &v);
+	return str_member(c, m->has[i], &v, &wh, 0, w, out);
 }
 
 static int need_str(struct ctx *c, json_object *ob, const char *base,
@@ -609,22 +639,23 @@ static int need_str(struct ctx *c, json_object *ob, const char *base,
 	return err_set(c->e, ERR_INPUT, "missing %s", path);
 }
 
-/* Optional string key, or its non-standard spelling alt when key is absent. */
-static int alt_str(struct ctx *c, json_object *ob, const char *base,
-		   const char *key, const char *alt, const char *why,
+/* Optional detail string key, or its non-standard spelling alt (DN_N:
+ * none) when key is absent. */
+static int alt_str(struct ctx *c, const struct members *m, const char *base,
+		   enum dname key, enum dname alt, const char *why,
 		   struct strlist *w, char **out)
 {
-	enum got g = get_str(c, ob, base, key, 0, w, out);
+	enum got g = detail_str(c, m, base, key, w, out);
 
 	if (g == GOT_ERR)
 		return -1;
-	if (g != GOT_NONE || alt == NULL)
+	if (g != GOT_NONE || alt == DN_N)
 		return 0;
-	g = get_str(c, ob, base, alt, 0, w, out);
+	g = detail_str(c, m, base, alt, w, out);
 	if (g == GOT_ERR)
 		return -1;
 	if (g == GOT_OK)
-		warn(c, w, "%s.%s is %s %s", base, alt, why, key);
+		warn(c, w, "%s.%s is %s %s", base, dnames[alt].s, why, dnames[key].s);
 	return 0;
 }
 
@@ -677,25 +708,37 @@ static int count_value(struct ctx *c, const struct val *v,
 		       const struct where *wh, struct strlist *w, int64_t *out)
 {
 	char buf[PATH_LEN];
-	const char *path;
 
-	path = where_str(wh, buf);
+	/* the common case first: the path is spelt out only to name it */
+	if (v->type == json_type_int && json_object_get_int64(v->o) >= 0 &&
+	    json_object_get_uint64(v->o) <= (uint64_t)INT64_MAX) {
+		*out = json_object_get_int64(v->o);
+		return 0;
+	}
 	switch (v->type) {
 	case json_type_int:
 		if (json_object_get_int64(v->o) < 0)
-			return err_set(c->e, ERR_INPUT, "%s is negative", path);
-		if (json_object_get_uint64(v->o) > (uint64_t)INT64_MAX)
-			return err_set(c->e, ERR_INPUT, "%s is out of range",
-				       path);
-		*out = json_object_get_int64(v->o);
-		return 0;
+			return err_set(c->e, ERR_INPUT, "%s is negative", where_str(wh, buf));
+		return err_set(c->e, ERR_INPUT, "%s is out of range", where_str(wh, buf));
 	case json_type_double:
-		return count_double(c, json_object_get_double(v->o), path, w, out);
+		return count_double(c, json_object_get_double(v->o), where_str(wh, buf), w, out);
 	case json_type_string:
-		return count_string(c, v->s, v->n, path, w, out);
+		return count_string(c, v->s, v->n, where_str(wh, buf), w, out);
 	default:
-		return err_set(c->e, ERR_INPUT, "%s is not a number", path);
+		return err_set(c->e, ERR_INPUT, "%s is not a number", where_str(wh, buf));
 	}
+}
+
+/* A member's value v (found: whether there was one) as a count. */
+static enum got count_member(struct ctx *c, int found, const struct val *v,
+			     const struct where *wh, struct strlist *w,
+			     int64_t *out)
+{
+	if (!found)
+		return GOT_NONE;
+	if (v->type == json_type_null)
+		return GOT_NULL;
+	return count_value(c, v, wh, w, out) < 0 ? GOT_ERR : GOT_OK;
 }
 
 static enum got get_count(struct ctx *c, json_object *ob,
@@ -705,11 +748,7 @@ static enum got get_count(struct ctx *c, json_object *ob,
 	struct where wh = { base, key };
 	struct val o;
 
-	if (!obj_get(c, ob, key, &o))
-		return GOT_NONE;
-	if (o.type == json_type_null)
-		return GOT_NULL;
-	return count_value(c, &o, &wh, w, v) < 0 ? GOT_ERR : GOT_OK;
+	return count_member(c, obj_get(ob, key, &o), &o, &wh, w, v);
 }
 
 /* ---- report header ---------------------------------------------------- */
@@ -1106,35 +1145,52 @@ static int parse_summary(struct ctx *c, json_object *po, const char *base,
 	return *fail == GOT_ERR ? -1 : 0;
 }
 
+/* Where the answer for pooled string s is kept in tab; pooled strings
+ * are unique, so their address stands for the text. */
+static struct verdict *verdict(struct verdict tab[VERDICTS], const char *s)
+{
+	return &tab[((uintptr_t)s >> 3) % VERDICTS];
+}
+
 static int is_ip(struct ctx *c, const char *s)
 {
 	unsigned char a[sizeof(struct in6_addr)];
-	/* pooled strings are unique, so their address stands for the text */
-	struct ip_seen *seen = &c->ips[((uintptr_t)s >> 3) % IP_CACHE];
+	struct verdict *v = verdict(c->ips, s);
 
-	if (seen->s != s) {
-		seen->s = s;
-		seen->ok = inet_pton(AF_INET, s, a) == 1 ||
-			   inet_pton(AF_INET6, s, a) == 1;
+	if (v->s != s) {
+		v->s = s;
+		v->ok = inet_pton(AF_INET, s, a) == 1 ||
+			inet_pton(AF_INET6, s, a) == 1;
 	}
-	return seen->ok;
+	return v->ok;
 }
 
-static int detail_strings(struct ctx *c, json_object *o,
+static int known_result_type(struct ctx *c, const char *s)
+{
+	struct verdict *v = verdict(c->rtypes, s);
+
+	if (v->s != s) {
+		v->s = s;
+		v->ok = in_list(s, result_types);
+	}
+	return v->ok;
+}
+
+static int detail_strings(struct ctx *c, const struct members *m,
 			  const char *path, struct strlist *w,
 			  struct failure_detail *d)
 {
-	if (alt_str(c, o, path, DN(SENDING_IP), NULL, NULL, w,
+	if (alt_str(c, m, path, DN_SENDING_IP, DN_N, NULL, w,
 		    &d->sending_mta_ip) < 0 ||
-	    alt_str(c, o, path, DN(RECEIVING_IP), NULL, NULL, w,
+	    alt_str(c, m, path, DN_RECEIVING_IP, DN_N, NULL, w,
 		    &d->receiving_ip) < 0 ||
-	    alt_str(c, o, path, DN(MX_HOSTNAME), DN(MX_HOST_NAME),
+	    alt_str(c, m, path, DN_MX_HOSTNAME, DN_MX_HOST_NAME,
 		    "a misspelling of", w, &d->receiving_mx_hostname) < 0 ||
-	    alt_str(c, o, path, DN(HELO), NULL, NULL, w,
+	    alt_str(c, m, path, DN_HELO, DN_N, NULL, w,
 		    &d->receiving_mx_helo) < 0 ||
-	    alt_str(c, o, path, DN(INFO), DN(INFO_URI), "a draft name for", w,
+	    alt_str(c, m, path, DN_INFO, DN_INFO_URI, "a draft name for", w,
 		    &d->additional_info_uri) < 0 ||
-	    alt_str(c, o, path, DN(REASON), DN(ERROR_CODE), "a draft name for",
+	    alt_str(c, m, path, DN_REASON, DN_ERROR_CODE, "a draft name for",
 		    w, &d->failure_reason_code) < 0)
 		return -1;
 	if (d->sending_mta_ip != NULL && !is_ip(c, d->sending_mta_ip))
@@ -1144,14 +1200,16 @@ static int detail_strings(struct ctx *c, json_object *o,
 	return 0;
 }
 
-static int parse_detail_fields(struct ctx *c, json_object *o,
+static int parse_detail_fields(struct ctx *c, const struct members *m,
 			       const char *path, struct strlist *w,
 			       struct failure_detail *d)
 {
+	struct where wh = { path, dnames[DN_COUNT].s };
 	char tmp[CLIP_LEN + 4];
+	struct val v;
 	enum got g;
 
-	g = get_str(c, o, path, DN(RESULT_TYPE), 0, w, &d->result_type);
+	g = detail_str(c, m, path, DN_RESULT_TYPE, w, &d->result_type);
 	if (g == GOT_ERR)
 		return -1;
 	if (g != GOT_OK) {
@@ -1159,17 +1217,19 @@ static int parse_detail_fields(struct ctx *c, json_object *o,
 			return -1;
 		warn(c, w, "%s.result-type %s; used unknown", path,
 		     g == GOT_NULL ? "is null" : "missing");
-	} else if (!in_list(d->result_type, result_types)) {
+	} else if (!known_result_type(c, d->result_type)) {
 		warn(c, w, "%s.result-type unknown: %s", path,
 		     clip(d->result_type, tmp));
 	}
-	g = get_count(c, o, path, DN(COUNT), w, &d->failed_session_count);
+	if (m->has[DN_COUNT])
+		val_of(m->v[DN_COUNT], &v);
+	g = count_member(c, m->has[DN_COUNT], &v, &wh, w, &d->failed_session_count);
 	if (g == GOT_ERR)
 		return -1;
 	if (g == GOT_NONE || g == GOT_NULL)
 		warn(c, w, "%s.failed-session-count %s; used 0", path,
 		     g == GOT_NULL ? "is null" : "missing");
-	return detail_strings(c, o, path, w, d);
+	return detail_strings(c, m, path, w, d);
 }
 
 /* Detail strings go to the report's pool: there are many, and few
@@ -1181,11 +1241,9 @@ static int parse_detail(struct ctx *c, json_object *o, const char *path,
 	int rc;
 
 	detail_members(o, &m);
-	c->dm = &m;
 	c->pooled = 1;
-	rc = parse_detail_fields(c, o, path, w, d);
+	rc = parse_detail_fields(c, &m, path, w, d);
 	c->pooled = 0;
-	c->dm = NULL;
 	return rc;
 }
 
@@ -1231,7 +1289,8 @@ static int parse_element(struct ctx *c, json_object *el,
 static int parse_details(struct ctx *c, json_object *po, const char *base,
 			 struct policy *p)
 {
-	char path[PATH_LEN], dp[PATH_LEN];
+	char path[PATH_LEN];
+	struct elem_path dp;
 	json_object *v;
 	size_t n, cap = 0;
 	int single;
@@ -1248,14 +1307,11 @@ static int parse_details(struct ctx *c, json_object *po, const char *base,
 		return 0;
 	}
 	n = single ? 1 : json_object_array_length(v);
+	elem_path_init(&dp, path);
 	for (size_t i = 0; i < n; i++) {
 		json_object *el = single ? v : json_object_array_get_idx(v, i);
 
-		if (single)
-			path_join(dp, path, "", "");
-		else
-			mkindex(dp, path, i);
-		if (parse_element(c, el, dp, p, &cap) < 0)
+		if (parse_element(c, el, single ? path : elem_path(&dp, i), p, &cap) < 0)
 			return -1;
 	}
 	return 0;
@@ -1359,18 +1415,16 @@ static int rejected(struct walk *w)
 	return JSCAN_OK;
 }
 
-static int walk_detail(struct walk *w, struct pwalk *pw, const char *path,
+static int walk_detail(struct walk *w, struct pwalk *pw, struct elem_path *dp,
 		       size_t j)
 {
 	json_object *el;
-	char dp[PATH_LEN];
 	int rc = jscan_value(&w->s, &el);
 
 	if (rc != JSCAN_OK)
 		return rc;
 	if (!w->failed) {
-		mkindex(dp, path, j);
-		if (parse_element(w->c, el, dp, pw->p, &pw->cap) < 0)
+		if (parse_element(w->c, el, elem_path(dp, j), pw->p, &pw->cap) < 0)
 			rc = rejected(w);
 	}
 	json_object_put(el);
@@ -1402,15 +1456,17 @@ static int lone_details(struct walk *w, struct pwalk *pw)
 static int walk_details(struct walk *w, struct pwalk *pw)
 {
 	char path[PATH_LEN];
+	struct elem_path dp;
 	size_t j = 0;
 	int rc;
 
 	if (jscan_peek(&w->s) != '[')
 		return lone_details(w, pw);
 	mkpath(path, pw->base, "failure-details");
+	elem_path_init(&dp, path);
 	rc = jscan_enter(&w->s);
 	while (rc == JSCAN_OK && (rc = jscan_next(&w->s)) == JSCAN_OK)
-		rc = walk_detail(w, pw, path, j++);
+		rc = walk_detail(w, pw, &dp, j++);
 	return rc == JSCAN_END ? JSCAN_OK : rc;
 }
 
