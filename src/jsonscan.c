@@ -9,7 +9,14 @@
  * json-c parses exactly that slice, with a tokener whose depth budget is
  * max_depth - d, so json-c's own checks apply unchanged and it never reads
  * past the slice.  While delimiting, the scanner sees each string's length
- * and refuses a slice holding one too long before json-c buffers it. */
+ * and refuses a slice holding one too long before json-c buffers it.
+ *
+ * An object (a failure detail, most of the text) is first handed to
+ * json-c as it stands, with at most max_string bytes: json-c finds its end
+ * itself, and no string in so short a slice can be too long (a string's
+ * text is never shorter than the string).  Whatever else comes of that
+ * (a longer object, an error) is delimited and parsed as above, which
+ * decides it exactly as before. */
 #include <limits.h>
 #include <string.h>
 
@@ -201,6 +208,27 @@ static int is_hex(char c)
 	       (c >= 'A' && c <= 'F');
 }
 
+/* The first '"' in p[i..n), or n.  Eight bytes a step: most strings are
+ * a few dozen bytes, too short for memchr to pay for its call. */
+static size_t next_quote(const char *p, size_t n, size_t i)
+{
+	uint64_t v, hit;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, p + i, 8);
+		if ((hit = word_has(v, '"')) == 0)
+			continue;
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+		break;
+#endif
+	}
+	while (i < n && p[i] != '"')
+		i++;
+	return i;
+}
+
 /* p[i] is '"': the index of its closing quote, or n.  *esc gets the
  * bytes its escapes save when decoded (5 for \uXXXX, 1 for the others:
  * at most one less than they take), counted only when the string is
@@ -213,12 +241,10 @@ static size_t string_end(const char *p, size_t n, size_t i, size_t over,
 
 	*esc = 0;
 	for (i++; i < n; i++) {
-		const char *q = memchr(p + i, '"', n - i);
 		size_t k;
 
-		if (q == NULL)
+		if ((i = next_quote(p, n, i)) == n)
 			return n;
-		i = (size_t)(q - p);
 		/* escaped if an odd number of backslashes precede it */
 		for (k = i; k > start && p[k - 1] == '\\'; k--)
 			;
@@ -305,6 +331,29 @@ static int parse_slice(json_tokener *tok, const char *p, size_t len,
 	return 0;
 }
 
+/* The object at pos as json-c reads it to its end on its own, within
+ * max_string bytes: 1 with *out and its length *len, else 0 (tok reset). */
+static int object_as_is(struct jscan *s, json_tokener *tok, size_t pos,
+			json_object **out, size_t *len)
+{
+	size_t room = s->n - pos, cap = room < s->max_string ? room : s->max_string;
+	json_object *o;
+
+	if (cap > INT_MAX)
+		cap = INT_MAX;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	o = json_tokener_parse_ex(tok, s->p + pos, (int)cap);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		json_tokener_reset(tok);
+		return 0;
+	}
+	*out = o;
+	*len = json_tokener_get_parse_end(tok);
+	return 1;
+}
+
 int jscan_value(struct jscan *s, json_object **out)
 {
 	int c = jscan_peek(s), rc;
@@ -314,6 +363,14 @@ int jscan_value(struct jscan *s, json_object **out)
 	*out = NULL;
 	if (c < 0 || s->at.level >= s->max_depth)
 		return JSCAN_ODD;
+	if (c == '{') {
+		if ((tok = tokener(s, s->at.level)) == NULL)
+			return JSCAN_NOMEM;
+		if (object_as_is(s, tok, pos, out, &len)) {
+			s->at.pos = skip_ws(s->p, s->n, pos + len);
+			return JSCAN_OK;
+		}
+	}
 	if ((rc = delimit(s, &len)) != JSCAN_OK)
 		return rc;
 	if (len > INT_MAX)
