@@ -251,19 +251,31 @@ static void mkpath(char path[PATH_LEN], const char *base, const char *key)
 	path_join(path, base, *base ? "." : "", key);
 }
 
-/* base + "[i]"; digits by hand, as this runs once per failure detail */
-static void mkindex(char path[PATH_LEN], const char *base, size_t i)
+/* "[i]" into idx, NUL-terminated; its length. */
+static size_t index_text(char idx[24], size_t i)
 {
-	char idx[24], *d = idx + sizeof idx;
+	char rev[20];
+	size_t n = 0, k = 0;
 
-	*--d = '\0';
-	*--d = ']';
 	do {
-		*--d = (char)('0' + i % 10);
+		rev[n++] = (char)('0' + i % 10);
 		i /= 10;
 	} while (i > 0);
-	*--d = '[';
-	path_join(path, base, d, "");
+	idx[k++] = '[';
+	while (n > 0)
+		idx[k++] = rev[--n];
+	idx[k++] = ']';
+	idx[k] = '\0';
+	return k;
+}
+
+/* base + "[i]" */
+static void mkindex(char path[PATH_LEN], const char *base, size_t i)
+{
+	char idx[24];
+
+	index_text(idx, i);
+	path_join(path, base, idx, "");
 }
 
 /* The paths base[0], base[1], ... of an array's elements: base is laid
@@ -285,7 +297,7 @@ static const char *elem_path(struct elem_path *ep, size_t i)
 	if (ep->at + 24 > PATH_LEN)   /* a long base: cut as mkindex cuts it */
 		mkindex(ep->s, ep->s, i);
 	else
-		mkindex(ep->s + ep->at, "", i);
+		index_text(ep->s + ep->at, i);
 	return ep->s;
 }
 
@@ -620,6 +632,11 @@ static enum got detail_str(struct ctx *c, const struct members *m,
 
 	if (m->has[i])
 		val_of(m->v[i], &v);
+	/* the common case, as take_str and clean_str have it: a short
+	 * ASCII string, pooled as it is */
+	if (m->has[i] && v.type == json_type_string && v.n <= c->l->max_string &&
+	    plain_ascii(v.s, v.n))
+		return keep(c, v.s, v.n, out) < 0 ? GOT_ERR : GOT_OK;
 	return str_member(c, m->has[i], &v, &wh, 0, w, out);
 }
 
