@@ -31,6 +31,10 @@
 
 /* Strings written in this batch, by address: a direct-mapped cache. */
 #define SEEN_SLOTS 512
+/* The shortest a failure detail can be written: every string empty. */
+#define DETAIL_MIN (sizeof "{\"result_type\":\"\",\"failed_session_count\":0," \
+	"\"sending_mta_ip\":\"\",\"receiving_ip\":\"\",\"receiving_mx_hostname\":\"\"," \
+	"\"receiving_mx_helo\":\"\",\"additional_info_uri\":\"\",\"failure_reason_code\":\"\"}" - 1)
 /* Bytes of a line hashed at a time: while they are still in the cache. */
 #define HASH_STEP ((size_t)16 << 10)
 
@@ -322,6 +326,17 @@ static void policy_line(struct out *o, const struct report *r,
 	o->hashed = o->b->n;
 }
 
+/* 1 if some policy's line must outgrow the limit: its details alone,
+ * at their shortest, would (so a report of a million empty details is
+ * refused before any of it is written). */
+static int surely_too_long(const struct report *r)
+{
+	for (size_t i = 0; i < r->n_policies; i++)
+		if (r->policies[i].n_details > (RECORD_MAX_LINE - RECORD_WARN_ROOM) / (DETAIL_MIN + 1))
+			return 1;
+	return 0;
+}
+
 int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, unsigned char content[32], struct err *e)
 {
@@ -335,7 +350,9 @@ int record_format(const struct report *r, const struct record_meta *meta,
 	sha256_init(&h);
 	if (meta == NULL)
 		meta = &none;
-	if (buf_reserve(out, 0) < 0)
+	if (surely_too_long(r))
+		o.failed = 2;
+	else if (buf_reserve(out, 0) < 0)
 		o.failed = 1;
 	for (size_t i = 0; i < r->n_policies && !o.failed; i++) {
 		o.line = out->n;

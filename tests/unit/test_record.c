@@ -379,6 +379,51 @@ static void hexof(const unsigned char *p, size_t n, char *out)
 }
 
 /* FIPS 180-4 examples and a multi-block message fed in odd pieces. */
+/* A line that must outgrow what the summary reads: refused with nothing
+ * written.  Enough empty-stringed details that they alone, at their
+ * shortest, pass the limit: refused before the buffer grows at all. */
+static void test_too_long(void)
+{
+	static const char one_detail[] = "{\"result_type\":\"\",\"failed_session_count\":0,"
+		"\"sending_mta_ip\":\"\",\"receiving_ip\":\"\",\"receiving_mx_hostname\":\"\","
+		"\"receiving_mx_helo\":\"\",\"additional_info_uri\":\"\",\"failure_reason_code\":\"\"},";
+	size_t n = (RECORD_MAX_LINE - RECORD_WARN_ROOM) / (sizeof one_detail - 1) + 1;
+	char empty[1] = "";
+	struct report r;
+	struct policy *p;
+	struct buf b;
+	struct err e;
+	size_t cap;
+
+	make_report(&r);
+	add_policy(&r, "example.com");
+	p = &r.policies[0];
+	p->details = calloc(n, sizeof *p->details);
+	for (size_t i = 0; i < n; i++) {
+		struct failure_detail *d = &p->details[i];
+
+		d->result_type = d->sending_mta_ip = d->receiving_ip = empty;
+		d->receiving_mx_hostname = d->receiving_mx_helo = empty;
+		d->additional_info_uri = d->failure_reason_code = empty;
+	}
+	p->n_details = n;
+	buf_init(&b);
+	buf_append_str(&b, "x\n");
+	cap = b.cap;
+	err_clear(&e);
+	is_int(record_format(&r, &META, &b, NULL, &e), -1, "too long: refused");
+	is_int(e.cls, ERR_INPUT, "too long: an input error");
+	ok(strstr(e.reason, "the most the summary reads") != NULL, "too long: the reason says why");
+	ok(b.n == 2 && strcmp((char *)b.p, "x\n") == 0, "too long: nothing appended");
+	is_int(b.cap, cap, "too long: refused before anything was written");
+	/* the details share one string: not report_free's to free */
+	free(p->details);
+	p->details = NULL;
+	p->n_details = 0;
+	buf_free(&b);
+	report_free(&r);
+}
+
 static void test_sha256(void)
 {
 	unsigned char h[SHA256_LEN];
@@ -463,5 +508,6 @@ int main(void)
 	test_lines();
 	test_through_parse();
 	test_big_batch();
+	test_too_long();
 	return tap_done();
 }
