@@ -54,6 +54,11 @@ long date_day_of(time_t t)
 	return (long)(s % DAY_SECS < 0 ? q - 1 : q);
 }
 
+int64_t date_day_start(long day)
+{
+	return (int64_t)day * DAY_SECS;
+}
+
 /* Exactly n decimal digits in s -> *v. */
 static int digits(const char *s, size_t n, unsigned *v)
 {

@@ -34,6 +34,9 @@ void date_civil_from_days(long day, long *y, unsigned *m, unsigned *d);
 /* The UTC day containing t (rounding down, also before 1970). */
 long date_day_of(time_t t);
 
+/* Seconds since the epoch at the start (00:00:00Z) of day. */
+int64_t date_day_start(long day);
+
 /* Strict "YYYY-MM-DD" (years 1970..9999, real calendar dates) in
  * s[0..n) -> *day.  0 or -1. */
 int date_parse_day(const char *s, size_t n, long *day);

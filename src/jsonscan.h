@@ -1,7 +1,8 @@
 /* Piecewise reading of one big JSON document: walk its outer containers
  * with a small structural scanner, delimit each value that matters by
  * structure alone (strings, escapes, nesting) and hand json-c exactly that
- * slice, so the document never exists as one json-c tree.
+ * slice (or, for an object of at most max_string bytes, let json-c find
+ * its end), so the document never exists as one json-c tree.
  *
  * The scanner accepts only what json-c 0.16 in strict mode accepts, with
  * the same nesting limit (a tokener made with json_tokener_new_ex(max_depth)).
@@ -87,9 +88,11 @@ int jscan_key(struct jscan *s, struct jscan_span *key);
 /* In an array: positioned at the next element; JSCAN_END after ']'. */
 int jscan_next(struct jscan *s);
 
-/* The value at pos, delimited, through json-c (strict) on exactly its
- * slice; *out is NULL for null.  The caller owns *out.  JSCAN_LONG when
- * the slice holds a string longer than max_string. */
+/* The value at pos through json-c (strict): an object first as json-c
+ * ends it itself within max_string bytes, else (and any other value)
+ * delimited and parsed on exactly its slice; *out is NULL for null.  The
+ * caller owns *out.  JSCAN_LONG when the value holds a string longer than
+ * max_string. */
 int jscan_value(struct jscan *s, json_object **out);
 
 /* Step over the value at pos by structure only (strings, nesting); its

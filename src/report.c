@@ -4,24 +4,28 @@
  * policies array, each policy object and its failure-details array are
  * walked by a structural scanner, which delimits each value inside them
  * (report header fields, each policy's "policy" and "summary", each
- * failure detail, unknown members); json-c parses each slice on its own,
- * and its tree is freed once read.  Nothing is read twice and no tree of
- * the whole report is built.  A string longer than max_string is refused
- * while delimiting, before json-c buffers it.  Anything the scanner does not handle itself (non-strict JSON, syntax
- * errors, escaped member names, duplicate structural members) makes it
- * give up, and the whole document is parsed the original way: one
- * whole-tree json-c parse (strict first; a non-strict retry accepts the
- * single quotes and trailing commas some reporters emit).  Both ways feed
+ * failure detail, unknown members); json-c parses each slice on its own
+ * (an object it may also end itself, within max_string bytes), and its
+ * tree is freed once read.  Nothing is read twice and no tree of the
+ * whole report is built.  A string longer than max_string is refused
+ * before json-c buffers it.  Anything the scanner does not handle itself
+ * (non-strict JSON, syntax errors, escaped member names, duplicate
+ * structural members) makes it give up, and the whole document is parsed
+ * the original way: one whole-tree json-c parse (strict first; a
+ * non-strict retry accepts the single quotes and trailing commas some
+ * reporters emit).  Both ways feed
  * the same checks, in the same order, so they give the same report, the
  * same warnings and the same rejection reason.
  *
  * Each wanted value is copied once into the struct, cleaned to valid UTF-8
  * without NUL; failure-detail strings go to a pool that stores each
- * distinct string once.  Only what makes a report meaningless is rejected:
- * not an object, no organization, no usable date range, no policies, a
- * policy without type or success count, an impossible count.  Every other
- * deviation seen in the wild is repaired and recorded as one short warning
- * naming the JSON path.  Warning lists are deduplicated and capped, so a
+ * distinct string once, and what is checked of them (an IP address? a
+ * result type of RFC 8460?) is remembered by their pooled address.
+ * Only what makes a report meaningless is rejected: not an object, no
+ * organization, no usable date range, no policies, a policy without type
+ * or success count, an impossible count.  Every other deviation seen in
+ * the wild is repaired and recorded as one short warning naming the JSON
+ * path.  Warning lists are deduplicated and capped, so a
  * hostile report cannot make them quadratic. */
 #include <arpa/inet.h>
 #include <inttypes.h>

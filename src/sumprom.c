@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "sumout.h"
 #include "sumprom.h"
 
@@ -210,7 +211,7 @@ static void last_reports(struct prom *p, const struct sum_domain *d)
 			items[n++] = (struct sum_item){ sum_map_key(&d->reporters, v[i]), v[i] };
 	qsort(items, n, sizeof *items, cmp_org);
 	for (size_t i = 0; i < n; i++)
-		sample(p, (uint64_t)((const struct sum_reporter *)items[i].val)->last * 86400u,
+		sample(p, (uint64_t)date_day_start(((const struct sum_reporter *)items[i].val)->last),
 		       "tlsrpt_last_report_timestamp_seconds", "domain", d->name,
 		       "organization", items[i].key, (char *)NULL);
 	free(items);
@@ -226,11 +227,11 @@ static void overall(struct prom *p)
 	sample(p, (uint64_t)sum_state_of(a), "tlsrpt_status", (char *)NULL);
 	family(p, "tlsrpt_window_start_timestamp_seconds", "Start (midnight UTC) of the first "
 	       "day of the window the other tlsrpt metrics count.");
-	sample(p, (uint64_t)a->o.since * 86400u, "tlsrpt_window_start_timestamp_seconds",
+	sample(p, (uint64_t)date_day_start(a->o.since), "tlsrpt_window_start_timestamp_seconds",
 	       (char *)NULL);
 	family(p, "tlsrpt_window_end_timestamp_seconds", "End (the next midnight UTC) of the "
 	       "last day of the window.");
-	sample(p, (uint64_t)(a->o.until + 1) * 86400u, "tlsrpt_window_end_timestamp_seconds",
+	sample(p, (uint64_t)date_day_start(a->o.until + 1), "tlsrpt_window_end_timestamp_seconds",
 	       (char *)NULL);
 	family(p, "tlsrpt_records", "Report records in the window (one per report and policy).");
 	sample(p, a->records, "tlsrpt_records", (char *)NULL);

@@ -67,6 +67,8 @@ static void test_civil_walk(void)
 
 static void test_day_of(void)
 {
+	int good;
+
 	is_int(date_day_of(0), 0, "time 0 is day 0");
 	is_int(date_day_of(86399), 0, "last second of day 0");
 	is_int(date_day_of(86400), 1, "day 1");
@@ -75,6 +77,15 @@ static void test_day_of(void)
 	is_int(date_day_of(-86400), -1, "first second of day -1");
 	is_int(date_day_of(-86401), -2, "last second of day -2");
 	is_int(date_day_of((time_t)DATE_MAX_SECS), 2932896, "9999-12-31T23:59:59Z");
+	ok(date_day_start(0) == 0, "day 0 starts at time 0");
+	ok(date_day_start(20591) == INT64_C(1779062400), "2026-05-18 starts at 1779062400");
+	ok(date_day_start(-1) == -86400, "day -1 starts a day before the epoch");
+	ok(date_day_start(2932896) == DATE_MAX_SECS - 86399, "9999-12-31 starts 86399 s before its end");
+	good = 1;
+	for (long d = -800; d <= 800; d += 37)
+		good &= date_day_of((time_t)date_day_start(d)) == d &&
+			date_day_of((time_t)(date_day_start(d) - 1)) == d - 1;
+	ok(good, "date_day_of(date_day_start(d)) == d, and the second before is d - 1");
 }
 
 static void test_parse_day(void)

@@ -440,6 +440,43 @@ static void test_long_strings(void)
 	       "unterminated: left to json-c's error");
 }
 
+/* An object json-c ends itself (within max_string bytes) or, when
+ * longer, the scanner delimits: the same value and position either way. */
+static void test_objects_as_is(void)
+{
+	static const char doc[] = "[{\"a\":\"x\",\"b\":[1,2]} ,{\"long\":\"abcdefgh\",\"n\":12345678}\t,{\"a\":1 ]";
+	size_t n = sizeof doc - 1;
+	char *p = dup_exact(doc, n);
+	struct jscan s;
+	json_object *v;
+
+	jscan_init(&s, p, n, 64, 16);
+	is_int(jscan_enter(&s), JSCAN_OK, "as is: into the array");
+	is_int(jscan_next(&s), JSCAN_OK, "as is: element 0");
+	is_int(jscan_value(&s, &v), JSCAN_OK, "a 19-byte object, more than max_string 16: delimited");
+	is_str(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{\"a\":\"x\",\"b\":[1,2]}",
+	       "its value");
+	json_object_put(v);
+	is_int((int)s.at.pos, 21, "after it and the blank");
+	jscan_free(&s);
+	jscan_init(&s, p, n, 64, 64);
+	is_int(jscan_enter(&s), JSCAN_OK, "as is, max_string 64: into the array");
+	is_int(jscan_next(&s), JSCAN_OK, "element 0");
+	is_int(jscan_value(&s, &v), JSCAN_OK, "json-c ends the object itself");
+	is_str(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{\"a\":\"x\",\"b\":[1,2]}",
+	       "the same value");
+	json_object_put(v);
+	is_int((int)s.at.pos, 21, "the same position");
+	is_int(jscan_next(&s), JSCAN_OK, "element 1");
+	is_int(jscan_value(&s, &v), JSCAN_OK, "the second object");
+	is_int(json_object_get_int(json_object_object_get(v, "n")), 12345678, "its number, ended by '}'");
+	json_object_put(v);
+	is_int(jscan_next(&s), JSCAN_OK, "after the tab and the comma: element 2");
+	is_int(jscan_value(&s, &v), JSCAN_ODD, "an object closed by ']': odd, as delimiting finds");
+	jscan_free(&s);
+	free(p);
+}
+
 static void test_depth(void)
 {
 	/* depth 2: the top object may hold scalars and empty containers */
@@ -501,6 +538,7 @@ int main(void)
 {
 	test_walk_positions();
 	test_long_strings();
+	test_objects_as_is();
 	test_depth();
 	test_skip();
 	test_fixed_docs();
