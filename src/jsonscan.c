@@ -131,28 +131,35 @@ static uint64_t word_has(uint64_t v, unsigned char c)
 	return (v - ONES) & ~v & HIGHS;
 }
 
-/* p[*i] is '"': a string without escapes; *i moves past its end.  Eight
- * bytes at a time, as member names and values are most of the text. */
-static int plain_string(const char *p, size_t n, size_t *i,
-			struct jscan_span *out)
+/* The first byte a or b in p[i..n), or n.  Eight bytes a step: member
+ * names and values are most of the text, and too short for memchr to pay
+ * for its call. */
+static size_t first_of(const char *p, size_t n, size_t i, char a, char b)
 {
-	size_t j = *i + 1;
-	uint64_t v;
+	uint64_t v, hit;
 
-	for (; j + 8 <= n; j += 8) {
-		uint64_t hit;
-
-		memcpy(&v, p + j, 8);
-		if ((hit = word_has(v, '"') | word_has(v, '\\')) == 0)
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&v, p + i, 8);
+		if ((hit = word_has(v, (unsigned char)a) | word_has(v, (unsigned char)b)) == 0)
 			continue;
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		/* the lowest flagged byte is a true match */
-		j += (size_t)__builtin_ctzll(hit) / 8;
-#endif
+		return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
 		break;
+#endif
 	}
-	while (j < n && p[j] != '"' && p[j] != '\\')
-		j++;
+	while (i < n && p[i] != a && p[i] != b)
+		i++;
+	return i;
+}
+
+/* p[*i] is '"': a string without escapes; *i moves past its end. */
+static int plain_string(const char *p, size_t n, size_t *i,
+			struct jscan_span *out)
+{
+	size_t j = first_of(p, n, *i + 1, '"', '\\');
+
 	if (j == n || p[j] != '"')
 		return -1;
 	out->p = p + *i + 1;
@@ -208,27 +215,6 @@ static int is_hex(char c)
 	       (c >= 'A' && c <= 'F');
 }
 
-/* The first '"' in p[i..n), or n.  Eight bytes a step: most strings are
- * a few dozen bytes, too short for memchr to pay for its call. */
-static size_t next_quote(const char *p, size_t n, size_t i)
-{
-	uint64_t v, hit;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&v, p + i, 8);
-		if ((hit = word_has(v, '"')) == 0)
-			continue;
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		return i + (size_t)__builtin_ctzll(hit) / 8;
-#else
-		break;
-#endif
-	}
-	while (i < n && p[i] != '"')
-		i++;
-	return i;
-}
-
 /* p[i] is '"': the index of its closing quote, or n.  *esc gets the
  * bytes its escapes save when decoded (5 for \uXXXX, 1 for the others:
  * at most one less than they take), counted only when the string is
@@ -243,7 +229,7 @@ static size_t string_end(const char *p, size_t n, size_t i, size_t over,
 	for (i++; i < n; i++) {
 		size_t k;
 
-		if ((i = next_quote(p, n, i)) == n)
+		if ((i = first_of(p, n, i, '"', '"')) == n)
 			return n;
 		/* escaped if an odd number of backslashes precede it */
 		for (k = i; k > start && p[k - 1] == '\\'; k--)
