@@ -66,16 +66,7 @@ PY
 # status ARG...: the --check line less its perfdata, cut as the subject is
 # (whole words up to 200 bytes, then "...")
 status() {
-	(cd "$tmp" && "$BIN" --today "${TODAY:-$T}" --check "$@" | sed 's/ | [^|]*$//') |
-		python3 -c '
-import sys
-out, used = [], 0
-for w in sys.stdin.read().rstrip("\n").split(" "):
-    used += len(w.encode()) + 1
-    if used > 200:
-        out.append("..."); break
-    out.append(w)
-print(" ".join(out))'
+	(cd "$tmp" && "$BIN" --today "${TODAY:-$T}" --check "$@" | sed 's/ | [^|]*$//') | subject_cut
 }
 
 # CRITICAL (spool a): mailed, whatever the day

@@ -25,6 +25,20 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 skip() { ok "$1 # SKIP $2"; }
 done_testing() { echo "1..$tap_n"; [ "$tap_fail" -eq 0 ]; }
 
+# subject_cut: the one line on stdin cut as the digest's subject is
+# (whole words up to 200 bytes, then "...")
+subject_cut() {
+	python3 -c '
+import sys
+out, used = [], 0
+for w in sys.stdin.read().rstrip("\n").split(" "):
+    used += len(w.encode()) + 1
+    if used > 200:
+        out.append("..."); break
+    out.append(w)
+print(" ".join(out))'
+}
+
 mktmp() { mktemp -d "${TMPDIR:-/tmp}/tlsrpt-test.XXXXXX"; }
 
 # unprivileged DIR: prepare as_user to run a command as a user that file

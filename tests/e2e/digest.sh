@@ -89,15 +89,7 @@ PY
 }
 # status ARG...: the --check line less its perfdata, cut as the subject is
 status() {
-	"$SUMMARY_BIN" --days 7 --check "$@" | sed 's/ | [^|]*$//' | python3 -c '
-import sys
-out, used = [], 0
-for w in sys.stdin.read().rstrip("\n").split(" "):
-    used += len(w.encode()) + 1
-    if used > 200:
-        out.append("..."); break
-    out.append(w)
-print(" ".join(out))'
+	"$SUMMARY_BIN" --days 7 --check "$@" | sed 's/ | [^|]*$//' | subject_cut
 }
 
 digest "$tmp/crit"

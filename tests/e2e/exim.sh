@@ -79,15 +79,9 @@ if { installed exim4-daemon-light || installed exim4-daemon-heavy; } && installe
 	XR=
 	origin="the host's exim4"
 else
-	# Debian's packages, unpacked; apt-get download writes as _apt
+	# Debian's packages, unpacked
 	XR=$tmp/exim-root
-	install -d -m 0777 "$tmp/debs"
-	pkgs="exim4-daemon-light exim4-base exim4-config"
-	if ! (cd "$tmp/debs" && apt-get download $pkgs) >"$tmp/download.log" 2>&1; then
-		apt-get update -qq >>"$tmp/download.log" 2>&1
-		(cd "$tmp/debs" && apt-get download $pkgs) >>"$tmp/download.log" 2>&1 ||
-			skip_all "apt-get download $pkgs: $(grep -m1 '^E:' "$tmp/download.log")"
-	fi
+	e2e_download "$tmp/debs" exim4-daemon-light exim4-base exim4-config
 	# the libraries exim4 links with (none conflicts with an MTA)
 	libs=$(dpkg-deb -f "$tmp"/debs/exim4-daemon-light_*.deb Depends | tr ',' '\n' |
 		sed -n 's/^ *\(lib[^ (|]*\).*/\1/p')

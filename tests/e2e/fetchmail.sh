@@ -27,14 +27,7 @@ command -v fetchmail >/dev/null || skip_all "fetchmail not installed"
 if dpkg-query -W -f='${Status}\n' dovecot-imapd 2>/dev/null | grep -q '^install ok installed$'; then
 	IMAPD=/usr/lib/dovecot
 else
-	# apt-get download writes as _apt
-	install -d -m 0777 "$tmp/debs"
-	pkg=dovecot-imapd=$(dpkg-query -W -f='${Version}' dovecot-core)
-	if ! (cd "$tmp/debs" && apt-get download "$pkg") >"$tmp/download.log" 2>&1; then
-		apt-get update -qq >>"$tmp/download.log" 2>&1
-		(cd "$tmp/debs" && apt-get download "$pkg") >>"$tmp/download.log" 2>&1 ||
-			skip_all "apt-get download $pkg: $(grep -m1 '^E:' "$tmp/download.log")"
-	fi
+	e2e_download "$tmp/debs" "dovecot-imapd=$(dpkg-query -W -f='${Version}' dovecot-core)"
 	dpkg -x "$tmp"/debs/dovecot-imapd_*.deb "$tmp/pkg" || { echo "Bail out! dpkg -x failed"; exit 1; }
 	IMAPD=$tmp/pkg/usr/lib/dovecot
 fi

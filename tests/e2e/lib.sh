@@ -103,6 +103,21 @@ e2e_install() {
 	[ "$rc" -eq 0 ] || skip_all "apt-get cannot install ${missing[*]}: $(grep -m1 '^E:' "$tmp/apt.log")"
 }
 
+# e2e_download DIR PKG...: Debian's .deb of each PKG into DIR, nothing
+# installed (apt-get download writes as _apt: DIR is made world-writable);
+# apt-get update and once more when apt does not know a package yet; skip
+# the script when apt cannot.
+e2e_download() {
+	local dir=$1
+	shift
+	install -d -m 0777 "$dir"
+	if ! (cd "$dir" && apt-get download "$@") >"$tmp/download.log" 2>&1; then
+		apt-get update -qq >>"$tmp/download.log" 2>&1
+		(cd "$dir" && apt-get download "$@") >>"$tmp/download.log" 2>&1 ||
+			skip_all "apt-get download $*: $(grep -m1 '^E:' "$tmp/download.log")"
+	fi
+}
+
 # e2e_free_port [LO [HI]]: the first port of LO..HI (10025-10099) that
 # nothing listens on at 127.0.0.1; fails when there is none
 e2e_free_port() {

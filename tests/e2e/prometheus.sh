@@ -35,14 +35,7 @@ if installed prometheus && installed prometheus-node-exporter; then
 	PR=/usr/bin
 	origin="the host's packages"
 else
-	# apt-get download writes as _apt
-	install -d -m 0777 "$tmp/debs"
-	pkgs="prometheus prometheus-node-exporter"
-	if ! (cd "$tmp/debs" && apt-get download $pkgs) >"$tmp/download.log" 2>&1; then
-		apt-get update -qq >>"$tmp/download.log" 2>&1
-		(cd "$tmp/debs" && apt-get download $pkgs) >>"$tmp/download.log" 2>&1 ||
-			skip_all "apt-get download $pkgs: $(grep -m1 '^E:' "$tmp/download.log")"
-	fi
+	e2e_download "$tmp/debs" prometheus prometheus-node-exporter
 	for f in "$tmp"/debs/*.deb; do
 		dpkg -x "$f" "$tmp/pkg" || { echo "Bail out! dpkg -x $f failed"; exit 1; }
 	done
