@@ -440,6 +440,25 @@ static void test_long_strings(void)
 	       "unterminated: left to json-c's error");
 }
 
+/* The first element of s's array, read as {"a":"x","b":[1,2]}, and the
+ * scanner after it and the blank that follows (at 21). */
+static void first_object(struct jscan *s, const char *how)
+{
+	json_object *v = NULL;
+	char d[96];
+
+	snprintf(d, sizeof d, "%s: into the array, element 0", how);
+	ok(jscan_enter(s) == JSCAN_OK && jscan_next(s) == JSCAN_OK, d);
+	snprintf(d, sizeof d, "%s: read", how);
+	is_int(jscan_value(s, &v), JSCAN_OK, d);
+	snprintf(d, sizeof d, "%s: its value", how);
+	is_str(v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "(none)",
+	       "{\"a\":\"x\",\"b\":[1,2]}", d);
+	json_object_put(v);
+	snprintf(d, sizeof d, "%s: after it and the blank", how);
+	is_int((int)s->at.pos, 21, d);
+}
+
 /* An object json-c ends itself (within max_string bytes) or, when
  * longer, the scanner delimits: the same value and position either way. */
 static void test_objects_as_is(void)
@@ -451,22 +470,10 @@ static void test_objects_as_is(void)
 	json_object *v;
 
 	jscan_init(&s, p, n, 64, 16);
-	is_int(jscan_enter(&s), JSCAN_OK, "as is: into the array");
-	is_int(jscan_next(&s), JSCAN_OK, "as is: element 0");
-	is_int(jscan_value(&s, &v), JSCAN_OK, "a 19-byte object, more than max_string 16: delimited");
-	is_str(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{\"a\":\"x\",\"b\":[1,2]}",
-	       "its value");
-	json_object_put(v);
-	is_int((int)s.at.pos, 21, "after it and the blank");
+	first_object(&s, "a 19-byte object, more than max_string 16, delimited");
 	jscan_free(&s);
 	jscan_init(&s, p, n, 64, 64);
-	is_int(jscan_enter(&s), JSCAN_OK, "as is, max_string 64: into the array");
-	is_int(jscan_next(&s), JSCAN_OK, "element 0");
-	is_int(jscan_value(&s, &v), JSCAN_OK, "json-c ends the object itself");
-	is_str(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "{\"a\":\"x\",\"b\":[1,2]}",
-	       "the same value");
-	json_object_put(v);
-	is_int((int)s.at.pos, 21, "the same position");
+	first_object(&s, "max_string 64: json-c ends the object itself");
 	is_int(jscan_next(&s), JSCAN_OK, "element 1");
 	is_int(jscan_value(&s, &v), JSCAN_OK, "the second object");
 	is_int(json_object_get_int(json_object_object_get(v, "n")), 12345678, "its number, ended by '}'");
