@@ -21,9 +21,7 @@
 #include <string.h>
 
 #include "jsonscan.h"
-
-#define ONES ((uint64_t)0x0101010101010101)
-#define HIGHS ((uint64_t)0x8080808080808080)
+#include "word.h"
 
 static int is_ws(char c)
 {
@@ -124,13 +122,6 @@ static int item(struct jscan *s, char close)
 	return JSCAN_OK;
 }
 
-/* Nonzero if some byte of the word v is c (exact as a truth value). */
-static uint64_t word_has(uint64_t v, unsigned char c)
-{
-	v ^= ONES * c;
-	return (v - ONES) & ~v & HIGHS;
-}
-
 /* The first byte a or b in p[i..n), or n.  Eight bytes a step: member
  * names and values are most of the text, and too short for memchr to pay
  * for its call. */
@@ -139,7 +130,7 @@ static size_t first_of(const char *p, size_t n, size_t i, char a, char b)
 	uint64_t v, hit;
 
 	for (; i + 8 <= n; i += 8) {
-		memcpy(&v, p + i, 8);
+		v = word_at(p + i);
 		if ((hit = word_has(v, (unsigned char)a) | word_has(v, (unsigned char)b)) == 0)
 			continue;
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -25,9 +25,7 @@
 #include "record.h"
 #include "sha256.h"
 #include "util.h"
-
-#define ONES ((uint64_t)0x0101010101010101)
-#define HIGHS ((uint64_t)0x8080808080808080)
+#include "word.h"
 
 /* Strings written in this batch, by address: a direct-mapped cache. */
 #define SEEN_SLOTS 512
@@ -116,41 +114,30 @@ static void escape(struct out *o, const unsigned char *p, size_t n)
 	put(o, p + run, n - run);
 }
 
-/* classify() per byte: 1 needs an escape, 2 not ASCII */
-#define C8(a) a, a, a, a, a, a, a, a
-#define C32(a) C8(a), C8(a), C8(a), C8(a)
-static const unsigned char byte_class[256] = {
-	C32(1),                                       /* controls */
-	0, 0, 1, 0, 0, 0, 0, 0, C8(0), C8(0), C8(0),  /* '"' */
-	C8(0), C8(0), C8(0), 0, 0, 0, 0, 1, 0, 0, 0,  /* '\\' */
-	C32(0),
-	C32(2), C32(2), C32(2), C32(2)
-};
-
-/* Nonzero if some byte of v is below 0x20, '"' or '\\' (the word tests
- * are exact as truth values). */
+/* Some byte of v needs an escape: below 0x20, '"' or '\\'. */
 static uint64_t word_esc(uint64_t v)
 {
-	uint64_t q = v ^ ONES * '"', b = v ^ ONES * '\\';
-
-	return ((v - ONES * 0x20) & ~v) | ((q - ONES) & ~q) | ((b - ONES) & ~b);
+	return word_below(v, 0x20) | word_has(v, '"') | word_has(v, '\\');
 }
 
-/* Bit 1: some byte needs an escape; bit 2: some byte is not ASCII. */
+/* Bit 1: some byte needs an escape; bit 2: some byte is not ASCII.  The
+ * last word overlaps the one before (or is word_short): no byte loop. */
 static unsigned classify(const unsigned char *p, size_t n)
 {
 	uint64_t v, esc = 0, high = 0;
-	unsigned bits = 0;
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&v, p + i, 8);
+	if (n == 0)
+		return 0;
+	for (; i + 8 < n; i += 8) {
+		v = word_at(p + i);
 		esc |= word_esc(v);
 		high |= v;
 	}
-	for (; i < n; i++)
-		bits |= byte_class[p[i]];
-	return bits | (esc & HIGHS ? 1u : 0u) | (high & HIGHS ? 2u : 0u);
+	v = n >= 8 ? word_at(p + n - 8) : word_short(p, n);
+	esc |= word_esc(v);
+	high |= v;
+	return (esc ? 1u : 0u) | (word_high(high) ? 2u : 0u);
 }
 
 /* s quoted and escaped. */

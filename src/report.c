@@ -41,6 +41,7 @@
 #include "date.h"
 #include "jsonscan.h"
 #include "report.h"
+#include "word.h"
 
 #define WARN_MAX 64       /* warnings kept per list before "suppressed" */
 #define PATH_LEN 160      /* room for the longest JSON path we print */
@@ -338,25 +339,15 @@ static int list_take(struct ctx *c, struct strlist *l, char *s)
  * here are a few dozen bytes, too short for memcmp to pay for its call. */
 static int same_bytes(const char *a, const char *b, size_t n)
 {
-	uint64_t x, y;
 	size_t i = 0;
 
-	if (n < 8) {
-		for (; i < n; i++)
-			if (a[i] != b[i])
-				return 0;
-		return 1;
-	}
-	for (; i + 8 < n; i += 8) {
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
+	if (n < 8)  /* word_short holds each byte: equal words, equal bytes */
+		return n == 0 || word_short(a, n) == word_short(b, n);
+	for (; i + 8 < n; i += 8)
+		if (word_at(a + i) != word_at(b + i))
 			return 0;
-	}
 	/* the last word, overlapping the one before */
-	memcpy(&x, a + n - 8, 8);
-	memcpy(&y, b + n - 8, 8);
-	return x == y;
+	return word_at(a + n - 8) == word_at(b + n - 8);
 }
 
 static struct report_pool *pool_new(void)
@@ -388,19 +379,24 @@ static void pool_free(struct report_pool *pl)
 	free(pl);
 }
 
-/* Eight bytes per step; the pool compares whole strings anyway. */
+static uint64_t pool_mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ h >> 29;
+}
+
+/* Eight bytes per step, the last word overlapping the one before (or
+ * word_short): the pool compares whole strings anyway. */
 static uint64_t pool_hash(const char *s, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL ^ n, v;
+	uint64_t h = 14695981039346656037ULL ^ n;
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&v, s + i, 8);
-		h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
+	if (n > 0) {
+		for (; i + 8 < n; i += 8)
+			h = pool_mix(h, word_at(s + i));
+		h = pool_mix(h, n >= 8 ? word_at(s + n - 8) : word_short(s, n));
 	}
-	for (; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	return h ^ h >> 32;
 }
 
@@ -483,20 +479,21 @@ static char *pool_intern(struct report_pool *pl, const char *s, size_t n)
 
 /* ---- scalar values ---------------------------------------------------- */
 
-/* 1 if p[0..n) is all ASCII without NUL (so clean), eight bytes a step. */
+/* 1 if p[0..n) is all ASCII without NUL (so clean), eight bytes a step
+ * (the last overlapping the one before, or word_short). */
 static int plain_ascii(const char *p, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ULL, highs = ones << 7;
 	uint64_t v, bad = 0;
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&v, p + i, 8);
-		bad |= (v & highs) | ((v - ones) & ~v & highs);
+	if (n == 0)
+		return 1;
+	for (; i + 8 < n; i += 8) {
+		v = word_at(p + i);
+		bad |= word_high(v) | word_below(v, 1);
 	}
-	for (; i < n; i++)
-		bad |= (unsigned char)p[i] - 1u >= 0x7f;
-	return bad == 0;
+	v = n >= 8 ? word_at(p + n - 8) : word_short(p, n);
+	return (bad | word_high(v) | word_below(v, 1)) == 0;
 }
 
 /* A NUL-terminated copy of clean p[0..n): malloc'd, or pooled while
