@@ -68,7 +68,6 @@ void ingest_init(struct ingest_result *r)
 	buf_init(&r->lines);
 	r->day[0] = '\0';
 	r->where[0] = '\0';
-	memset(r->content, 0, sizeof r->content);
 }
 
 void ingest_free(struct ingest_result *r)
@@ -698,7 +697,7 @@ static int format_records(struct ingest_result *out, const struct envelope *env,
 		return -1;
 	memcpy(out->day, out->report.begin_date, 10);
 	out->day[10] = '\0';
-	return record_format(&out->report, &meta, &out->lines, out->content, e);
+	return record_format(&out->report, &meta, &out->lines, e);
 }
 
 int ingest_mail(const unsigned char *p, size_t n, const struct limits *l,

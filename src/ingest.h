@@ -34,8 +34,6 @@ struct ingest_result {
 	struct buf lines;         /* one JSON line per policy */
 	char day[11];             /* "YYYY-MM-DD": UTC date of the report start */
 	char where[160];          /* which part/file held the report, for logs */
-	unsigned char content[32]; /* record_content_hash of lines: what the
-				   * duplicate index compares */
 };
 
 void ingest_init(struct ingest_result *r);

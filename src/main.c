@@ -354,7 +354,7 @@ int deliver_report(struct spool *sp, struct ingest_result *res, int *dup,
 	int is_dup;
 	struct spool_report sr = {
 		.day = res->day, .org = r->organization_name, .report_id = r->report_id,
-		.content = res->content, .lines = res->lines.p, .n = res->lines.n,
+		.lines = res->lines.p, .n = res->lines.n,
 		.on_conflict = mark_conflict, .arg = res,
 	};
 	unsigned conflicts = 0;

@@ -11,9 +11,7 @@
  * The lines are written in one pass into out, which grows by doubling (a
  * big batch's buffer is mapped memory, so growing it moves no bytes); a
  * line is given up as soon as it outgrows the limit, so a pathological
- * report never costs more than about twice that in memory.  The content
- * hash (record_content_hash) is taken as the lines are written, a few
- * kilobytes at a time while they are still in the cache.  A big report
+ * report never costs more than about twice that in memory.  A big report
  * names the same strings many times (the pool in report.c keeps one copy
  * of each): a string already written in this batch is copied from where
  * it was first written, quoted and escaped, instead of measured and
@@ -23,7 +21,6 @@
 #include <string.h>
 
 #include "record.h"
-#include "sha256.h"
 #include "util.h"
 #include "word.h"
 
@@ -33,16 +30,12 @@
 #define DETAIL_MIN (sizeof "{\"result_type\":\"\",\"failed_session_count\":0," \
 	"\"sending_mta_ip\":\"\",\"receiving_ip\":\"\",\"receiving_mx_hostname\":\"\"," \
 	"\"receiving_mx_helo\":\"\",\"additional_info_uri\":\"\",\"failure_reason_code\":\"\"}" - 1)
-/* Bytes of a line hashed at a time: while they are still in the cache. */
-#define HASH_STEP ((size_t)16 << 10)
 
 struct out {
 	struct buf *b;
 	struct buf tmp;   /* cleaned copy of a string that was not UTF-8 */
 	int failed;       /* sticky: 1 ENOMEM, 2 a line too long */
 	size_t line;      /* where the current line starts in b */
-	struct sha256 *h; /* the content hash, or NULL */
-	size_t hashed;    /* b->p[..hashed) is in h or left out of it */
 	struct seen {
 		const char *s;
 		size_t at, n;     /* its quoted form: b->p[at..at+n) */
@@ -80,23 +73,6 @@ static inline void put(struct out *o, const void *s, size_t n)
 	} else {
 		put_grow(o, s, n);
 	}
-}
-
-/* Hash what was written since the last call. */
-static void hash_upto(struct out *o)
-{
-	if (o->h != NULL && !o->failed) {
-		sha256_update(o->h, o->b->p + o->hashed, o->b->n - o->hashed);
-		o->hashed = o->b->n;
-	}
-}
-
-/* The line's content ends here: what follows is left out of the hash. */
-static void hash_cut(struct out *o)
-{
-	hash_upto(o);
-	if (o->h != NULL)
-		sha256_update(o->h, "\n", 1);
 }
 
 static void escape(struct out *o, const unsigned char *p, size_t n)
@@ -293,11 +269,8 @@ static void policy_line(struct out *o, const struct report *r,
 		if (i > 0)
 			RAW(o, ",");
 		detail(o, &p->details[i]);
-		if (o->b->n - o->hashed >= HASH_STEP)
-			hash_upto(o);
 	}
 	RAW(o, "]");
-	hash_cut(o);
 	KSTR(o, "received_at", m->received_at);
 	KSTR(o, "source", m->source);
 	KSTR(o, "message_id", m->message_id);
@@ -310,7 +283,6 @@ static void policy_line(struct out *o, const struct report *r,
 	strings(o, &p->warnings, &first);
 	strings(o, m->extra_warnings, &first);
 	RAW(o, "]}\n");
-	o->hashed = o->b->n;
 }
 
 /* 1 if some policy's line must outgrow the limit: its details alone,
@@ -325,16 +297,14 @@ static int surely_too_long(const struct report *r)
 }
 
 int record_format(const struct report *r, const struct record_meta *meta,
-		  struct buf *out, unsigned char content[32], struct err *e)
+		  struct buf *out, struct err *e)
 {
 	static const struct record_meta none;
 	struct seen seen[SEEN_SLOTS];
-	struct sha256 h;
-	struct out o = { out, { NULL, 0, 0 }, 0, out->n, content ? &h : NULL, out->n, seen };
+	struct out o = { out, { NULL, 0, 0 }, 0, out->n, seen };
 	size_t start = out->n;
 
 	memset(seen, 0, sizeof seen);
-	sha256_init(&h);
 	if (meta == NULL)
 		meta = &none;
 	if (surely_too_long(r))
@@ -351,8 +321,6 @@ int record_format(const struct report *r, const struct record_meta *meta,
 	buf_free(&o.tmp);
 	if (!o.failed) {
 		out->p[out->n] = '\0';
-		if (content != NULL)
-			sha256_final(&h, content);
 		return 0;
 	}
 	/* leave out as it was: no partial line */
@@ -363,27 +331,6 @@ int record_format(const struct report *r, const struct record_meta *meta,
 		return err_set(e, ERR_INPUT, "record line of more than %zu bytes, the most "
 			       "the summary reads", RECORD_MAX_LINE - RECORD_WARN_ROOM);
 	return err_nomem(e);
-}
-
-void record_content_hash(const unsigned char *lines, size_t n, unsigned char out[32])
-{
-	static const char cut[] = ",\"received_at\":";
-	struct sha256 c;
-
-	sha256_init(&c);
-	while (n > 0) {
-		const unsigned char *nl = memchr(lines, '\n', n);
-		size_t len = nl ? (size_t)(nl - lines) : n;
-		const unsigned char *end = memmem(lines, len, cut, sizeof cut - 1);
-
-		sha256_update(&c, lines, end ? (size_t)(end - lines) : len);
-		sha256_update(&c, "\n", 1);
-		if (nl == NULL)
-			break;
-		n -= len + 1;
-		lines = nl + 1;
-	}
-	sha256_final(&c, out);
 }
 
 int record_add_warning(struct buf *lines, const char *w, struct err *e)

@@ -54,23 +54,13 @@ struct record_meta {
  * with another copy, so a stored line never outgrows the reader. */
 #define RECORD_WARN_ROOM ((size_t)1024)
 
-/* Append the report's lines (each ending in "\n") to out, and when
- * content is not NULL, put there what record_content_hash gives for the
- * lines appended.  All strings are expected clean (report.c guarantees
- * it); meta strings are cleaned here.  ENOMEM is ERR_TEMP; a line longer
- * than RECORD_MAX_LINE is ERR_INPUT (nothing appended), so the reader
- * never meets one. */
+/* Append the report's lines (each ending in "\n") to out.  All strings
+ * are expected clean (report.c guarantees it); meta strings are cleaned
+ * here.  ENOMEM is ERR_TEMP; a line longer than RECORD_MAX_LINE is
+ * ERR_INPUT (nothing appended), so the reader never meets one.  What the
+ * duplicate index takes as a report's content is spool_content_hash's. */
 int record_format(const struct report *r, const struct record_meta *meta,
-		  struct buf *out, unsigned char content[32], struct err *e);
-
-/* The report's content as the duplicate index sees it: SHA-256 over each
- * line of lines[0..n) (as record_format wrote them) up to, not including,
- * ',"received_at":', each followed by "\n".  What a delivery adds
- * (received_at, source, message_id, submitter, recipient, client_ip,
- * dkim, warnings) is left out, so a redelivery of the same report hashes
- * alike however its mail differs.  That key cannot occur unescaped
- * inside a string, so the first one found ends the report's part. */
-void record_content_hash(const unsigned char *lines, size_t n, unsigned char out[32]);
+		  struct buf *out, struct err *e);
 
 /* How the warning on the records of a report stored beside another copy
  * with the same organization_name and report_id but other content

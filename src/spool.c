@@ -10,8 +10,10 @@
  *    so no reader ever finds a torn line once we return;
  *  - duplicates: "YYYY-MM-DD.idx" beside the daily file holds one 32-byte
  *    entry per stored report (hash of the sender's key, organization and
- *    report_id; hash of the content, record_content_hash; where its lines
- *    start).  Identical key and content is a duplicate; the same key with
+ *    report_id; the length of its lines, or for a second copy of a key the
+ *    hash of its content, spool_content_hash; where its lines start).  A
+ *    content is hashed only when its key comes again (from the daily file
+ *    for a copy indexed by length).  Identical key and content is a duplicate; the same key with
  *    other content (a forgery sent first, or a corrected resend) is stored
  *    too, so a sender who knows a key cannot suppress the real report.
  *    A lookup reads only that day's index, and the index goes with its
@@ -46,6 +48,7 @@
 #define JOURNAL_MAX 200
 #define TAIL_MAX 4096            /* entries appended before an index is sorted */
 #define FLAG_SORTED_END 2        /* the last entry of an index's sorted region */
+#define FLAG_LENGTH 4            /* bytes 8-15 hold the lines' length, not their content hash */
 
 static int temp_errno(struct err *e, const char *what, const char *name)
 {
@@ -423,11 +426,126 @@ static int legacy_marked(int dirfd, const struct buf *key, int *seen, struct err
 	return 0;
 }
 
+/* ---- content ---- */
+
+/* A report's content (spool.h) fed in pieces: SHA-256 of each line up
+ * to, not including, the first CUT in it, each followed by "\n".  Bytes
+ * at a piece's end that may begin the cut are held, and hashed once the
+ * next piece shows they do not. */
+#define CUT ",\"received_at\":"
+#define CUT_LEN (sizeof CUT - 1)
+
+struct content {
+	struct sha256 h;
+	int cut;          /* the line's cut found: the rest of it is skipped */
+	int open;         /* part of a line seen, its "\n" not yet */
+	size_t held;      /* CUT[0..held) ended the last piece */
+};
+
+static void content_init(struct content *c)
+{
+	sha256_init(&c->h);
+	c->cut = c->open = 0;
+	c->held = 0;
+}
+
+static void content_eol(struct content *c)
+{
+	if (!c->cut && c->held > 0)
+		sha256_update(&c->h, CUT, c->held);
+	sha256_update(&c->h, "\n", 1);
+	c->cut = c->open = 0;
+	c->held = 0;
+}
+
+/* p[0..n), part of one line (no "\n" in it). */
+static void content_part(struct content *c, const unsigned char *p, size_t n)
+{
+	const unsigned char *at;
+	size_t k, tail;
+
+	if (c->cut || n == 0)
+		return;
+	if (c->held > 0) {
+		k = CUT_LEN - c->held < n ? CUT_LEN - c->held : n;
+		if (memcmp(p, CUT + c->held, k) == 0) {
+			c->held += k;
+			c->cut = c->held == CUT_LEN;
+			return;
+		}
+		/* no cut starts within the held bytes: ',' is only CUT's first */
+		sha256_update(&c->h, CUT, c->held);
+		c->held = 0;
+	}
+	if ((at = memmem(p, n, CUT, CUT_LEN)) != NULL) {
+		sha256_update(&c->h, p, (size_t)(at - p));
+		c->cut = 1;
+		return;
+	}
+	tail = n < CUT_LEN - 1 ? n : CUT_LEN - 1;
+	at = memrchr(p + n - tail, ',', tail);
+	if (at != NULL && memcmp(at, CUT, (size_t)(p + n - at)) == 0) {
+		c->held = (size_t)(p + n - at);
+		n = (size_t)(at - p);
+	}
+	sha256_update(&c->h, p, n);
+}
+
+static void content_update(struct content *c, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		const unsigned char *nl = memchr(p, '\n', n);
+		size_t len = nl != NULL ? (size_t)(nl - p) : n;
+
+		c->open = 1;
+		content_part(c, p, len);
+		if (nl == NULL)
+			return;
+		content_eol(c);
+		n -= len + 1;
+		p = nl + 1;
+	}
+}
+
+static void content_final(struct content *c, unsigned char out[SPOOL_HASH_LEN])
+{
+	if (c->open)
+		content_eol(c);
+	sha256_final(&c->h, out);
+}
+
+void spool_content_hash(const unsigned char *lines, size_t n, unsigned char out[SPOOL_HASH_LEN])
+{
+	struct content c;
+
+	content_init(&c);
+	content_update(&c, lines, n);
+	content_final(&c, out);
+}
+
 /* ---- the daily index ---- */
 
-/* An index entry (spool.h): key hash, content hash, offset, flags. */
+/* An entry's little-endian number of len bytes at p. */
+static uint64_t get_le(const unsigned char *p, size_t len)
+{
+	uint64_t v = 0;
+
+	while (len-- > 0)
+		v = v << 8 | p[len];
+	return v;
+}
+
+static void put_le(unsigned char *p, size_t len, uint64_t v)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* An index entry (spool.h): the key hash, then the first 16 bytes of the
+ * content hash, or (content NULL: not taken) the lines' length, flagged
+ * FLAG_LENGTH; the offset of the lines; flags. */
 static void make_entry(unsigned char ent[SPOOL_ENTRY_LEN], const struct buf *key,
-		       const unsigned char content[SPOOL_HASH_LEN], uint64_t offset, unsigned flags)
+		       const unsigned char *content, uint64_t length, uint64_t offset, unsigned flags)
 {
 	unsigned char h[SHA256_LEN];
 	struct sha256 c;
@@ -435,25 +553,122 @@ static void make_entry(unsigned char ent[SPOOL_ENTRY_LEN], const struct buf *key
 	sha256_init(&c);
 	sha256_update(&c, key->p, key->n);
 	sha256_final(&c, h);
+	memset(ent, 0, SPOOL_ENTRY_LEN);
 	memcpy(ent, h, KEY_BYTES);
-	memcpy(ent + KEY_BYTES, content, CONTENT_BYTES);
-	for (int i = 0; i < 7; i++)
-		ent[KEY_BYTES + CONTENT_BYTES + i] = (unsigned char)(offset >> (8 * i));
+	if (content != NULL) {
+		memcpy(ent + KEY_BYTES, content, CONTENT_BYTES);
+	} else {
+		put_le(ent + KEY_BYTES, 8, length);
+		flags |= FLAG_LENGTH;
+	}
+	put_le(ent + KEY_BYTES + CONTENT_BYTES, 7, offset);
 	ent[SPOOL_ENTRY_FLAGS] = (unsigned char)flags;
 }
 
-/* Look for ent's key among entries [from, to) of the index, read in
- * chunks: *dup when one has its content too, else *conflicts counts those
- * with other content.  *sorted_end (if not NULL) gets the position after
- * the last entry flagged SORTED_END, or 0. */
-static int scan_entries(int fd, const char *name, off_t from, off_t to, const unsigned char *ent,
+/* What a lookup holds stored copies of the report's key against: its
+ * lines, their content hash once a copy asks for it, and the daily file
+ * that copies indexed by length are read from. */
+struct probe {
+	unsigned char ent[SPOOL_ENTRY_LEN];  /* the key bytes */
+	const unsigned char *lines;
+	size_t n;
+	unsigned char content[SPOOL_HASH_LEN];
+	int hashed;
+	int dirfd, fd;                       /* fd: the daily file, or -1 */
+	const char *file;
+};
+
+static const unsigned char *probe_content(struct probe *pr)
+{
+	if (!pr->hashed) {
+		spool_content_hash(pr->lines, pr->n, pr->content);
+		pr->hashed = 1;
+	}
+	return pr->content;
+}
+
+/* The content hash of the stored lines [off, off + len) of the daily
+ * file, read a piece at a time: 0, 1 when they are not all there (a
+ * damaged file: no copy to match), -1 on a read error. */
+static int stored_content(struct probe *pr, uint64_t off, uint64_t len,
+			  unsigned char out[SPOOL_HASH_LEN], struct err *e)
+{
+	static unsigned char piece[1 << 16];
+	struct content c;
+	struct stat st;
+
+	if (pr->fd < 0) {
+		pr->fd = openat(pr->dirfd, pr->file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (pr->fd < 0)
+			return errno == ENOENT || errno == ELOOP ? 1 : temp_errno(e, "open", pr->file);
+	}
+	if (fstat(pr->fd, &st) < 0)
+		return temp_errno(e, "stat", pr->file);
+	if (!S_ISREG(st.st_mode) || off > (uint64_t)st.st_size || len > (uint64_t)st.st_size - off)
+		return 1;
+	content_init(&c);
+	while (len > 0) {
+		ssize_t r = pread(pr->fd, piece, len < sizeof piece ? (size_t)len : sizeof piece, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return temp_errno(e, "read", pr->file);
+		if (r == 0)
+			return 1;
+		content_update(&c, piece, (size_t)r);
+		off += (uint64_t)r;
+		len -= (uint64_t)r;
+	}
+	content_final(&c, out);
+	return 0;
+}
+
+/* Is got, an entry of pr's key, a copy with pr's content?  1 yes, 0 no,
+ * -1 on error. */
+static int same_content(struct probe *pr, const unsigned char *got, struct err *e)
+{
+	unsigned char h[SPOOL_HASH_LEN];
+	int rc;
+
+	if (!(got[SPOOL_ENTRY_FLAGS] & FLAG_LENGTH))
+		return memcmp(got + KEY_BYTES, probe_content(pr), CONTENT_BYTES) == 0;
+	rc = stored_content(pr, get_le(got + KEY_BYTES + CONTENT_BYTES, 7),
+			    get_le(got + KEY_BYTES, 8), h, e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return memcmp(h, probe_content(pr), SPOOL_HASH_LEN) == 0;
+}
+
+/* got is an entry of pr's key: *dup when it is a copy of pr's content,
+ * else one more in *conflicts. */
+static int match(struct probe *pr, const unsigned char *got, int *dup, unsigned *conflicts,
+		 struct err *e)
+{
+	int rc = same_content(pr, got, e);
+
+	if (rc < 0)
+		return -1;
+	if (rc)
+		*dup = 1;
+	else
+		(*conflicts)++;
+	return 0;
+}
+
+/* Look for pr's key among entries [from, to) of the index, read in
+ * chunks (pr NULL: only *sorted_end): *dup when one has its content too,
+ * else *conflicts counts those with other content.  *sorted_end (if not
+ * NULL) gets the position after the last entry flagged SORTED_END, or 0. */
+static int scan_entries(int fd, const char *name, off_t from, off_t to, struct probe *pr,
 			int *dup, unsigned *conflicts, off_t *sorted_end, struct err *e)
 {
 	static unsigned char chunk[2048 * SPOOL_ENTRY_LEN];
-	uint64_t want;
+	uint64_t want = 0;
 	off_t off = from;
 
-	memcpy(&want, ent, sizeof want);
+	if (pr != NULL)
+		memcpy(&want, pr->ent, sizeof want);
 	while (off < to) {
 		size_t len = to - off < (off_t)sizeof chunk ? (size_t)(to - off) : sizeof chunk;
 		ssize_t r = pread(fd, chunk, len, off);
@@ -471,12 +686,10 @@ static int scan_entries(int fd, const char *name, off_t from, off_t to, const un
 			if (sorted_end != NULL && (chunk[i + SPOOL_ENTRY_FLAGS] & FLAG_SORTED_END))
 				*sorted_end = off + (off_t)(i + SPOOL_ENTRY_LEN);
 			memcpy(&k, chunk + i, sizeof k);
-			if (k != want || *dup)
+			if (pr == NULL || k != want || *dup)
 				continue;
-			if (memcmp(chunk + i + KEY_BYTES, ent + KEY_BYTES, CONTENT_BYTES) == 0)
-				*dup = 1;
-			else
-				(*conflicts)++;
+			if (match(pr, chunk + i, dup, conflicts, e) < 0)
+				return -1;
 		}
 		off += r;
 	}
@@ -496,8 +709,8 @@ static int read_entry(int fd, const char *name, off_t at, unsigned char *out, st
 }
 
 /* Binary search of the sorted region [0, end): entries are sorted by
- * their key and content bytes, so those of ent's key are adjacent. */
-static int search_sorted(int fd, const char *name, off_t end, const unsigned char *ent,
+ * their first 24 bytes, so those of pr's key are adjacent. */
+static int search_sorted(int fd, const char *name, off_t end, struct probe *pr,
 			 int *dup, unsigned *conflicts, struct err *e)
 {
 	unsigned char got[SPOOL_ENTRY_LEN];
@@ -508,7 +721,7 @@ static int search_sorted(int fd, const char *name, off_t end, const unsigned cha
 
 		if (read_entry(fd, name, mid * SPOOL_ENTRY_LEN, got, e) < 0)
 			return -1;
-		if (memcmp(got, ent, KEY_BYTES) < 0)
+		if (memcmp(got, pr->ent, KEY_BYTES) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -516,45 +729,41 @@ static int search_sorted(int fd, const char *name, off_t end, const unsigned cha
 	for (; lo * SPOOL_ENTRY_LEN < end && !*dup; lo++) {
 		if (read_entry(fd, name, lo * SPOOL_ENTRY_LEN, got, e) < 0)
 			return -1;
-		if (memcmp(got, ent, KEY_BYTES) != 0)
+		if (memcmp(got, pr->ent, KEY_BYTES) != 0)
 			break;
-		if (memcmp(got + KEY_BYTES, ent + KEY_BYTES, CONTENT_BYTES) == 0)
-			*dup = 1;
-		else
-			(*conflicts)++;
+		if (match(pr, got, dup, conflicts, e) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-/* Look ent up in an index of size bytes.  An index is a sorted region
+/* Look pr up in an index of size bytes.  An index is a sorted region
  * (its last entry flagged SORTED_END; none in a young index) followed by
  * the entries appended since, in the order they came.  The tail is read
  * whole (at most tail_max entries unless merging failed), the sorted
  * region binary-searched; *tail counts the tail's entries. */
 static int index_lookup(int fd, const char *name, off_t size, unsigned tail_max,
-			const unsigned char *ent, int *dup, unsigned *conflicts, off_t *tail,
+			struct probe *pr, int *dup, unsigned *conflicts, off_t *tail,
 			struct err *e)
 {
 	off_t window = (off_t)(tail_max + 1) * SPOOL_ENTRY_LEN, from, sorted_end = 0;
-	unsigned ignored = 0;
-	int found = 0;
 
 	*dup = 0;
 	*conflicts = 0;
 	/* where the sorted region ends: within reach of the end, or (an index
 	 * whose sorting failed) anywhere */
 	from = size > window ? size - window : 0;
-	if (scan_entries(fd, name, from, size, ent, &found, &ignored, &sorted_end, e) < 0)
+	if (scan_entries(fd, name, from, size, NULL, NULL, NULL, &sorted_end, e) < 0)
 		return -1;
 	if (sorted_end == 0 && from > 0 &&
-	    scan_entries(fd, name, 0, from, ent, &found, &ignored, &sorted_end, e) < 0)
+	    scan_entries(fd, name, 0, from, NULL, NULL, NULL, &sorted_end, e) < 0)
 		return -1;
 	*tail = (size - sorted_end) / SPOOL_ENTRY_LEN;
-	if (scan_entries(fd, name, sorted_end, size, ent, dup, conflicts, NULL, e) < 0)
+	if (scan_entries(fd, name, sorted_end, size, pr, dup, conflicts, NULL, e) < 0)
 		return -1;
 	if (*dup)
 		return 0;
-	return search_sorted(fd, name, sorted_end, ent, dup, conflicts, e);
+	return search_sorted(fd, name, sorted_end, pr, dup, conflicts, e);
 }
 
 /* Rewrite the index with every entry sorted (tmp file, fsync, rename),
@@ -850,7 +1059,7 @@ static int index_append(int dirfd, int fd, int created, const char *name,
 /* Is it stored already?  Sets *dup, and *conflicts (entries of the same
  * key with other content); leaves the index open in *ifd (or -1). */
 static int lookup(struct spool *s, const char *idx, const struct buf *key,
-		  const unsigned char *ent, int *ifd, off_t *isize, int *dup,
+		  struct probe *pr, int *ifd, off_t *isize, int *dup,
 		  unsigned *conflicts, struct err *e)
 {
 	unsigned tail_max = s->index_tail_max ? s->index_tail_max : TAIL_MAX;
@@ -858,7 +1067,7 @@ static int lookup(struct spool *s, const char *idx, const struct buf *key,
 
 	if (index_open(s->dirfd, idx, ifd, isize, e) < 0)
 		return -1;
-	if (*ifd >= 0 && index_lookup(*ifd, idx, *isize, tail_max, ent, dup, conflicts, &tail, e) < 0)
+	if (*ifd >= 0 && index_lookup(*ifd, idx, *isize, tail_max, pr, dup, conflicts, &tail, e) < 0)
 		return -1;
 	/* sorting is an optimisation: if it fails, the delivery goes on */
 	if (*ifd >= 0 && !*dup && tail >= tail_max) {
@@ -871,7 +1080,11 @@ static int lookup(struct spool *s, const char *idx, const struct buf *key,
 	return 0;
 }
 
-/* Under the lock: duplicate check, journal, append, index entry. */
+/* Under the lock: duplicate check, journal, append, index entry.  The
+ * first copy of a key is indexed by its length: its content hash is taken
+ * only if another copy of the key comes (most reports come once); a copy
+ * stored beside others is indexed by its content hash, taken to compare
+ * it with them, so a lookup reads at most one stored copy per key. */
 static int store_locked(struct spool *s, const struct spool_report *r, const struct buf *key,
 			unsigned *conflicts, struct err *e)
 {
@@ -879,6 +1092,7 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 	unsigned char ent[SPOOL_ENTRY_LEN];
 	const unsigned char *lines = r->lines;
 	size_t n = r->n;
+	struct probe pr = { .lines = r->lines, .n = r->n, .dirfd = s->dirfd, .fd = -1, .file = file };
 	struct stat st;
 	struct err ignored;
 	off_t isize;
@@ -886,8 +1100,8 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 
 	snprintf(file, sizeof file, "%s.jsonl", r->day);
 	snprintf(idx, sizeof idx, "%s.idx", r->day);
-	make_entry(ent, key, r->content, 0, 0);
-	if (lookup(s, idx, key, ent, &ifd, &isize, &dup, conflicts, e) < 0)
+	make_entry(pr.ent, key, NULL, 0, 0, 0);
+	if (lookup(s, idx, key, &pr, &ifd, &isize, &dup, conflicts, e) < 0)
 		goto out;
 	if (dup) {
 		err_set(e, ERR_DUPLICATE, "duplicate");
@@ -905,7 +1119,8 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 	}
 	if (ifd < 0 && (ifd = open_append(s->dirfd, idx, 1, &icreated, e)) < 0)
 		goto out;
-	make_entry(ent, key, r->content, (uint64_t)st.st_size, *conflicts > 0 ? SPOOL_FLAG_CONFLICT : 0);
+	make_entry(ent, key, pr.hashed ? pr.content : NULL, n, (uint64_t)st.st_size,
+		   *conflicts > 0 ? SPOOL_FLAG_CONFLICT : 0);
 	if (journal_begin(s, r->day, st.st_size, isize, ent, e) < 0) {
 		journal_settle(s, &ignored);
 		goto out;
@@ -926,6 +1141,8 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 	/* if this fails, the next delivery finds the entry: nothing to undo */
 	journal_clear(s, &ignored);
 out:
+	if (pr.fd >= 0)
+		close(pr.fd);
 	if (fd >= 0)
 		close(fd);
 	if (ifd >= 0)

@@ -381,7 +381,7 @@ static uint64_t record_id(struct json_object *o, const struct sum_rec *rec)
 }
 
 /* Content: the line up to what a delivery adds, as tlsrpt-lda's
- * duplicate index sees it (record_content_hash), so copies of one report
+ * duplicate index sees it (spool_content_hash), so copies of one report
  * from several hosts or deliveries are one. */
 static uint64_t record_content(const char *p, size_t n, uint64_t id)
 {

@@ -1,8 +1,7 @@
 /* libFuzzer target for report JSON -> records: report_parse on any bytes,
  * then record_format.  Invariants: documented error classes with a
- * reason; on success at least one policy, non-negative counts, one
- * valid-UTF-8 line per policy, and the content hash record_format takes
- * while writing equal to record_content_hash of its lines. */
+ * reason; on success at least one policy, non-negative counts, and one
+ * valid-UTF-8 line per policy. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +19,13 @@ static void check_records(const struct report *r)
 		.received_at = "2026-05-19T08:00:00Z", .source = "file",
 		.client_ip = "192.0.2.1", .dkim = &dkim
 	};
-	unsigned char got[32], want[32];
 	struct buf out;
 	struct err e;
 	size_t newlines = 0;
 
 	buf_init(&out);
 	err_clear(&e);
-	if (record_format(r, &meta, &out, got, &e) < 0) {
+	if (record_format(r, &meta, &out, &e) < 0) {
 		if (e.cls != ERR_TEMP)
 			abort();
 		buf_free(&out);
@@ -36,9 +34,6 @@ static void check_records(const struct report *r)
 	for (size_t i = 0; i < out.n; i++)
 		newlines += out.p[i] == '\n';
 	if (newlines != r->n_policies || !utf8_valid(out.p, out.n) || memchr(out.p, 0, out.n) != NULL)
-		abort();
-	record_content_hash(out.p, out.n, want);
-	if (memcmp(got, want, sizeof got) != 0)
 		abort();
 	buf_free(&out);
 }

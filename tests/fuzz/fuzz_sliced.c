@@ -26,7 +26,7 @@ static void records(const struct report *r, struct buf *out)
 	struct err e;
 
 	err_clear(&e);
-	if (record_format(r, &meta, out, NULL, &e) < 0 && e.cls != ERR_TEMP &&
+	if (record_format(r, &meta, out, &e) < 0 && e.cls != ERR_TEMP &&
 	    e.cls != ERR_INPUT)
 		abort();
 }

@@ -48,26 +48,56 @@ static char *slurp(const char *name, size_t *n)
 	return buf_steal(&b);
 }
 
-static const unsigned char lines1[] = "{\"a\":1}\n{\"a\":2}\n";
-static const unsigned char lines2[] = "{\"b\":1}\n";
+/* Records as the spool sees them: what the reporter sent, then from
+ * ,"received_at": on what a delivery adds. */
+static const char lines1[] = "{\"a\":1,\"received_at\":\"t1\"}\n{\"a\":2,\"received_at\":\"t1\"}\n";
+static const char lines1_again[] = "{\"a\":1,\"received_at\":\"t2\"}\n{\"a\":2,\"received_at\":\"t2\",\"w\":[]}\n";
+static const char lines2[] = "{\"b\":1,\"received_at\":\"t1\"}\n";
 
-/* store a report whose content hash is SHA-256 of tag */
-static int store(struct spool *s, const char *day, const char *org, const char *id, const char *tag,
-		 const unsigned char *lines, size_t n, unsigned timeout, unsigned *conflicts,
-		 spool_conflict_fn fn, struct err *e)
+static int store_lines(struct spool *s, const char *day, const char *org, const char *id,
+		       const char *lines, unsigned timeout, unsigned *conflicts,
+		       spool_conflict_fn fn, struct err *e)
 {
-	unsigned char content[SHA256_LEN];
-	struct sha256 c;
-	struct spool_report r = { day, org, id, content, lines, n, fn, NULL };
+	struct spool_report r = { day, org, id, (const unsigned char *)lines, strlen(lines), fn, NULL };
 
-	sha256_init(&c);
-	sha256_update(&c, tag, strlen(tag));
-	sha256_final(&c, content);
 	return spool_store(s, &r, timeout, conflicts, e);
 }
 
-#define STORE(s, org, id, tag, lines, e) \
-	store((s), "2026-05-18", (org), (id), (tag), (lines), sizeof(lines) - 1, 1000, NULL, NULL, (e))
+/* Store a one-line report whose content is tag, delivered at when. */
+static int store(struct spool *s, const char *org, const char *id, const char *tag,
+		 const char *when, unsigned *conflicts, struct err *e)
+{
+	char line[128];
+
+	snprintf(line, sizeof line, "{\"c\":\"%s\",\"received_at\":\"%s\"}\n", tag, when);
+	return store_lines(s, "2026-05-18", org, id, line, 1000, conflicts, NULL, e);
+}
+
+#define STORE(s, org, id, lines, e) \
+	store_lines((s), "2026-05-18", (org), (id), (lines), 1000, NULL, NULL, (e))
+
+/* Entry i of the day's index. */
+static int entry(int i, unsigned char ent[SPOOL_ENTRY_LEN])
+{
+	char path[512];
+	int fd, ok;
+
+	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
+	fd = open(path, O_RDONLY);
+	ok = fd >= 0 && pread(fd, ent, SPOOL_ENTRY_LEN, (off_t)i * SPOOL_ENTRY_LEN) == SPOOL_ENTRY_LEN;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static uint64_t le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
 
 static mode_t mode_of(const char *name)
 {
@@ -91,6 +121,7 @@ static void test_store_and_duplicate(void)
 {
 	struct spool s;
 	struct err e;
+	unsigned char ent[SPOOL_ENTRY_LEN];
 	char *got;
 	size_t n;
 	mode_t old = umask(077);
@@ -98,28 +129,43 @@ static void test_store_and_duplicate(void)
 	fresh_dir();
 	err_clear(&e);
 	ok(spool_open(&s, dir, &e) == 0, "open spool");
-	ok(STORE(&s, "Org", "id-1", "c1", lines1, &e) == 0, "store first report");
-	ok(STORE(&s, "Org", "id-2", "c2", lines2, &e) == 0, "store second report");
-	ok(STORE(&s, "Org", "id-1", "c1", lines2, &e) < 0, "redelivery refused");
-	is_int(e.cls, ERR_DUPLICATE, "redelivery (same key and content) is a duplicate");
+	ok(STORE(&s, "Org", "id-1", lines1, &e) == 0, "store first report");
+	ok(STORE(&s, "Org", "id-2", lines2, &e) == 0, "store second report");
+	ok(STORE(&s, "Org", "id-1", lines1_again, &e) < 0, "redelivery refused");
+	is_int(e.cls, ERR_DUPLICATE, "redelivery (same key and content, other delivery fields) is a duplicate");
 	err_clear(&e);
-	ok(STORE(&s, "Other Org", "id-1", "c1", lines2, &e) == 0,
+	ok(STORE(&s, "Other Org", "id-1", lines1_again, &e) == 0,
 	   "same report id from another organization is not a duplicate");
 	got = slurp("2026-05-18.jsonl", &n);
-	is_str(got, "{\"a\":1}\n{\"a\":2}\n{\"b\":1}\n{\"b\":1}\n", "daily file holds exactly the stored lines");
+	ok(got != NULL && n == strlen(lines1) + strlen(lines2) + strlen(lines1_again) &&
+	   memcmp(got, lines1, strlen(lines1)) == 0 &&
+	   memcmp(got + strlen(lines1), lines2, strlen(lines2)) == 0 &&
+	   memcmp(got + strlen(lines1) + strlen(lines2), lines1_again, strlen(lines1_again)) == 0,
+	   "daily file holds exactly the stored lines");
 	free(got);
 	is_int((int)mode_of("2026-05-18.jsonl"), 0640, "daily file mode 0640 despite umask 077");
 	is_int((int)mode_of("2026-05-18.idx"), 0640, "index mode 0640 despite umask 077");
 	is_int((int)mode_of(".lock"), 0640, ".lock mode 0640 despite umask 077");
 	is_int((int)size_of("2026-05-18.idx"), 3 * SPOOL_ENTRY_LEN, "index: one 32-byte entry per stored report");
-	ok(store(&s, "2026-02-30", "Org", "id-9", "c9", lines2, sizeof lines2 - 1, 1000, NULL, NULL, &e) < 0,
+	/* a first copy of its key: indexed by the length of its lines */
+	ok(entry(1, ent), "read entry 2");
+	is_int(ent[SPOOL_ENTRY_FLAGS], 4, "entry 2: flagged 4 (length, content not hashed)");
+	is_int((long long)le(ent + 8, 8), (long long)strlen(lines2), "entry 2: bytes 8-15 the length of its lines");
+	is_int((long long)le(ent + 16, 8), 0, "entry 2: bytes 16-23 zero");
+	is_int((long long)le(ent + 24, 7), (long long)strlen(lines1), "entry 2: bytes 24-30 the offset of its lines");
+	ok(store_lines(&s, "2026-02-30", "Org", "id-9", lines2, 1000, NULL, NULL, &e) < 0,
 	   "impossible day refused");
 	spool_close(&s);
 	umask(old);
 }
 
 static unsigned conflict_calls, conflict_stored;
-static const unsigned char warned[] = "{\"b\":1,\"w\":\"conflict\"}\n";
+static const char forged[] = "{\"f\":1,\"received_at\":\"t1\"}\n";
+static const char forged_again[] = "{\"f\":1,\"received_at\":\"t3\"}\n";
+static const char real[] = "{\"r\":1,\"received_at\":\"t2\"}\n";
+static const char real_again[] = "{\"r\":1,\"received_at\":\"t4\"}\n";
+static const char third[] = "{\"r\":2,\"received_at\":\"t5\"}\n";
+static const char warned[] = "{\"r\":1,\"received_at\":\"t2\",\"w\":\"conflict\"}\n";
 
 static int on_conflict(void *arg, unsigned stored, const unsigned char **lines, size_t *n,
 		       struct err *e)
@@ -128,62 +174,219 @@ static int on_conflict(void *arg, unsigned stored, const unsigned char **lines, 
 	(void)e;
 	conflict_calls++;
 	conflict_stored = stored;
-	*lines = warned;
-	*n = sizeof warned - 1;
+	if (*n == sizeof real - 1 && memcmp(*lines, real, *n) == 0) {
+		*lines = (const unsigned char *)warned;
+		*n = sizeof warned - 1;
+	}
 	return 0;
 }
 
 /* The forged-first case: the same key with other content is stored too,
- * through on_conflict; a redelivery of either copy is a duplicate. */
+ * through on_conflict; a redelivery of either copy is a duplicate, found
+ * through the first copy's lines (indexed by length) or the second's
+ * content hash. */
 static void test_conflict(void)
 {
 	struct spool s;
 	struct err e;
 	unsigned conflicts = 99;
-	unsigned char ent[SPOOL_ENTRY_LEN];
-	char *got, path[512];
+	unsigned char ent[SPOOL_ENTRY_LEN], h[SPOOL_HASH_LEN];
+	char *got;
 	size_t n;
-	int fd;
 
 	fresh_dir();
 	err_clear(&e);
 	spool_open(&s, dir, &e);
-	ok(store(&s, "2026-05-18", "Google", "id", "forged", lines1, sizeof lines1 - 1, 1000,
-		 &conflicts, on_conflict, &e) == 0, "forged copy stored first");
+	ok(store_lines(&s, "2026-05-18", "Google", "id", forged, 1000, &conflicts, on_conflict, &e) == 0,
+	   "forged copy stored first");
 	is_int((int)conflicts, 0, "... without a conflict");
 	is_int((int)conflict_calls, 0, "... on_conflict not called");
-	ok(store(&s, "2026-05-18", "Google", "id", "real", lines2, sizeof lines2 - 1, 1000,
-		 &conflicts, on_conflict, &e) == 0, "real copy, same key, other content: stored too");
+	ok(store_lines(&s, "2026-05-18", "Google", "id", real, 1000, &conflicts, on_conflict, &e) == 0,
+	   "real copy, same key, other content: stored too");
 	is_int((int)conflicts, 1, "... one conflicting copy reported");
 	is_int((int)conflict_calls, 1, "... on_conflict called once");
 	is_int((int)conflict_stored, 1, "... told of one stored copy");
 	got = slurp("2026-05-18.jsonl", &n);
-	is_str(got, "{\"a\":1}\n{\"a\":2}\n{\"b\":1,\"w\":\"conflict\"}\n",
+	is_str(got, "{\"f\":1,\"received_at\":\"t1\"}\n{\"r\":1,\"received_at\":\"t2\",\"w\":\"conflict\"}\n",
 	       "... with the lines on_conflict gave");
 	free(got);
-	ok(store(&s, "2026-05-18", "Google", "id", "real", lines2, sizeof lines2 - 1, 1000,
-		 &conflicts, on_conflict, &e) < 0 && e.cls == ERR_DUPLICATE, "redelivery of the real copy: duplicate");
+	ok(store_lines(&s, "2026-05-18", "Google", "id", real_again, 1000, &conflicts, on_conflict, &e) < 0 &&
+	   e.cls == ERR_DUPLICATE, "redelivery of the real copy: duplicate");
 	err_clear(&e);
-	ok(store(&s, "2026-05-18", "Google", "id", "forged", lines1, sizeof lines1 - 1, 1000,
-		 &conflicts, on_conflict, &e) < 0 && e.cls == ERR_DUPLICATE, "redelivery of the forged copy: duplicate");
+	ok(store_lines(&s, "2026-05-18", "Google", "id", forged_again, 1000, &conflicts, on_conflict, &e) < 0 &&
+	   e.cls == ERR_DUPLICATE, "redelivery of the forged copy: duplicate");
 	err_clear(&e);
-	ok(store(&s, "2026-05-18", "Google", "id", "third", lines2, sizeof lines2 - 1, 1000,
-		 &conflicts, on_conflict, &e) == 0, "a third content: stored");
+	ok(store_lines(&s, "2026-05-18", "Google", "id", third, 1000, &conflicts, on_conflict, &e) == 0,
+	   "a third content: stored");
 	is_int((int)conflicts, 2, "... conflicting with two copies");
 	is_int((int)size_of("2026-05-18.idx"), 3 * SPOOL_ENTRY_LEN, "three index entries");
-	/* the second entry says where its lines start: after the 16 bytes of the first */
+	ok(entry(0, ent), "read entry 1");
+	is_int(ent[SPOOL_ENTRY_FLAGS], 4, "entry 1 (first of its key): indexed by length, not flagged a conflict");
+	is_int((long long)le(ent + 8, 8), (long long)strlen(forged), "entry 1: the length of its lines");
+	ok(entry(1, ent), "read entry 2");
+	is_int((long long)le(ent + 24, 7), (long long)strlen(forged), "entry 2: offset of its first line");
+	is_int(ent[SPOOL_ENTRY_FLAGS], SPOOL_FLAG_CONFLICT, "entry 2: flagged as stored in conflict, content hashed");
+	spool_content_hash((const unsigned char *)real, strlen(real), h);
+	ok(memcmp(ent + 8, h, 16) == 0, "entry 2: bytes 8-23 the first 16 of its content hash");
+	spool_close(&s);
+}
+
+static int same_hash(const char *a, const char *b)
+{
+	unsigned char ha[SPOOL_HASH_LEN], hb[SPOOL_HASH_LEN];
+
+	spool_content_hash((const unsigned char *)a, strlen(a), ha);
+	spool_content_hash((const unsigned char *)b, strlen(b), hb);
+	return memcmp(ha, hb, sizeof ha) == 0;
+}
+
+/* The content hash leaves out what a delivery adds, and is SHA-256 of
+ * each line up to ,"received_at": and a newline. */
+static void test_content_hash(void)
+{
+	static const char a[] = "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[]}\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\"]}\n";
+	static const char b[] = "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-20T09:00:00Z\",\"warnings\":[\"other\"]}\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-20T09:00:00Z\",\"warnings\":[]}\n";
+	static const char c[] = "{\"report_id\":\"x\",\"failed_session_count\":6,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[]}\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\"]}\n";
+	static const char want[] = "{\"report_id\":\"x\",\"failed_session_count\":5\n"
+		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\"\n";
+	unsigned char ha[SPOOL_HASH_LEN], hw[SPOOL_HASH_LEN];
+	struct sha256 ctx;
+
+	ok(same_hash(a, b), "content hash: delivery fields and warnings left out");
+	ok(!same_hash(a, c), "content hash: a count differs");
+	spool_content_hash((const unsigned char *)a, sizeof a - 1, ha);
+	sha256_init(&ctx);
+	sha256_update(&ctx, want, sizeof want - 1);
+	sha256_final(&ctx, hw);
+	ok(memcmp(ha, hw, sizeof ha) == 0, "content hash: SHA-256 of each line up to ,\"received_at\": and a newline");
+	ok(same_hash("x,\"received_at\":1", "x\n"), "a last line without its newline counts as a line");
+	ok(!same_hash("x\n\n", "x\n"), "an empty line counts");
+	ok(!same_hash("x,\"received_a\n", "x\n"), "most of the cut is not the cut");
+	ok(same_hash(",,\"received_at\":1\n", ",\n"), "the cut after a comma");
+}
+
+/* A line of about 64 KiB whose byte at 65536 - shift starts mid (a ',' that
+ * begins a near-miss ',"receivedXat":' when near is not 0, else the cut),
+ * then the cut and delivery time when.  A stored copy is read back in
+ * 64 KiB pieces from its first byte: the piece ends inside mid. */
+static char *long_line(int shift, char near, const char *when)
+{
+	static const char head[] = "{\"c\":\"";
+	size_t k = 65536 - (size_t)shift - (sizeof head - 1) - 1, n = 0;
+	char *p = malloc(k + 128);
+
+	n += (size_t)sprintf(p, "%s", head);
+	memset(p + n, 'x', k);
+	n += k;
+	p[n++] = '"';
+	if (near)
+		n += (size_t)sprintf(p + n, ",\"received%cat\":0", near);
+	sprintf(p + n, ",\"received_at\":\"%s\"}\n", when);
+	return p;
+}
+
+/* A redelivery of a long first copy is found however the pieces its lines
+ * are read back in cut ,"received_at": or a near miss. */
+static void test_stored_pieces(void)
+{
+	struct spool s;
+	struct err e;
+	char id[32];
+	int stored = 0, dups = 0, others = 0;
+	unsigned conflicts;
+
+	fresh_dir();
+	err_clear(&e);
+	spool_open(&s, dir, &e);
+	for (int near = 0; near < 2; near++) {
+		for (int shift = 0; shift < 17; shift++) {
+			char *first = long_line(shift, near ? 'X' : 0, "t1");
+			char *again = long_line(shift, near ? 'X' : 0, "t2");
+			char *other = long_line(shift, near ? 'Y' : 0, "t2");
+
+			if (!near)  /* the content differs in its last x */
+				other[strlen(other) - strlen(",\"received_at\":\"t2\"}\n") - 2] = 'y';
+			snprintf(id, sizeof id, "id-%d-%d", near, shift);
+			err_clear(&e);
+			stored += STORE(&s, "Org", id, first, &e) == 0;
+			err_clear(&e);
+			dups += STORE(&s, "Org", id, again, &e) < 0 && e.cls == ERR_DUPLICATE;
+			err_clear(&e);
+			conflicts = 0;
+			others += store_lines(&s, "2026-05-18", "Org", id, other, 1000, &conflicts, NULL, &e) == 0 &&
+				  conflicts == 1;
+			free(first);
+			free(again);
+			free(other);
+		}
+	}
+	is_int(stored, 34, "34 long first copies stored");
+	is_int(dups, 34, "each redelivery a duplicate, its stored copy read back in pieces");
+	is_int(others, 34, "each other content stored beside it (the held bytes count)");
+	spool_close(&s);
+}
+
+/* A first copy whose lines are no longer all in the daily file (damaged
+ * by hand) matches nothing: the redelivery is stored beside it. */
+static void test_damaged_copy(void)
+{
+	struct spool s;
+	struct err e;
+	unsigned conflicts = 0;
+	char path[512];
+
+	fresh_dir();
+	err_clear(&e);
+	spool_open(&s, dir, &e);
+	ok(STORE(&s, "Org", "id-1", lines1, &e) == 0, "store a report");
+	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
+	ok(truncate(path, 10) == 0, "cut its lines short");
+	ok(store_lines(&s, "2026-05-18", "Org", "id-1", lines1_again, 1000, &conflicts, NULL, &e) == 0,
+	   "its redelivery is stored");
+	is_int((int)conflicts, 1, "... beside the damaged copy");
+	spool_close(&s);
+}
+
+/* An index entry with the content hash, as versions before the length
+ * entries wrote every entry: still found by it. */
+static void test_hashed_entry(void)
+{
+	static const char key[] = "Org\0old-1";
+	unsigned char ent[SPOOL_ENTRY_LEN], h[SHA256_LEN];
+	struct sha256 c;
+	struct spool s;
+	struct err e;
+	unsigned conflicts = 0;
+	char path[512];
+	int fd;
+
+	fresh_dir();
+	memset(ent, 0, sizeof ent);
+	sha256_init(&c);
+	sha256_update(&c, key, sizeof key - 1);
+	sha256_final(&c, h);
+	memcpy(ent, h, 8);
+	spool_content_hash((const unsigned char *)lines1, strlen(lines1), h);
+	memcpy(ent + 8, h, 16);
+	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0640);
+	ok(fd >= 0 && write(fd, lines1, strlen(lines1)) == (ssize_t)strlen(lines1), "plant a stored report");
+	close(fd);
 	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
-	fd = open(path, O_RDONLY);
-	ok(fd >= 0 && pread(fd, ent, sizeof ent, SPOOL_ENTRY_LEN) == SPOOL_ENTRY_LEN, "read entry 2");
-	if (fd >= 0)
-		close(fd);
-	is_int(ent[24] | ent[25] << 8 | ent[26] << 16 | ent[27] << 24, 16, "entry 2: offset of its first line");
-	is_int(ent[SPOOL_ENTRY_FLAGS], SPOOL_FLAG_CONFLICT, "entry 2: flagged as stored in conflict");
-	fd = open(path, O_RDONLY);
-	ok(fd >= 0 && pread(fd, ent, sizeof ent, 0) == SPOOL_ENTRY_LEN, "read entry 1");
-	if (fd >= 0)
-		close(fd);
-	is_int(ent[SPOOL_ENTRY_FLAGS], 0, "entry 1: not flagged");
+	fd = open(path, O_WRONLY | O_CREAT, 0640);
+	ok(fd >= 0 && write(fd, ent, sizeof ent) == sizeof ent, "... and its entry with the content hash");
+	close(fd);
+	err_clear(&e);
+	spool_open(&s, dir, &e);
+	ok(STORE(&s, "Org", "old-1", lines1_again, &e) < 0 && e.cls == ERR_DUPLICATE,
+	   "its redelivery: a duplicate");
+	err_clear(&e);
+	ok(store_lines(&s, "2026-05-18", "Org", "old-1", lines2, 1000, &conflicts, NULL, &e) == 0,
+	   "other content under its key: stored");
+	is_int((int)conflicts, 1, "... beside it");
 	spool_close(&s);
 }
 
@@ -206,7 +409,7 @@ static void test_sorted_index(void)
 	for (int i = 0; i < 30; i++) {
 		snprintf(id, sizeof id, "id-%d", i);
 		snprintf(tag, sizeof tag, "c-%d", i);
-		if (STORE(&s, "Org", id, tag, lines2, &e) < 0)
+		if (store(&s, "Org", id, tag, "t1", NULL, &e) < 0)
 			break;
 	}
 	is_int((int)size_of("2026-05-18.idx"), 30 * SPOOL_ENTRY_LEN, "30 reports, 30 entries");
@@ -214,13 +417,13 @@ static void test_sorted_index(void)
 		snprintf(id, sizeof id, "id-%d", i);
 		snprintf(tag, sizeof tag, "c-%d", i);
 		err_clear(&e);
-		dups += STORE(&s, "Org", id, tag, lines2, &e) < 0 && e.cls == ERR_DUPLICATE;
+		dups += store(&s, "Org", id, tag, "t2", NULL, &e) < 0 && e.cls == ERR_DUPLICATE;
 		snprintf(tag, sizeof tag, "other-%d", i);
 		err_clear(&e);
 		conflicts = 0;
 		if (i % 10 == 0)
-			conflict_ok &= store(&s, "2026-05-18", "Org", id, tag, lines2, sizeof lines2 - 1, 1000,
-					     &conflicts, NULL, &e) == 0 && conflicts == 1;
+			conflict_ok &= store(&s, "Org", id, tag, "t1", &conflicts, &e) == 0 &&
+				       conflicts == 1;
 	}
 	is_int(dups, 30, "every one found again: a duplicate");
 	ok(conflict_ok, "other content under a key in the sorted part: stored, one conflict");
@@ -271,11 +474,11 @@ static void test_legacy_markers(void)
 		close(fd);
 	err_clear(&e);
 	spool_open(&s, dir, &e);
-	ok(STORE(&s, "Old Org", "old-1", "any", lines1, &e) < 0 && e.cls == ERR_DUPLICATE,
+	ok(STORE(&s, "Old Org", "old-1", lines1, &e) < 0 && e.cls == ERR_DUPLICATE,
 	   "a report marked by an old marker is a duplicate");
 	err_clear(&e);
 	is_int((int)size_of("2026-05-18.jsonl"), -1, "... nothing stored");
-	ok(STORE(&s, "Old Org", "old-2", "any", lines1, &e) == 0, "an unmarked report is stored");
+	ok(STORE(&s, "Old Org", "old-2", lines1, &e) == 0, "an unmarked report is stored");
 	spool_close(&s);
 }
 
@@ -291,7 +494,7 @@ static void test_journal(void)
 	fresh_dir();
 	err_clear(&e);
 	spool_open(&s, dir, &e);
-	ok(STORE(&s, "Org", "id-1", "c1", lines1, &e) == 0, "store one report");
+	ok(STORE(&s, "Org", "id-1", lines1, &e) == 0, "store one report");
 	/* killed after appending lines2 but before its index entry */
 	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
 	fd = open(path, O_WRONLY | O_APPEND);
@@ -347,7 +550,7 @@ static void test_symlink_refused(void)
 	ok(symlink("/tmp/elsewhere-tlsrpt-test", link) == 0, "plant symlink");
 	err_clear(&e);
 	spool_open(&s, dir, &e);
-	ok(STORE(&s, "Org", "id-1", "c1", lines1, &e) < 0, "symlinked daily file refused");
+	ok(STORE(&s, "Org", "id-1", lines1, &e) < 0, "symlinked daily file refused");
 	is_int(e.cls, ERR_TEMP, "refusal is a temporary failure");
 	ok(access("/tmp/elsewhere-tlsrpt-test", F_OK) != 0, "symlink target not created");
 	spool_close(&s);
@@ -379,13 +582,13 @@ static void test_lock_timeout(void)
 		exit(99);
 	err_clear(&e);
 	spool_open(&s, dir, &e);
-	ok(store(&s, "2026-05-18", "Org", "id-1", "c1", lines1, sizeof lines1 - 1, 200, NULL, NULL, &e) < 0, "store fails while lock held");
+	ok(store_lines(&s, "2026-05-18", "Org", "id-1", lines1, 200, NULL, NULL, &e) < 0, "store fails while lock held");
 	is_int(e.cls, ERR_TEMP, "lock timeout is temporary");
 	is_str(e.reason, "lock timeout after 200 ms", "lock timeout reason");
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	err_clear(&e);
-	ok(store(&s, "2026-05-18", "Org", "id-1", "c1", lines1, sizeof lines1 - 1, 200, NULL, NULL, &e) == 0, "store succeeds once lock released");
+	ok(store_lines(&s, "2026-05-18", "Org", "id-1", lines1, 200, NULL, NULL, &e) == 0, "store succeeds once lock released");
 	spool_close(&s);
 }
 
@@ -430,8 +633,12 @@ static void test_valid_day(void)
 
 int main(void)
 {
+	test_content_hash();
 	test_store_and_duplicate();
 	test_conflict();
+	test_stored_pieces();
+	test_damaged_copy();
+	test_hashed_entry();
 	test_legacy_markers();
 	test_sorted_index();
 	test_journal();

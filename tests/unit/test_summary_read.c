@@ -393,7 +393,7 @@ static size_t lda_line(struct buf *j, size_t n, struct buf *line, int *cls)
 		*cls = e.cls;
 		return 0;
 	}
-	if (record_format(&rep, &meta, line, NULL, &e) < 0)
+	if (record_format(&rep, &meta, line, &e) < 0)
 		*cls = e.cls;
 	else
 		len = line->n - 1;
