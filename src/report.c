@@ -386,7 +386,10 @@ static uint64_t pool_mix(uint64_t h, uint64_t v)
 }
 
 /* Eight bytes per step, the last word overlapping the one before (or
- * word_short): the pool compares whole strings anyway. */
+ * word_short), then murmur3's finalizer: strings that differ only in
+ * their last bytes (192.0.2.1, 192.0.2.2, ...) differ in the word's high
+ * bits, which the multiplications alone never carry down to the low bits
+ * the slot index takes. */
 static uint64_t pool_hash(const char *s, size_t n)
 {
 	uint64_t h = 14695981039346656037ULL ^ n;
@@ -397,7 +400,9 @@ static uint64_t pool_hash(const char *s, size_t n)
 			h = pool_mix(h, word_at(s + i));
 		h = pool_mix(h, n >= 8 ? word_at(s + n - 8) : word_short(s, n));
 	}
-	return h ^ h >> 32;
+	h = (h ^ h >> 33) * 0xff51afd7ed558ccdULL;
+	h = (h ^ h >> 33) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ h >> 33;
 }
 
 /* The slot holding s[0..n), or the empty slot where it belongs. */
