@@ -429,32 +429,32 @@ static int legacy_marked(int dirfd, const struct buf *key, int *seen, struct err
 /* ---- content ---- */
 
 /* A report's content (spool.h) fed in pieces: SHA-256 of each line up
- * to, not including, the first CUT in it, each followed by "\n".  Bytes
+ * to, not including, the first cut in it, each followed by "\n".  Bytes
  * at a piece's end that may begin the cut are held, and hashed once the
  * next piece shows they do not. */
-#define CUT ",\"received_at\":"
-#define CUT_LEN (sizeof CUT - 1)
+static const char cut[] = ",\"received_at\":";
+#define CUT_LEN (sizeof cut - 1)
 
 struct content {
 	struct sha256 h;
-	int cut;          /* the line's cut found: the rest of it is skipped */
+	int skip;         /* the line's cut found: the rest of it is skipped */
 	int open;         /* part of a line seen, its "\n" not yet */
-	size_t held;      /* CUT[0..held) ended the last piece */
+	size_t held;      /* cut[0..held) ended the last piece */
 };
 
 static void content_init(struct content *c)
 {
 	sha256_init(&c->h);
-	c->cut = c->open = 0;
+	c->skip = c->open = 0;
 	c->held = 0;
 }
 
 static void content_eol(struct content *c)
 {
-	if (!c->cut && c->held > 0)
-		sha256_update(&c->h, CUT, c->held);
+	if (!c->skip && c->held > 0)
+		sha256_update(&c->h, cut, c->held);
 	sha256_update(&c->h, "\n", 1);
-	c->cut = c->open = 0;
+	c->skip = c->open = 0;
 	c->held = 0;
 }
 
@@ -464,27 +464,27 @@ static void content_part(struct content *c, const unsigned char *p, size_t n)
 	const unsigned char *at;
 	size_t k, tail;
 
-	if (c->cut || n == 0)
+	if (c->skip || n == 0)
 		return;
 	if (c->held > 0) {
 		k = CUT_LEN - c->held < n ? CUT_LEN - c->held : n;
-		if (memcmp(p, CUT + c->held, k) == 0) {
+		if (memcmp(p, cut + c->held, k) == 0) {
 			c->held += k;
-			c->cut = c->held == CUT_LEN;
+			c->skip = c->held == CUT_LEN;
 			return;
 		}
-		/* no cut starts within the held bytes: ',' is only CUT's first */
-		sha256_update(&c->h, CUT, c->held);
+		/* no cut starts within the held bytes: ',' is only its first */
+		sha256_update(&c->h, cut, c->held);
 		c->held = 0;
 	}
-	if ((at = memmem(p, n, CUT, CUT_LEN)) != NULL) {
+	if ((at = memmem(p, n, cut, CUT_LEN)) != NULL) {
 		sha256_update(&c->h, p, (size_t)(at - p));
-		c->cut = 1;
+		c->skip = 1;
 		return;
 	}
 	tail = n < CUT_LEN - 1 ? n : CUT_LEN - 1;
 	at = memrchr(p + n - tail, ',', tail);
-	if (at != NULL && memcmp(at, CUT, (size_t)(p + n - at)) == 0) {
+	if (at != NULL && memcmp(at, cut, (size_t)(p + n - at)) == 0) {
 		c->held = (size_t)(p + n - at);
 		n = (size_t)(at - p);
 	}
