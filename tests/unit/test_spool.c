@@ -48,6 +48,21 @@ static char *slurp(const char *name, size_t *n)
 	return buf_steal(&b);
 }
 
+/* Write p[0..n) to name below the spool directory, opened with O_WRONLY
+ * and flags (O_APPEND, O_TRUNC, O_CREAT): 1 when all of it went out. */
+static int put_file(const char *name, int flags, const void *p, size_t n)
+{
+	char path[512];
+	int fd, done;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | flags, 0640);
+	done = fd >= 0 && write(fd, p, n) == (ssize_t)n;
+	if (fd >= 0)
+		close(fd);
+	return done;
+}
+
 /* Records as the spool sees them: what the reporter sent, then from
  * ,"received_at": on what a delivery adds. */
 static const char lines1[] = "{\"a\":1,\"received_at\":\"t1\"}\n{\"a\":2,\"received_at\":\"t1\"}\n";
@@ -360,8 +375,6 @@ static void test_hashed_entry(void)
 	struct spool s;
 	struct err e;
 	unsigned conflicts = 0;
-	char path[512];
-	int fd;
 
 	fresh_dir();
 	memset(ent, 0, sizeof ent);
@@ -371,14 +384,8 @@ static void test_hashed_entry(void)
 	memcpy(ent, h, 8);
 	spool_content_hash((const unsigned char *)lines1, strlen(lines1), h);
 	memcpy(ent + 8, h, 16);
-	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
-	fd = open(path, O_WRONLY | O_CREAT, 0640);
-	ok(fd >= 0 && write(fd, lines1, strlen(lines1)) == (ssize_t)strlen(lines1), "plant a stored report");
-	close(fd);
-	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
-	fd = open(path, O_WRONLY | O_CREAT, 0640);
-	ok(fd >= 0 && write(fd, ent, sizeof ent) == sizeof ent, "... and its entry with the content hash");
-	close(fd);
+	ok(put_file("2026-05-18.jsonl", O_CREAT, lines1, strlen(lines1)), "plant a stored report");
+	ok(put_file("2026-05-18.idx", O_CREAT, ent, sizeof ent), "... and its entry with the content hash");
 	err_clear(&e);
 	spool_open(&s, dir, &e);
 	ok(STORE(&s, "Org", "old-1", lines1_again, &e) < 0 && e.cls == ERR_DUPLICATE,
@@ -456,7 +463,6 @@ static void test_legacy_markers(void)
 	char path[512];
 	struct spool s;
 	struct err e;
-	int fd;
 
 	fresh_dir();
 	for (size_t i = 0; i < sizeof key - 1; i++) {
@@ -467,11 +473,8 @@ static void test_legacy_markers(void)
 	mkdir(path, 0750);
 	snprintf(path, sizeof path, "%s/.seen/%02x", dir, (unsigned)(h >> 56));
 	mkdir(path, 0750);
-	snprintf(path, sizeof path, "%s/.seen/%02x/%016llx", dir, (unsigned)(h >> 56), (unsigned long long)h);
-	fd = open(path, O_WRONLY | O_CREAT, 0640);
-	ok(fd >= 0 && write(fd, key, sizeof key - 1) == (ssize_t)(sizeof key - 1), "plant an old marker");
-	if (fd >= 0)
-		close(fd);
+	snprintf(path, sizeof path, ".seen/%02x/%016llx", (unsigned)(h >> 56), (unsigned long long)h);
+	ok(put_file(path, O_CREAT, key, sizeof key - 1), "plant an old marker");
 	err_clear(&e);
 	spool_open(&s, dir, &e);
 	ok(STORE(&s, "Old Org", "old-1", lines1, &e) < 0 && e.cls == ERR_DUPLICATE,
@@ -487,51 +490,31 @@ static void test_journal(void)
 {
 	struct spool s;
 	struct err e;
-	char path[512], line[256], ehex[65];
+	char line[256], ehex[65];
 	unsigned char ent[SPOOL_ENTRY_LEN];
-	int fd;
 
 	fresh_dir();
 	err_clear(&e);
 	spool_open(&s, dir, &e);
 	ok(STORE(&s, "Org", "id-1", lines1, &e) == 0, "store one report");
 	/* killed after appending lines2 but before its index entry */
-	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
-	fd = open(path, O_WRONLY | O_APPEND);
-	ok(fd >= 0 && write(fd, lines2, sizeof lines2 - 1) == sizeof lines2 - 1, "append unindexed lines");
-	close(fd);
+	ok(put_file("2026-05-18.jsonl", O_APPEND, lines2, sizeof lines2 - 1), "append unindexed lines");
 	memset(ent, 0xab, sizeof ent);
 	for (size_t i = 0; i < sizeof ent; i++)
 		snprintf(ehex + 2 * i, 3, "%02x", ent[i]);
 	snprintf(line, sizeof line, "tlsrpt-journal 2 2026-05-18 %d %d %s\n", (int)(sizeof lines1 - 1),
 		 SPOOL_ENTRY_LEN, ehex);
-	snprintf(path, sizeof path, "%s/.lock", dir);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	ok(fd >= 0 && write(fd, line, strlen(line)) == (ssize_t)strlen(line), "leave a journal");
-	/* and half an entry */
-	close(fd);
-	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
-	fd = open(path, O_WRONLY | O_APPEND);
-	ok(fd >= 0 && write(fd, ent, 10) == 10, "... and half its entry");
-	close(fd);
+	ok(put_file(".lock", O_TRUNC, line, strlen(line)), "leave a journal");
+	ok(put_file("2026-05-18.idx", O_APPEND, ent, 10), "... and half its entry");
 	ok(spool_lock(&s, 1000, &e) == 0, "spool_lock settles it");
 	spool_unlock(&s);
 	is_int((int)size_of("2026-05-18.jsonl"), (int)(sizeof lines1 - 1), "the unindexed append is cut back");
 	is_int((int)size_of("2026-05-18.idx"), SPOOL_ENTRY_LEN, "the half entry is cut off");
 	is_int((int)size_of(".lock"), 0, "journal emptied");
 	/* the same journal with the entry whole: the append stays */
-	snprintf(path, sizeof path, "%s/2026-05-18.jsonl", dir);
-	fd = open(path, O_WRONLY | O_APPEND);
-	ok(fd >= 0 && write(fd, lines2, sizeof lines2 - 1) == sizeof lines2 - 1, "append again");
-	close(fd);
-	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
-	fd = open(path, O_WRONLY | O_APPEND);
-	ok(fd >= 0 && write(fd, ent, sizeof ent) == sizeof ent, "... with its whole entry");
-	close(fd);
-	snprintf(path, sizeof path, "%s/.lock", dir);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	ok(fd >= 0 && write(fd, line, strlen(line)) == (ssize_t)strlen(line), "leave the journal");
-	close(fd);
+	ok(put_file("2026-05-18.jsonl", O_APPEND, lines2, sizeof lines2 - 1), "append again");
+	ok(put_file("2026-05-18.idx", O_APPEND, ent, sizeof ent), "... with its whole entry");
+	ok(put_file(".lock", O_TRUNC, line, strlen(line)), "leave the journal");
 	ok(spool_lock(&s, 1000, &e) == 0, "spool_lock settles it");
 	spool_unlock(&s);
 	is_int((int)size_of("2026-05-18.jsonl"), (int)(sizeof lines1 + sizeof lines2 - 2), "the indexed append stays");
