@@ -1,4 +1,5 @@
 /* The error value: class plus one line of reason. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,15 @@ int err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = ' ';
 	return -1;
+}
+
+int err_errno(struct err *e, const char *what, const char *name)
+{
+	int saved = errno;
+
+	if (saved == ENOSPC || saved == EDQUOT)
+		return err_set(e, ERR_TEMP, "%s %s: disk full (%s)", what, name, strerror(saved));
+	return err_set(e, ERR_TEMP, "%s %s: %s", what, name, strerror(saved));
 }
 
 int err_nomem(struct err *e)

@@ -26,6 +26,10 @@ struct err {
 int err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* ERR_TEMP "<what> <name>: <errno's text>" for a failed system call (a
+ * full disk or quota named as such). */
+int err_errno(struct err *e, const char *what, const char *name);
+
 /* Shorthand for the most common temp failure. */
 int err_nomem(struct err *e);
 

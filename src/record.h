@@ -58,7 +58,7 @@ struct record_meta {
  * are expected clean (report.c guarantees it); meta strings are cleaned
  * here.  ENOMEM is ERR_TEMP; a line longer than RECORD_MAX_LINE is
  * ERR_INPUT (nothing appended), so the reader never meets one.  What the
- * duplicate index takes as a report's content is spool_content_hash's. */
+ * duplicate index takes as a report's content is dedup_content_hash's. */
 int record_format(const struct report *r, const struct record_meta *meta,
 		  struct buf *out, struct err *e);
 

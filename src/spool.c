@@ -8,13 +8,10 @@
  *  - a report's lines go out in one write loop on an O_APPEND file; on any
  *    failure the file is truncated back to the size it had under the lock,
  *    so no reader ever finds a torn line once we return;
- *  - duplicates: "YYYY-MM-DD.idx" beside the daily file holds one 32-byte
- *    entry per stored report (hash of the sender's key, organization and
- *    report_id; the length of its lines, or for a second copy of a key the
- *    hash of its content, spool_content_hash; where its lines start).  A
- *    content is hashed only when its key comes again (from the daily file
- *    for a copy indexed by length).  Identical key and content is a duplicate; the same key with
- *    other content (a forgery sent first, or a corrected resend) is stored
+ *  - duplicates: "YYYY-MM-DD.idx" beside the daily file (dedup.c) holds
+ *    one 32-byte entry per stored report.  Identical key (organization,
+ *    report_id) and content is a duplicate; the same key with other
+ *    content (a forgery sent first, or a corrected resend) is stored
  *    too, so a sender who knows a key cannot suppress the real report.
  *    A lookup reads only that day's index, and the index goes with its
  *    day in --expire.  Marker files of older versions (.seen/XX/) are
@@ -36,28 +33,15 @@
 #include <unistd.h>
 
 #include "date.h"
-#include "sha256.h"
+#include "dedup.h"
 #include "spool.h"
 #include "util.h"
 
 #define FILE_MODE 0640
 #define DIR_MODE 0750
 #define MAX_COLLISION_SLOTS 64
-#define KEY_BYTES 8
-#define CONTENT_BYTES 16
 #define JOURNAL_MAX 200
 #define TAIL_MAX 4096            /* entries appended before an index is sorted */
-#define FLAG_SORTED_END 2        /* the last entry of an index's sorted region */
-#define FLAG_LENGTH 4            /* bytes 8-15 hold the lines' length, not their content hash */
-
-static int temp_errno(struct err *e, const char *what, const char *name)
-{
-	int saved = errno;
-
-	if (saved == ENOSPC || saved == EDQUOT)
-		return err_set(e, ERR_TEMP, "%s %s: disk full (%s)", what, name, strerror(saved));
-	return err_set(e, ERR_TEMP, "%s %s: %s", what, name, strerror(saved));
-}
 
 int spool_open(struct spool *s, const char *path, struct err *e)
 {
@@ -111,15 +95,15 @@ static int open_subdir(int parent, const char *name, struct err *e)
 
 	if (fd < 0 && errno == ENOENT) {
 		if (mkdirat(parent, name, DIR_MODE) < 0 && errno != EEXIST)
-			return temp_errno(e, "mkdir", name);
+			return err_errno(e, "mkdir", name);
 		made = 1;
 		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
-		return temp_errno(e, "open directory", name);
+		return err_errno(e, "open directory", name);
 	/* umask differs by MTA: give new directories the documented mode */
 	if (made && fchmod(fd, DIR_MODE) < 0) {
-		temp_errno(e, "chmod", name);
+		err_errno(e, "chmod", name);
 		close(fd);
 		return -1;
 	}
@@ -153,7 +137,7 @@ static int poll_lock(int fd, unsigned timeout_ms, struct err *e)
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return 0;
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return temp_errno(e, "lock", ".lock");
+			return err_errno(e, "lock", ".lock");
 		if (now_ms() >= end)
 			return err_set(e, ERR_TEMP, "lock timeout after %u ms", timeout_ms);
 		nanosleep(&nap, NULL);
@@ -173,7 +157,7 @@ static int wait_lock(int fd, unsigned timeout_ms, struct err *e)
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
-		return temp_errno(e, "lock", ".lock");
+		return err_errno(e, "lock", ".lock");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_lock_alarm;
 	sigemptyset(&sa.sa_mask);
@@ -197,7 +181,7 @@ static int wait_lock(int fd, unsigned timeout_ms, struct err *e)
 		return 0;
 	if (lock_timed_out)
 		return err_set(e, ERR_TEMP, "lock timeout after %u ms", timeout_ms);
-	return temp_errno(e, "lock", ".lock");
+	return err_errno(e, "lock", ".lock");
 }
 
 /* Open .lock, creating it with the documented mode (umask differs by MTA). */
@@ -214,9 +198,9 @@ static int open_lockfile(struct spool *s, struct err *e)
 			s->lockfd = openat(s->dirfd, ".lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (s->lockfd < 0)
-		return temp_errno(e, "open", ".lock");
+		return err_errno(e, "open", ".lock");
 	if (created && fchmod(s->lockfd, FILE_MODE) < 0) {
-		temp_errno(e, "chmod", ".lock");
+		err_errno(e, "chmod", ".lock");
 		close(s->lockfd);
 		s->lockfd = -1;
 		return -1;
@@ -245,25 +229,6 @@ void spool_unlock(struct spool *s)
 		flock(s->lockfd, LOCK_UN);
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Open (or create) a file below dirfd for appending; refuse anything but
  * a plain file with one link.  *created tells whether we made it. */
 static int open_append(int dirfd, const char *name, int rw, int *created, struct err *e)
@@ -279,7 +244,7 @@ static int open_append(int dirfd, const char *name, int rw, int *created, struct
 		*created = fd >= 0;
 	}
 	if (fd < 0)
-		return temp_errno(e, "open", name);
+		return err_errno(e, "open", name);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
 		return err_set(e, ERR_TEMP, "open %s: not a plain file with one link", name);
@@ -287,7 +252,7 @@ static int open_append(int dirfd, const char *name, int rw, int *created, struct
 	/* umask differs by MTA (Postfix local(8) uses 077): set it explicitly */
 	if (*created && fchmod(fd, FILE_MODE) < 0) {
 		close(fd);
-		return temp_errno(e, "chmod", name);
+		return err_errno(e, "chmod", name);
 	}
 	return fd;
 }
@@ -297,17 +262,17 @@ static int open_append(int dirfd, const char *name, int rw, int *created, struct
 static int append_whole(int dirfd, int fd, int created, off_t old_size, const char *name,
 			const unsigned char *p, size_t n, struct err *e)
 {
-	if (write_all(fd, p, n) < 0 || fsync(fd) < 0) {
-		temp_errno(e, "write", name);
+	if (util_write_all(fd, p, n) < 0 || fsync(fd) < 0) {
+		err_errno(e, "write", name);
 		goto fail_truncate;
 	}
 	if (created && fsync(dirfd) < 0) {
-		temp_errno(e, "fsync spool directory for", name);
+		err_errno(e, "fsync spool directory for", name);
 		goto fail_truncate;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		temp_errno(e, "close", name);
+		err_errno(e, "close", name);
 		goto fail_close;
 	}
 	return 0;
@@ -394,7 +359,7 @@ static int legacy_marked(int dirfd, const struct buf *key, int *seen, struct err
 	if (seendir < 0 && errno == ENOENT)
 		return 0;
 	if (seendir < 0)
-		return temp_errno(e, "open directory", ".seen");
+		return err_errno(e, "open directory", ".seen");
 	for (int i = 0; i < MAX_COLLISION_SLOTS; i++) {
 		int fd, same;
 
@@ -406,14 +371,14 @@ static int legacy_marked(int dirfd, const struct buf *key, int *seen, struct err
 		if (fd < 0 && errno == ENOENT)
 			break;
 		if (fd < 0) {
-			temp_errno(e, "open marker", slot);
+			err_errno(e, "open marker", slot);
 			close(seendir);
 			return -1;
 		}
 		same = marker_matches(fd, key);
 		close(fd);
 		if (same < 0) {
-			temp_errno(e, "read marker", slot);
+			err_errno(e, "read marker", slot);
 			close(seendir);
 			return -1;
 		}
@@ -423,441 +388,6 @@ static int legacy_marked(int dirfd, const struct buf *key, int *seen, struct err
 		}
 	}
 	close(seendir);
-	return 0;
-}
-
-/* ---- content ---- */
-
-/* A report's content (spool.h) fed in pieces: SHA-256 of each line up
- * to, not including, the first cut in it, each followed by "\n".  Bytes
- * at a piece's end that may begin the cut are held, and hashed once the
- * next piece shows they do not. */
-static const char cut[] = ",\"received_at\":";
-#define CUT_LEN (sizeof cut - 1)
-
-struct content {
-	struct sha256 h;
-	int skip;         /* the line's cut found: the rest of it is skipped */
-	int open;         /* part of a line seen, its "\n" not yet */
-	size_t held;      /* cut[0..held) ended the last piece */
-};
-
-static void content_init(struct content *c)
-{
-	sha256_init(&c->h);
-	c->skip = c->open = 0;
-	c->held = 0;
-}
-
-static void content_eol(struct content *c)
-{
-	if (!c->skip && c->held > 0)
-		sha256_update(&c->h, cut, c->held);
-	sha256_update(&c->h, "\n", 1);
-	c->skip = c->open = 0;
-	c->held = 0;
-}
-
-/* p[0..n), part of one line (no "\n" in it). */
-static void content_part(struct content *c, const unsigned char *p, size_t n)
-{
-	const unsigned char *at;
-	size_t k, tail;
-
-	if (c->skip || n == 0)
-		return;
-	if (c->held > 0) {
-		k = CUT_LEN - c->held < n ? CUT_LEN - c->held : n;
-		if (memcmp(p, cut + c->held, k) == 0) {
-			c->held += k;
-			c->skip = c->held == CUT_LEN;
-			return;
-		}
-		/* no cut starts within the held bytes: ',' is only its first */
-		sha256_update(&c->h, cut, c->held);
-		c->held = 0;
-	}
-	if ((at = memmem(p, n, cut, CUT_LEN)) != NULL) {
-		sha256_update(&c->h, p, (size_t)(at - p));
-		c->skip = 1;
-		return;
-	}
-	tail = n < CUT_LEN - 1 ? n : CUT_LEN - 1;
-	at = memrchr(p + n - tail, ',', tail);
-	if (at != NULL && memcmp(at, cut, (size_t)(p + n - at)) == 0) {
-		c->held = (size_t)(p + n - at);
-		n = (size_t)(at - p);
-	}
-	sha256_update(&c->h, p, n);
-}
-
-static void content_update(struct content *c, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		const unsigned char *nl = memchr(p, '\n', n);
-		size_t len = nl != NULL ? (size_t)(nl - p) : n;
-
-		c->open = 1;
-		content_part(c, p, len);
-		if (nl == NULL)
-			return;
-		content_eol(c);
-		n -= len + 1;
-		p = nl + 1;
-	}
-}
-
-static void content_final(struct content *c, unsigned char out[SPOOL_HASH_LEN])
-{
-	if (c->open)
-		content_eol(c);
-	sha256_final(&c->h, out);
-}
-
-void spool_content_hash(const unsigned char *lines, size_t n, unsigned char out[SPOOL_HASH_LEN])
-{
-	struct content c;
-
-	content_init(&c);
-	content_update(&c, lines, n);
-	content_final(&c, out);
-}
-
-/* ---- the daily index ---- */
-
-/* An entry's little-endian number of len bytes at p. */
-static uint64_t get_le(const unsigned char *p, size_t len)
-{
-	uint64_t v = 0;
-
-	while (len-- > 0)
-		v = v << 8 | p[len];
-	return v;
-}
-
-static void put_le(unsigned char *p, size_t len, uint64_t v)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* An index entry (spool.h): the key hash, then the first 16 bytes of the
- * content hash, or (content NULL: not taken) the lines' length, flagged
- * FLAG_LENGTH; the offset of the lines; flags. */
-static void make_entry(unsigned char ent[SPOOL_ENTRY_LEN], const struct buf *key,
-		       const unsigned char *content, uint64_t length, uint64_t offset, unsigned flags)
-{
-	unsigned char h[SHA256_LEN];
-	struct sha256 c;
-
-	sha256_init(&c);
-	sha256_update(&c, key->p, key->n);
-	sha256_final(&c, h);
-	memset(ent, 0, SPOOL_ENTRY_LEN);
-	memcpy(ent, h, KEY_BYTES);
-	if (content != NULL) {
-		memcpy(ent + KEY_BYTES, content, CONTENT_BYTES);
-	} else {
-		put_le(ent + KEY_BYTES, 8, length);
-		flags |= FLAG_LENGTH;
-	}
-	put_le(ent + KEY_BYTES + CONTENT_BYTES, 7, offset);
-	ent[SPOOL_ENTRY_FLAGS] = (unsigned char)flags;
-}
-
-/* What a lookup holds stored copies of the report's key against: its
- * lines, their content hash once a copy asks for it, and the daily file
- * that copies indexed by length are read from. */
-struct probe {
-	unsigned char ent[SPOOL_ENTRY_LEN];  /* the key bytes */
-	const unsigned char *lines;
-	size_t n;
-	unsigned char content[SPOOL_HASH_LEN];
-	int hashed;
-	int dirfd, fd;                       /* fd: the daily file, or -1 */
-	const char *file;
-};
-
-static const unsigned char *probe_content(struct probe *pr)
-{
-	if (!pr->hashed) {
-		spool_content_hash(pr->lines, pr->n, pr->content);
-		pr->hashed = 1;
-	}
-	return pr->content;
-}
-
-/* The content hash of the stored lines [off, off + len) of the daily
- * file, read a piece at a time: 0, 1 when they are not all there (a
- * damaged file: no copy to match), -1 on a read error. */
-static int stored_content(struct probe *pr, uint64_t off, uint64_t len,
-			  unsigned char out[SPOOL_HASH_LEN], struct err *e)
-{
-	static unsigned char piece[1 << 16];
-	struct content c;
-	struct stat st;
-
-	if (pr->fd < 0) {
-		pr->fd = openat(pr->dirfd, pr->file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (pr->fd < 0)
-			return errno == ENOENT || errno == ELOOP ? 1 : temp_errno(e, "open", pr->file);
-	}
-	if (fstat(pr->fd, &st) < 0)
-		return temp_errno(e, "stat", pr->file);
-	if (!S_ISREG(st.st_mode) || off > (uint64_t)st.st_size || len > (uint64_t)st.st_size - off)
-		return 1;
-	content_init(&c);
-	while (len > 0) {
-		ssize_t r = pread(pr->fd, piece, len < sizeof piece ? (size_t)len : sizeof piece, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return temp_errno(e, "read", pr->file);
-		if (r == 0)
-			return 1;
-		content_update(&c, piece, (size_t)r);
-		off += (uint64_t)r;
-		len -= (uint64_t)r;
-	}
-	content_final(&c, out);
-	return 0;
-}
-
-/* Is got, an entry of pr's key, a copy with pr's content?  1 yes, 0 no,
- * -1 on error. */
-static int same_content(struct probe *pr, const unsigned char *got, struct err *e)
-{
-	unsigned char h[SPOOL_HASH_LEN];
-	int rc;
-
-	if (!(got[SPOOL_ENTRY_FLAGS] & FLAG_LENGTH))
-		return memcmp(got + KEY_BYTES, probe_content(pr), CONTENT_BYTES) == 0;
-	rc = stored_content(pr, get_le(got + KEY_BYTES + CONTENT_BYTES, 7),
-			    get_le(got + KEY_BYTES, 8), h, e);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	return memcmp(h, probe_content(pr), SPOOL_HASH_LEN) == 0;
-}
-
-/* got is an entry of pr's key: *dup when it is a copy of pr's content,
- * else one more in *conflicts. */
-static int match(struct probe *pr, const unsigned char *got, int *dup, unsigned *conflicts,
-		 struct err *e)
-{
-	int rc = same_content(pr, got, e);
-
-	if (rc < 0)
-		return -1;
-	if (rc)
-		*dup = 1;
-	else
-		(*conflicts)++;
-	return 0;
-}
-
-/* Look for pr's key among entries [from, to) of the index, read in
- * chunks (pr NULL: only *sorted_end): *dup when one has its content too,
- * else *conflicts counts those with other content.  *sorted_end (if not
- * NULL) gets the position after the last entry flagged SORTED_END, or 0. */
-static int scan_entries(int fd, const char *name, off_t from, off_t to, struct probe *pr,
-			int *dup, unsigned *conflicts, off_t *sorted_end, struct err *e)
-{
-	static unsigned char chunk[2048 * SPOOL_ENTRY_LEN];
-	uint64_t want = 0;
-	off_t off = from;
-
-	if (pr != NULL)
-		memcpy(&want, pr->ent, sizeof want);
-	while (off < to) {
-		size_t len = to - off < (off_t)sizeof chunk ? (size_t)(to - off) : sizeof chunk;
-		ssize_t r = pread(fd, chunk, len, off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return temp_errno(e, "read", name);
-		r -= r % SPOOL_ENTRY_LEN;
-		if (r == 0)
-			break;
-		for (size_t i = 0; i < (size_t)r; i += SPOOL_ENTRY_LEN) {
-			uint64_t k;
-
-			if (sorted_end != NULL && (chunk[i + SPOOL_ENTRY_FLAGS] & FLAG_SORTED_END))
-				*sorted_end = off + (off_t)(i + SPOOL_ENTRY_LEN);
-			memcpy(&k, chunk + i, sizeof k);
-			if (pr == NULL || k != want || *dup)
-				continue;
-			if (match(pr, chunk + i, dup, conflicts, e) < 0)
-				return -1;
-		}
-		off += r;
-	}
-	return 0;
-}
-
-static int read_entry(int fd, const char *name, off_t at, unsigned char *out, struct err *e)
-{
-	ssize_t r;
-
-	do
-		r = pread(fd, out, SPOOL_ENTRY_LEN, at);
-	while (r < 0 && errno == EINTR);
-	if (r != SPOOL_ENTRY_LEN)
-		return r < 0 ? temp_errno(e, "read", name) : err_set(e, ERR_TEMP, "read %s: short", name);
-	return 0;
-}
-
-/* Binary search of the sorted region [0, end): entries are sorted by
- * their first 24 bytes, so those of pr's key are adjacent. */
-static int search_sorted(int fd, const char *name, off_t end, struct probe *pr,
-			 int *dup, unsigned *conflicts, struct err *e)
-{
-	unsigned char got[SPOOL_ENTRY_LEN];
-	off_t lo = 0, hi = end / SPOOL_ENTRY_LEN;
-
-	while (lo < hi) {
-		off_t mid = lo + (hi - lo) / 2;
-
-		if (read_entry(fd, name, mid * SPOOL_ENTRY_LEN, got, e) < 0)
-			return -1;
-		if (memcmp(got, pr->ent, KEY_BYTES) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo * SPOOL_ENTRY_LEN < end && !*dup; lo++) {
-		if (read_entry(fd, name, lo * SPOOL_ENTRY_LEN, got, e) < 0)
-			return -1;
-		if (memcmp(got, pr->ent, KEY_BYTES) != 0)
-			break;
-		if (match(pr, got, dup, conflicts, e) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Look pr up in an index of size bytes.  An index is a sorted region
- * (its last entry flagged SORTED_END; none in a young index) followed by
- * the entries appended since, in the order they came.  The tail is read
- * whole (at most tail_max entries unless merging failed), the sorted
- * region binary-searched; *tail counts the tail's entries. */
-static int index_lookup(int fd, const char *name, off_t size, unsigned tail_max,
-			struct probe *pr, int *dup, unsigned *conflicts, off_t *tail,
-			struct err *e)
-{
-	off_t window = (off_t)(tail_max + 1) * SPOOL_ENTRY_LEN, from, sorted_end = 0;
-
-	*dup = 0;
-	*conflicts = 0;
-	/* where the sorted region ends: within reach of the end, or (an index
-	 * whose sorting failed) anywhere */
-	from = size > window ? size - window : 0;
-	if (scan_entries(fd, name, from, size, NULL, NULL, NULL, &sorted_end, e) < 0)
-		return -1;
-	if (sorted_end == 0 && from > 0 &&
-	    scan_entries(fd, name, 0, from, NULL, NULL, NULL, &sorted_end, e) < 0)
-		return -1;
-	*tail = (size - sorted_end) / SPOOL_ENTRY_LEN;
-	if (scan_entries(fd, name, sorted_end, size, pr, dup, conflicts, NULL, e) < 0)
-		return -1;
-	if (*dup)
-		return 0;
-	return search_sorted(fd, name, sorted_end, pr, dup, conflicts, e);
-}
-
-/* Rewrite the index with every entry sorted (tmp file, fsync, rename),
- * so lookups stay a binary search and a short scan however many reports
- * the day holds.  Runs under the lock before a delivery's journal; a
- * crash leaves the old index whole (and maybe .idx-merge, overwritten by
- * the next merge).  *fd is replaced by the new file. */
-static int by_entry(const void *a, const void *b)
-{
-	return memcmp(a, b, KEY_BYTES + CONTENT_BYTES);
-}
-
-static int index_merge(int dirfd, const char *name, int *fd, off_t size, struct err *e)
-{
-	unsigned char *all = malloc(size > 0 ? (size_t)size : 1);
-	size_t n = (size_t)size / SPOOL_ENTRY_LEN;
-	int tmp = -1, rc = -1, nfd;
-	off_t off = 0;
-
-	if (all == NULL)
-		return err_nomem(e);
-	while (off < size) {
-		ssize_t r = pread(*fd, all + off, (size_t)(size - off), off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			temp_errno(e, "read", name);
-			goto out;
-		}
-		off += r;
-	}
-	qsort(all, n, SPOOL_ENTRY_LEN, by_entry);
-	for (size_t i = 0; i < n; i++)
-		all[i * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] &= (unsigned char)~FLAG_SORTED_END;
-	if (n > 0)
-		all[(n - 1) * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] |= FLAG_SORTED_END;
-	tmp = openat(dirfd, ".idx-merge", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
-	if (tmp < 0 || fchmod(tmp, FILE_MODE) < 0 || write_all(tmp, all, (size_t)size) < 0 ||
-	    fsync(tmp) < 0) {
-		temp_errno(e, "write", ".idx-merge");
-		if (tmp >= 0)
-			unlinkat(dirfd, ".idx-merge", 0);
-		goto out;
-	}
-	if (renameat(dirfd, ".idx-merge", dirfd, name) < 0) {
-		temp_errno(e, "rename .idx-merge to", name);
-		unlinkat(dirfd, ".idx-merge", 0);
-		goto out;
-	}
-	if (fsync(dirfd) < 0) {
-		temp_errno(e, "fsync spool directory for", name);
-		goto out;
-	}
-	nfd = openat(dirfd, name, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	if (nfd < 0) {
-		temp_errno(e, "open", name);
-		goto out;
-	}
-	close(*fd);
-	*fd = nfd;
-	rc = 0;
-out:
-	if (tmp >= 0)
-		close(tmp);
-	free(all);
-	return rc;
-}
-
-/* Open the day's index if it exists (*fd = -1 if not) and its size in
- * whole entries: a torn tail no journal covers (it cannot happen unless
- * the file was damaged) is cut off so entries stay aligned. */
-static int index_open(int dirfd, const char *name, int *fd, off_t *size, struct err *e)
-{
-	struct stat st;
-
-	*size = 0;
-	*fd = openat(dirfd, name, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	if (*fd < 0 && errno == ENOENT)
-		return 0;
-	if (*fd < 0)
-		return temp_errno(e, "open", name);
-	if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		close(*fd);
-		*fd = -1;
-		return err_set(e, ERR_TEMP, "open %s: not a plain file with one link", name);
-	}
-	*size = st.st_size - st.st_size % SPOOL_ENTRY_LEN;
-	if (*size != st.st_size && (ftruncate(*fd, *size) < 0 || fsync(*fd) < 0)) {
-		temp_errno(e, "truncate", name);
-		close(*fd);
-		*fd = -1;
-		return -1;
-	}
 	return 0;
 }
 
@@ -880,7 +410,7 @@ static int index_open(int dirfd, const char *name, int *fd, off_t *size, struct 
 static int journal_clear(struct spool *s, struct err *e)
 {
 	if (ftruncate(s->lockfd, 0) < 0)
-		return temp_errno(e, "clear journal in", ".lock");
+		return err_errno(e, "clear journal in", ".lock");
 	return 0;
 }
 
@@ -911,25 +441,25 @@ static int unhex(const char *s, unsigned char *out, size_t n)
 static int journal_begin(struct spool *s, const char *day, off_t old_size, off_t old_index,
 			 const unsigned char *ent, struct err *e)
 {
-	char line[JOURNAL_MAX], ehex[2 * SPOOL_ENTRY_LEN + 1];
+	char line[JOURNAL_MAX], ehex[2 * DEDUP_ENTRY_LEN + 1];
 	int k;
 	ssize_t w;
 
-	hex(ent, SPOOL_ENTRY_LEN, ehex);
+	hex(ent, DEDUP_ENTRY_LEN, ehex);
 	k = snprintf(line, sizeof line, "tlsrpt-journal 2 %s %lld %lld %s\n", day,
 		     (long long)old_size, (long long)old_index, ehex);
 	if (ftruncate(s->lockfd, 0) < 0)
-		return temp_errno(e, "write journal to", ".lock");
+		return err_errno(e, "write journal to", ".lock");
 	do
 		w = pwrite(s->lockfd, line, (size_t)k, 0);
 	while (w < 0 && errno == EINTR);
 	if (w != k) {
 		if (w >= 0)
 			errno = ENOSPC;
-		return temp_errno(e, "write journal to", ".lock");
+		return err_errno(e, "write journal to", ".lock");
 	}
 	if (fdatasync(s->lockfd) < 0)
-		return temp_errno(e, "write journal to", ".lock");
+		return err_errno(e, "write journal to", ".lock");
 	return 0;
 }
 
@@ -962,17 +492,17 @@ static int settle1(struct spool *s, const char *file, long long old, const char 
 	struct stat st;
 
 	if (seendir < 0 && errno != ENOENT)
-		return temp_errno(e, "journal: open directory", ".seen");
+		return err_errno(e, "journal: open directory", ".seen");
 	if (seendir >= 0) {
 		marked = fstatat(seendir, slot, &st, AT_SYMLINK_NOFOLLOW) == 0;
 		if (!marked && errno != ENOENT)
-			rc = temp_errno(e, "journal: stat marker", slot);
+			rc = err_errno(e, "journal: stat marker", slot);
 	}
 	if (rc == 0 && (!marked || !S_ISREG(st.st_mode) || (size_t)st.st_size != keylen)) {
 		if (seendir >= 0 && unlinkat(seendir, slot, 0) < 0 && errno != ENOENT)
-			rc = temp_errno(e, "journal: remove partial marker", slot);
+			rc = err_errno(e, "journal: remove partial marker", slot);
 		else if (truncate_to(s->dirfd, file, (off_t)old) < 0)
-			rc = temp_errno(e, "journal: roll back", file);
+			rc = err_errno(e, "journal: roll back", file);
 	}
 	if (seendir >= 0)
 		close(seendir);
@@ -985,7 +515,7 @@ static int settle2(struct spool *s, const char *day, long long old, long long ol
 		   const unsigned char *ent, struct err *e)
 {
 	char file[32], idx[32];
-	unsigned char got[SPOOL_ENTRY_LEN];
+	unsigned char got[DEDUP_ENTRY_LEN];
 	ssize_t r = 0;
 	int fd;
 
@@ -993,21 +523,21 @@ static int settle2(struct spool *s, const char *day, long long old, long long ol
 	snprintf(idx, sizeof idx, "%s.idx", day);
 	fd = openat(s->dirfd, idx, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno != ENOENT && errno != ELOOP)
-		return temp_errno(e, "journal: open", idx);
+		return err_errno(e, "journal: open", idx);
 	if (fd >= 0) {
 		do
 			r = pread(fd, got, sizeof got, (off_t)old_index);
 		while (r < 0 && errno == EINTR);
 		close(fd);
 		if (r < 0)
-			return temp_errno(e, "journal: read", idx);
+			return err_errno(e, "journal: read", idx);
 	}
-	if (r == SPOOL_ENTRY_LEN && memcmp(got, ent, SPOOL_ENTRY_LEN) == 0)
+	if (r == DEDUP_ENTRY_LEN && memcmp(got, ent, DEDUP_ENTRY_LEN) == 0)
 		return 0;
 	if (truncate_to(s->dirfd, idx, (off_t)old_index) < 0)
-		return temp_errno(e, "journal: roll back", idx);
+		return err_errno(e, "journal: roll back", idx);
 	if (truncate_to(s->dirfd, file, (off_t)old) < 0)
-		return temp_errno(e, "journal: roll back", file);
+		return err_errno(e, "journal: roll back", file);
 	return 0;
 }
 
@@ -1016,7 +546,7 @@ static int settle2(struct spool *s, const char *day, long long old, long long ol
 static int journal_settle(struct spool *s, struct err *e)
 {
 	char line[JOURNAL_MAX + 1], a[32], b[130];
-	unsigned char ent[SPOOL_ENTRY_LEN];
+	unsigned char ent[DEDUP_ENTRY_LEN];
 	long long old, old_index;
 	size_t keylen;
 	ssize_t r;
@@ -1026,14 +556,14 @@ static int journal_settle(struct spool *s, struct err *e)
 		r = pread(s->lockfd, line, sizeof line - 1, 0);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return temp_errno(e, "read journal in", ".lock");
+		return err_errno(e, "read journal in", ".lock");
 	if (r == 0)
 		return 0;
 	line[r] = '\0';
 	if (sscanf(line, "tlsrpt-journal 2 %31s %lld %lld %129s%n", a, &old, &old_index, b, &used) == 4 &&
 	    used == r - 1 && line[used] == '\n' && old >= 0 && old_index >= 0 &&
-	    old_index % SPOOL_ENTRY_LEN == 0 && spool_valid_day(a) &&
-	    unhex(b, ent, SPOOL_ENTRY_LEN) == 0)
+	    old_index % DEDUP_ENTRY_LEN == 0 && spool_valid_day(a) &&
+	    unhex(b, ent, DEDUP_ENTRY_LEN) == 0)
 		rc = settle2(s, a, old, old_index, ent, e);
 	else if (sscanf(line, "tlsrpt-journal 1 %31s %lld %63s %zu%n", a, &old, b, &keylen, &used) == 4 &&
 		 used == r - 1 && line[used] == '\n' && old >= 0 && journal1_names_ok(a, b))
@@ -1045,35 +575,24 @@ static int journal_settle(struct spool *s, struct err *e)
 
 /* ---- storing ---- */
 
-/* Append the entry to the index (created if need be) and make it durable. */
-static int index_append(int dirfd, int fd, int created, const char *name,
-			const unsigned char *ent, struct err *e)
-{
-	if (write_all(fd, ent, SPOOL_ENTRY_LEN) < 0 || fsync(fd) < 0)
-		return temp_errno(e, "write", name);
-	if (created && fsync(dirfd) < 0)
-		return temp_errno(e, "fsync spool directory for", name);
-	return 0;
-}
-
 /* Is it stored already?  Sets *dup, and *conflicts (entries of the same
  * key with other content); leaves the index open in *ifd (or -1). */
 static int lookup(struct spool *s, const char *idx, const struct buf *key,
-		  struct probe *pr, int *ifd, off_t *isize, int *dup,
+		  struct dedup_probe *pr, int *ifd, off_t *isize, int *dup,
 		  unsigned *conflicts, struct err *e)
 {
 	unsigned tail_max = s->index_tail_max ? s->index_tail_max : TAIL_MAX;
 	off_t tail = 0;
 
-	if (index_open(s->dirfd, idx, ifd, isize, e) < 0)
+	if (dedup_open(s->dirfd, idx, ifd, isize, e) < 0)
 		return -1;
-	if (*ifd >= 0 && index_lookup(*ifd, idx, *isize, tail_max, pr, dup, conflicts, &tail, e) < 0)
+	if (*ifd >= 0 && dedup_lookup(*ifd, idx, *isize, tail_max, pr, dup, conflicts, &tail, e) < 0)
 		return -1;
 	/* sorting is an optimisation: if it fails, the delivery goes on */
 	if (*ifd >= 0 && !*dup && tail >= tail_max) {
 		struct err ignored;
 
-		index_merge(s->dirfd, idx, ifd, *isize, &ignored);
+		dedup_merge(s->dirfd, idx, FILE_MODE, ifd, *isize, &ignored);
 	}
 	if (!*dup && legacy_marked(s->dirfd, key, dup, e) < 0)
 		return -1;
@@ -1089,10 +608,10 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 			unsigned *conflicts, struct err *e)
 {
 	char file[32], idx[32];
-	unsigned char ent[SPOOL_ENTRY_LEN];
+	unsigned char ent[DEDUP_ENTRY_LEN];
 	const unsigned char *lines = r->lines;
 	size_t n = r->n;
-	struct probe pr = { .lines = r->lines, .n = r->n, .dirfd = s->dirfd, .fd = -1, .file = file };
+	struct dedup_probe pr;
 	struct stat st;
 	struct err ignored;
 	off_t isize;
@@ -1100,7 +619,7 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 
 	snprintf(file, sizeof file, "%s.jsonl", r->day);
 	snprintf(idx, sizeof idx, "%s.idx", r->day);
-	make_entry(pr.ent, key, NULL, 0, 0, 0);
+	dedup_probe_init(&pr, key, r->lines, r->n, s->dirfd, file);
 	if (lookup(s, idx, key, &pr, &ifd, &isize, &dup, conflicts, e) < 0)
 		goto out;
 	if (dup) {
@@ -1114,20 +633,19 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 	if ((fd = open_append(s->dirfd, file, 0, &created, e)) < 0)
 		goto out;
 	if (fstat(fd, &st) < 0) {
-		temp_errno(e, "stat", file);
+		err_errno(e, "stat", file);
 		goto out;
 	}
 	if (ifd < 0 && (ifd = open_append(s->dirfd, idx, 1, &icreated, e)) < 0)
 		goto out;
-	make_entry(ent, key, pr.hashed ? pr.content : NULL, n, (uint64_t)st.st_size,
-		   *conflicts > 0 ? SPOOL_FLAG_CONFLICT : 0);
+	dedup_entry(&pr, n, (uint64_t)st.st_size, *conflicts > 0 ? DEDUP_FLAG_CONFLICT : 0, ent);
 	if (journal_begin(s, r->day, st.st_size, isize, ent, e) < 0) {
 		journal_settle(s, &ignored);
 		goto out;
 	}
 	rc = append_whole(s->dirfd, fd, created, st.st_size, file, lines, n, e);
 	fd = -1;    /* closed by append_whole */
-	if (rc < 0 || index_append(s->dirfd, ifd, icreated, idx, ent, e) < 0) {
+	if (rc < 0 || dedup_append(s->dirfd, ifd, icreated, idx, ent, e) < 0) {
 		/* undo both (the MTA retries on 75: it must find neither); if
 		 * that fails too, the journal stays for the next delivery,
 		 * which keeps a whole entry and its lines (the retry is then
@@ -1141,8 +659,7 @@ static int store_locked(struct spool *s, const struct spool_report *r, const str
 	/* if this fails, the next delivery finds the entry: nothing to undo */
 	journal_clear(s, &ignored);
 out:
-	if (pr.fd >= 0)
-		close(pr.fd);
+	dedup_probe_close(&pr);
 	if (fd >= 0)
 		close(fd);
 	if (ifd >= 0)
@@ -1199,7 +716,7 @@ static int write_quarantine_file(int fd, const unsigned char *msg, size_t n,
 		errno = ENOMEM;
 		return -1;
 	}
-	rc = write_all(fd, head.p, head.n) < 0 || write_all(fd, msg, n) < 0 ||
+	rc = util_write_all(fd, head.p, head.n) < 0 || util_write_all(fd, msg, n) < 0 ||
 	     fsync(fd) < 0 ? -1 : 0;
 	buf_free(&head);
 	return rc;
@@ -1216,7 +733,7 @@ static int create_unique(int tmpfd, char *name, size_t cap, struct err *e)
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)
-			return temp_errno(e, "create quarantine/tmp/", name);
+			return err_errno(e, "create quarantine/tmp/", name);
 	}
 	return err_set(e, ERR_TEMP, "quarantine: cannot find a unique name");
 }
@@ -1231,22 +748,22 @@ static int quarantine_into(int qfd, const unsigned char *msg, size_t n,
 	if ((fd = create_unique(tmpfd, name, cap, e)) < 0)
 		goto out;
 	if (fchmod(fd, FILE_MODE) < 0 || write_quarantine_file(fd, msg, n, reason) < 0) {
-		temp_errno(e, "write quarantine/tmp/", name);
+		err_errno(e, "write quarantine/tmp/", name);
 		goto unlink;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		temp_errno(e, "close quarantine/tmp/", name);
+		err_errno(e, "close quarantine/tmp/", name);
 		goto unlink;
 	}
 	fd = -1;
 	if (renameat(tmpfd, name, newfd, name) < 0) {
-		temp_errno(e, "rename into quarantine/new/", name);
+		err_errno(e, "rename into quarantine/new/", name);
 		goto unlink;
 	}
 	if (fsync(newfd) < 0) {
 		/* exit 75 makes the MTA retry: take this copy back */
-		temp_errno(e, "fsync quarantine/new for", name);
+		err_errno(e, "fsync quarantine/new for", name);
 		unlinkat(newfd, name, 0);
 		goto out;
 	}

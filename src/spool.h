@@ -20,22 +20,6 @@ struct spool {
 int spool_open(struct spool *s, const char *path, struct err *e);
 void spool_close(struct spool *s);
 
-#define SPOOL_HASH_LEN 32   /* content hash (SHA-256, spool_content_hash) */
-/* One entry of a daily index "YYYY-MM-DD.idx" per stored report: bytes
- * 0-7 the first 8 of SHA-256(organization_name NUL report_id); 8-23 the
- * first 16 of the content hash, or, flagged 4, bytes 8-15 the length of
- * the report's lines (little-endian, 16-23 zero: the first copy of a key,
- * whose content is hashed from the daily file only if another copy comes);
- * 24-30 the offset of the report's first line in the daily file
- * (little-endian); 31 flags.  An index is sorted by bytes 0-23 up to the
- * entry flagged 2 (none in a young index), then holds the entries
- * appended since; every 4096 appends it is sorted again (written anew and
- * renamed), so a lookup is a binary search and a scan of at most 4096
- * entries however many reports the day holds. */
-#define SPOOL_ENTRY_LEN 32
-#define SPOOL_ENTRY_FLAGS 31
-#define SPOOL_FLAG_CONFLICT 1  /* stored beside another copy of its key with other content */
-
 /* Called under the lock when the report's key (organization, report_id)
  * matches `stored` entries of the day whose content differs: it may
  * replace *lines and *n (they must stay valid until spool_store returns),
@@ -53,19 +37,10 @@ struct spool_report {
 	void *arg;
 };
 
-/* A report's content, what makes two copies of a key identical: SHA-256
- * over each line of lines[0..n) up to, not including, ',"received_at":',
- * each followed by "\n".  What a delivery adds (received_at, source,
- * message_id, submitter, recipient, client_ip, dkim, warnings) is left
- * out, so a redelivery of the same report hashes alike however its mail
- * differs.  That key cannot occur unescaped inside a string, so the first
- * one found ends the report's part. */
-void spool_content_hash(const unsigned char *lines, size_t n, unsigned char out[SPOOL_HASH_LEN]);
-
 /* Store one report's lines into "<day>.jsonl" unless an identical copy
  * (same key and content) is stored already:
  *   lock (bounded wait) -> settle a journal left by a killed delivery ->
- *   look up "<day>.idx" (and the marker files of older versions) ->
+ *   look up "<day>.idx" (dedup.h; and the marker files of older versions) ->
  *   journal -> one append -> fsync -> index entry -> fsync -> empty the
  *   journal -> unlock.
  * A report whose key is stored with other content is stored too, after

@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include "jsonscan.h"
-#include "spool.h"
+#include "dedup.h"
 #include "sumdate.h"
 #include "sumread.h"
 #include "util.h"
@@ -381,7 +381,7 @@ static uint64_t record_id(struct json_object *o, const struct sum_rec *rec)
 }
 
 /* Content: the line up to what a delivery adds, as tlsrpt-lda's
- * duplicate index sees it (spool_content_hash), so copies of one report
+ * duplicate index sees it (dedup_content_hash), so copies of one report
  * from several hosts or deliveries are one. */
 static uint64_t record_content(const char *p, size_t n, uint64_t id)
 {
@@ -784,15 +784,15 @@ static int day_has_conflict(int dirfd, const char *daily)
 	if (fd < 0)
 		return 0;
 	while (!found) {
-		unsigned char chunk[2048 * SPOOL_ENTRY_LEN];
+		unsigned char chunk[2048 * DEDUP_ENTRY_LEN];
 
 		got = read(fd, chunk, sizeof chunk);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			break;
-		for (ent = chunk; ent + SPOOL_ENTRY_LEN <= chunk + got; ent += SPOOL_ENTRY_LEN)
-			found |= ent[SPOOL_ENTRY_FLAGS] & SPOOL_FLAG_CONFLICT;
+		for (ent = chunk; ent + DEDUP_ENTRY_LEN <= chunk + got; ent += DEDUP_ENTRY_LEN)
+			found |= ent[DEDUP_ENTRY_FLAGS] & DEDUP_FLAG_CONFLICT;
 	}
 	close(fd);
 	return found;

@@ -1,8 +1,11 @@
-/* Buffers, string lists, checked arithmetic, span compares, UTF-8. */
+/* Buffers, string lists, checked arithmetic, span compares, UTF-8, a
+ * whole write. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -342,4 +345,25 @@ size_t util_json_esc(unsigned char c, char out[7])
 	out[1] = e[1];
 	out[2] = '\0';
 	return 2;
+}
+
+int util_write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

@@ -1,5 +1,5 @@
 /* Small shared pieces: growable byte buffers, string lists, checked size
- * arithmetic, span comparisons and UTF-8 cleaning. */
+ * arithmetic, span comparisons, UTF-8 cleaning and a whole write. */
 #ifndef TLSRPT_UTIL_H
 #define TLSRPT_UTIL_H
 
@@ -72,5 +72,8 @@ char *utf8_clean_dup(const unsigned char *p, size_t n, long *replaced);
  * 0 when c stands for itself; else the escape ("\n", "\u001f", ...) in
  * out, NUL-terminated, and its length. */
 size_t util_json_esc(unsigned char c, char out[7]);
+
+/* Write all of p[0..n) to fd (EINTR retried): 0, or -1 with errno. */
+int util_write_all(int fd, const void *p, size_t n);
 
 #endif

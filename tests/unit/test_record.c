@@ -8,7 +8,7 @@
 
 #include "record.h"
 #include "sha256.h"
-#include "spool.h"
+#include "dedup.h"
 #include "../tap.h"
 
 static void add_policy(struct report *r, const char *domain)
@@ -442,7 +442,7 @@ static void test_sha256(void)
 }
 
 /* The conflict warning goes last into every line's warnings, outside the
- * content the duplicate index compares (spool_content_hash). */
+ * content the duplicate index compares (dedup_content_hash). */
 static void test_warning(void)
 {
 	static const char a[] = "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[]}\n"
@@ -451,7 +451,7 @@ static void test_warning(void)
 	struct buf l;
 	struct err e;
 
-	spool_content_hash((const unsigned char *)a, sizeof a - 1, ha);
+	dedup_content_hash((const unsigned char *)a, sizeof a - 1, ha);
 	buf_init(&l);
 	buf_append(&l, a, sizeof a - 1);
 	err_clear(&e);
@@ -460,7 +460,7 @@ static void test_warning(void)
 	       "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"report_id conflict: \\\"x\\\"\"]}\n"
 	       "{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\",\"report_id conflict: \\\"x\\\"\"]}\n",
 	       "warning last in each line, escaped, after a comma where the array had one");
-	spool_content_hash(l.p, l.n, hw);
+	dedup_content_hash(l.p, l.n, hw);
 	ok(memcmp(ha, hw, 32) == 0, "content hash unchanged by the warning");
 	buf_free(&l);
 }

@@ -14,6 +14,7 @@
 
 #include "../tap.h"
 #include "sha256.h"
+#include "dedup.h"
 #include "spool.h"
 #include "util.h"
 
@@ -92,14 +93,14 @@ static int store(struct spool *s, const char *org, const char *id, const char *t
 	store_lines((s), "2026-05-18", (org), (id), (lines), 1000, NULL, NULL, (e))
 
 /* Entry i of the day's index. */
-static int entry(int i, unsigned char ent[SPOOL_ENTRY_LEN])
+static int entry(int i, unsigned char ent[DEDUP_ENTRY_LEN])
 {
 	char path[512];
 	int fd, ok;
 
 	snprintf(path, sizeof path, "%s/2026-05-18.idx", dir);
 	fd = open(path, O_RDONLY);
-	ok = fd >= 0 && pread(fd, ent, SPOOL_ENTRY_LEN, (off_t)i * SPOOL_ENTRY_LEN) == SPOOL_ENTRY_LEN;
+	ok = fd >= 0 && pread(fd, ent, DEDUP_ENTRY_LEN, (off_t)i * DEDUP_ENTRY_LEN) == DEDUP_ENTRY_LEN;
 	if (fd >= 0)
 		close(fd);
 	return ok;
@@ -136,7 +137,7 @@ static void test_store_and_duplicate(void)
 {
 	struct spool s;
 	struct err e;
-	unsigned char ent[SPOOL_ENTRY_LEN];
+	unsigned char ent[DEDUP_ENTRY_LEN];
 	char *got;
 	size_t n;
 	mode_t old = umask(077);
@@ -161,10 +162,10 @@ static void test_store_and_duplicate(void)
 	is_int((int)mode_of("2026-05-18.jsonl"), 0640, "daily file mode 0640 despite umask 077");
 	is_int((int)mode_of("2026-05-18.idx"), 0640, "index mode 0640 despite umask 077");
 	is_int((int)mode_of(".lock"), 0640, ".lock mode 0640 despite umask 077");
-	is_int((int)size_of("2026-05-18.idx"), 3 * SPOOL_ENTRY_LEN, "index: one 32-byte entry per stored report");
+	is_int((int)size_of("2026-05-18.idx"), 3 * DEDUP_ENTRY_LEN, "index: one 32-byte entry per stored report");
 	/* a first copy of its key: indexed by the length of its lines */
 	ok(entry(1, ent), "read entry 2");
-	is_int(ent[SPOOL_ENTRY_FLAGS], 4, "entry 2: flagged 4 (length, content not hashed)");
+	is_int(ent[DEDUP_ENTRY_FLAGS], 4, "entry 2: flagged 4 (length, content not hashed)");
 	is_int((long long)le(ent + 8, 8), (long long)strlen(lines2), "entry 2: bytes 8-15 the length of its lines");
 	is_int((long long)le(ent + 16, 8), 0, "entry 2: bytes 16-23 zero");
 	is_int((long long)le(ent + 24, 7), (long long)strlen(lines1), "entry 2: bytes 24-30 the offset of its lines");
@@ -205,7 +206,7 @@ static void test_conflict(void)
 	struct spool s;
 	struct err e;
 	unsigned conflicts = 99;
-	unsigned char ent[SPOOL_ENTRY_LEN], h[SPOOL_HASH_LEN];
+	unsigned char ent[DEDUP_ENTRY_LEN], h[DEDUP_HASH_LEN];
 	char *got;
 	size_t n;
 
@@ -234,53 +235,16 @@ static void test_conflict(void)
 	ok(store_lines(&s, "2026-05-18", "Google", "id", third, 1000, &conflicts, on_conflict, &e) == 0,
 	   "a third content: stored");
 	is_int((int)conflicts, 2, "... conflicting with two copies");
-	is_int((int)size_of("2026-05-18.idx"), 3 * SPOOL_ENTRY_LEN, "three index entries");
+	is_int((int)size_of("2026-05-18.idx"), 3 * DEDUP_ENTRY_LEN, "three index entries");
 	ok(entry(0, ent), "read entry 1");
-	is_int(ent[SPOOL_ENTRY_FLAGS], 4, "entry 1 (first of its key): indexed by length, not flagged a conflict");
+	is_int(ent[DEDUP_ENTRY_FLAGS], 4, "entry 1 (first of its key): indexed by length, not flagged a conflict");
 	is_int((long long)le(ent + 8, 8), (long long)strlen(forged), "entry 1: the length of its lines");
 	ok(entry(1, ent), "read entry 2");
 	is_int((long long)le(ent + 24, 7), (long long)strlen(forged), "entry 2: offset of its first line");
-	is_int(ent[SPOOL_ENTRY_FLAGS], SPOOL_FLAG_CONFLICT, "entry 2: flagged as stored in conflict, content hashed");
-	spool_content_hash((const unsigned char *)real, strlen(real), h);
+	is_int(ent[DEDUP_ENTRY_FLAGS], DEDUP_FLAG_CONFLICT, "entry 2: flagged as stored in conflict, content hashed");
+	dedup_content_hash((const unsigned char *)real, strlen(real), h);
 	ok(memcmp(ent + 8, h, 16) == 0, "entry 2: bytes 8-23 the first 16 of its content hash");
 	spool_close(&s);
-}
-
-static int same_hash(const char *a, const char *b)
-{
-	unsigned char ha[SPOOL_HASH_LEN], hb[SPOOL_HASH_LEN];
-
-	spool_content_hash((const unsigned char *)a, strlen(a), ha);
-	spool_content_hash((const unsigned char *)b, strlen(b), hb);
-	return memcmp(ha, hb, sizeof ha) == 0;
-}
-
-/* The content hash leaves out what a delivery adds, and is SHA-256 of
- * each line up to ,"received_at": and a newline. */
-static void test_content_hash(void)
-{
-	static const char a[] = "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[]}\n"
-		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\"]}\n";
-	static const char b[] = "{\"report_id\":\"x\",\"failed_session_count\":5,\"received_at\":\"2026-05-20T09:00:00Z\",\"warnings\":[\"other\"]}\n"
-		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-20T09:00:00Z\",\"warnings\":[]}\n";
-	static const char c[] = "{\"report_id\":\"x\",\"failed_session_count\":6,\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[]}\n"
-		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\",\"received_at\":\"2026-05-19T08:00:00Z\",\"warnings\":[\"w1\"]}\n";
-	static const char want[] = "{\"report_id\":\"x\",\"failed_session_count\":5\n"
-		"{\"report_id\":\"x\",\"s\":\",\\\"received_at\\\":\"\n";
-	unsigned char ha[SPOOL_HASH_LEN], hw[SPOOL_HASH_LEN];
-	struct sha256 ctx;
-
-	ok(same_hash(a, b), "content hash: delivery fields and warnings left out");
-	ok(!same_hash(a, c), "content hash: a count differs");
-	spool_content_hash((const unsigned char *)a, sizeof a - 1, ha);
-	sha256_init(&ctx);
-	sha256_update(&ctx, want, sizeof want - 1);
-	sha256_final(&ctx, hw);
-	ok(memcmp(ha, hw, sizeof ha) == 0, "content hash: SHA-256 of each line up to ,\"received_at\": and a newline");
-	ok(same_hash("x,\"received_at\":1", "x\n"), "a last line without its newline counts as a line");
-	ok(!same_hash("x\n\n", "x\n"), "an empty line counts");
-	ok(!same_hash("x,\"received_a\n", "x\n"), "most of the cut is not the cut");
-	ok(same_hash(",,\"received_at\":1\n", ",\n"), "the cut after a comma");
 }
 
 /* A line of about 64 KiB whose byte at 65536 - shift starts mid (a ',' that
@@ -370,7 +334,7 @@ static void test_damaged_copy(void)
 static void test_hashed_entry(void)
 {
 	static const char key[] = "Org\0old-1";
-	unsigned char ent[SPOOL_ENTRY_LEN], h[SHA256_LEN];
+	unsigned char ent[DEDUP_ENTRY_LEN], h[SHA256_LEN];
 	struct sha256 c;
 	struct spool s;
 	struct err e;
@@ -382,7 +346,7 @@ static void test_hashed_entry(void)
 	sha256_update(&c, key, sizeof key - 1);
 	sha256_final(&c, h);
 	memcpy(ent, h, 8);
-	spool_content_hash((const unsigned char *)lines1, strlen(lines1), h);
+	dedup_content_hash((const unsigned char *)lines1, strlen(lines1), h);
 	memcpy(ent + 8, h, 16);
 	ok(put_file("2026-05-18.jsonl", O_CREAT, lines1, strlen(lines1)), "plant a stored report");
 	ok(put_file("2026-05-18.idx", O_CREAT, ent, sizeof ent), "... and its entry with the content hash");
@@ -404,7 +368,7 @@ static void test_sorted_index(void)
 	struct spool s;
 	struct err e;
 	char id[16], tag[16], path[512];
-	unsigned char all[40 * SPOOL_ENTRY_LEN];
+	unsigned char all[40 * DEDUP_ENTRY_LEN];
 	unsigned conflicts;
 	int fd, dups = 0, sorted = 1, flagged = 0, conflict_ok = 1;
 	ssize_t n;
@@ -419,7 +383,7 @@ static void test_sorted_index(void)
 		if (store(&s, "Org", id, tag, "t1", NULL, &e) < 0)
 			break;
 	}
-	is_int((int)size_of("2026-05-18.idx"), 30 * SPOOL_ENTRY_LEN, "30 reports, 30 entries");
+	is_int((int)size_of("2026-05-18.idx"), 30 * DEDUP_ENTRY_LEN, "30 reports, 30 entries");
 	for (int i = 0; i < 30; i++) {
 		snprintf(id, sizeof id, "id-%d", i);
 		snprintf(tag, sizeof tag, "c-%d", i);
@@ -439,14 +403,14 @@ static void test_sorted_index(void)
 	n = fd >= 0 ? read(fd, all, sizeof all) : -1;
 	if (fd >= 0)
 		close(fd);
-	is_int((int)n, 33 * SPOOL_ENTRY_LEN, "33 entries");
+	is_int((int)n, 33 * DEDUP_ENTRY_LEN, "33 entries");
 	for (int i = 0; i < 33; i++) {
-		if (all[i * SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] & 2)
+		if (all[i * DEDUP_ENTRY_LEN + DEDUP_ENTRY_FLAGS] & 2)
 			flagged = i + 1;
 	}
 	ok(flagged >= 28, "most of the index sorted, its end flagged");
 	for (int i = 1; i < flagged; i++)
-		sorted &= memcmp(all + (i - 1) * SPOOL_ENTRY_LEN, all + i * SPOOL_ENTRY_LEN, 24) <= 0;
+		sorted &= memcmp(all + (i - 1) * DEDUP_ENTRY_LEN, all + i * DEDUP_ENTRY_LEN, 24) <= 0;
 	ok(sorted, "... in order of key and content");
 	is_int((int)mode_of("2026-05-18.idx"), 0640, "a sorted index keeps mode 0640");
 	is_int((int)mode_of(".idx-merge"), -1, "no temporary file left");
@@ -491,7 +455,7 @@ static void test_journal(void)
 	struct spool s;
 	struct err e;
 	char line[256], ehex[65];
-	unsigned char ent[SPOOL_ENTRY_LEN];
+	unsigned char ent[DEDUP_ENTRY_LEN];
 
 	fresh_dir();
 	err_clear(&e);
@@ -503,13 +467,13 @@ static void test_journal(void)
 	for (size_t i = 0; i < sizeof ent; i++)
 		snprintf(ehex + 2 * i, 3, "%02x", ent[i]);
 	snprintf(line, sizeof line, "tlsrpt-journal 2 2026-05-18 %d %d %s\n", (int)(sizeof lines1 - 1),
-		 SPOOL_ENTRY_LEN, ehex);
+		 DEDUP_ENTRY_LEN, ehex);
 	ok(put_file(".lock", O_TRUNC, line, strlen(line)), "leave a journal");
 	ok(put_file("2026-05-18.idx", O_APPEND, ent, 10), "... and half its entry");
 	ok(spool_lock(&s, 1000, &e) == 0, "spool_lock settles it");
 	spool_unlock(&s);
 	is_int((int)size_of("2026-05-18.jsonl"), (int)(sizeof lines1 - 1), "the unindexed append is cut back");
-	is_int((int)size_of("2026-05-18.idx"), SPOOL_ENTRY_LEN, "the half entry is cut off");
+	is_int((int)size_of("2026-05-18.idx"), DEDUP_ENTRY_LEN, "the half entry is cut off");
 	is_int((int)size_of(".lock"), 0, "journal emptied");
 	/* the same journal with the entry whole: the append stays */
 	ok(put_file("2026-05-18.jsonl", O_APPEND, lines2, sizeof lines2 - 1), "append again");
@@ -518,7 +482,7 @@ static void test_journal(void)
 	ok(spool_lock(&s, 1000, &e) == 0, "spool_lock settles it");
 	spool_unlock(&s);
 	is_int((int)size_of("2026-05-18.jsonl"), (int)(sizeof lines1 + sizeof lines2 - 2), "the indexed append stays");
-	is_int((int)size_of("2026-05-18.idx"), 2 * SPOOL_ENTRY_LEN, "with its entry");
+	is_int((int)size_of("2026-05-18.idx"), 2 * DEDUP_ENTRY_LEN, "with its entry");
 	spool_close(&s);
 }
 
@@ -616,7 +580,6 @@ static void test_valid_day(void)
 
 int main(void)
 {
-	test_content_hash();
 	test_store_and_duplicate();
 	test_conflict();
 	test_stored_pieces();

@@ -9,7 +9,7 @@
 #include "limits.h"
 #include "record.h"
 #include "report.h"
-#include "spool.h"
+#include "dedup.h"
 #include "summap.h"
 #include "sumdate.h"
 #include "sumread.h"
@@ -497,7 +497,7 @@ static void test_conflict_day(void)
 	static const char text[] = COPY("0", "2026-05-19T08:00:00Z", "null")
 		COPY("500", "2026-05-19T09:00:00Z", PASS);
 	char dir[] = "/tmp/test_summary_conflict.XXXXXX", path[256];
-	unsigned char ent[2 * SPOOL_ENTRY_LEN];
+	unsigned char ent[2 * DEDUP_ENTRY_LEN];
 	struct sum_read *r = sum_read_new(SUM_MAX_LINE, NULL);
 	struct sum_read_stats st;
 	struct got g = { 0 };
@@ -526,7 +526,7 @@ static void test_conflict_day(void)
 	r = sum_read_new(SUM_MAX_LINE, NULL);
 	sum_read_day(r, dfd, day, collect, &g, &st, &e);
 	ok(g.n == 2 && st.conflicts == 1, "... read once");
-	ent[SPOOL_ENTRY_LEN + SPOOL_ENTRY_FLAGS] = SPOOL_FLAG_CONFLICT;
+	ent[DEDUP_ENTRY_LEN + DEDUP_ENTRY_FLAGS] = DEDUP_FLAG_CONFLICT;
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ok(fd >= 0 && write(fd, ent, sizeof ent) == sizeof ent, "the second entry flagged");
 	close(fd);
