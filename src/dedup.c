@@ -27,7 +27,7 @@
  * to, not including, the first cut in it, each followed by "\n".  Bytes
  * at a piece's end that may begin the cut are held, and hashed once the
  * next piece shows they do not. */
-static const char cut[] = ",\"received_at\":";
+static const char cut[] = DEDUP_CUT;
 #define CUT_LEN (sizeof cut - 1)
 
 struct content {

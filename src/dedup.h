@@ -34,6 +34,7 @@
  * differs.  That key cannot occur unescaped inside a string, so the first
  * one found ends the report's part. */
 void dedup_content_hash(const unsigned char *lines, size_t n, unsigned char out[DEDUP_HASH_LEN]);
+#define DEDUP_CUT ",\"received_at\":"  /* where a line's content ends */
 
 /* What a lookup holds the stored copies of a report's key against: the
  * key's hash, the report's lines, their content hash once a copy asks

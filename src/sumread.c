@@ -385,8 +385,7 @@ static uint64_t record_id(struct json_object *o, const struct sum_rec *rec)
  * from several hosts or deliveries are one. */
 static uint64_t record_content(const char *p, size_t n, uint64_t id)
 {
-	static const char cut[] = ",\"received_at\":";
-	const char *end = memmem(p, n, cut, sizeof cut - 1);
+	const char *end = memmem(p, n, DEDUP_CUT, sizeof DEDUP_CUT - 1);
 	uint64_t h = FNV_OFFSET ^ id;
 
 	if (end != NULL)
