@@ -282,17 +282,8 @@ void format_now(char out[21])
 
 int write_stdout(const struct buf *b, struct err *e)
 {
-	size_t off = 0;
-
-	while (off < b->n) {
-		ssize_t w = write(STDOUT_FILENO, b->p + off, b->n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return err_set(e, ERR_TEMP, "write stdout: %s", strerror(errno));
-		off += (size_t)w;
-	}
+	if (util_write_all(STDOUT_FILENO, b->p, b->n) < 0)
+		return err_set(e, ERR_TEMP, "write stdout: %s", strerror(errno));
 	return 0;
 }
 

@@ -49,6 +49,14 @@ is "real report, same key, other content: stored too, the conflict logged (exit 
 	"$LDA" --stdout <"$tmp/real.eml" | sed 's/"\]}$/","report_id conflict: organization_name and report_id match 1 stored report with different content; both kept"]}/'
 } >"$tmp/forged-want"
 check "... the spool holds both, the real one's record warned" cmp "$tmp/forged-want" "$F/2026-05-18.jsonl"
+# records that cannot all be written out are a temporary failure
+if [ -w /dev/full ]; then
+	"$LDA" --stdout --log stderr <"$tmp/real.eml" >/dev/full 2>"$tmp/err"
+	is "--stdout to a full device: deferred (exit 75), the reason logged" "$?:$(cat "$tmp/err")" \
+		'75:tlsrpt-lda: deferred reason="write stdout: No space left on device"'
+else
+	skip "--stdout to a full device" "no writable /dev/full"
+fi
 # the same reports again, in other mail: another Message-ID and a later delivery
 sed 's/^Message-ID: .*/Message-ID: <again@sender.example>/' "$tmp/real.eml" >"$tmp/real-again.eml"
 TLSRPT_LDA_NOW=1779264000 "$LDA" --spool "$F" --log stderr <"$tmp/real-again.eml" 2>"$tmp/err"
